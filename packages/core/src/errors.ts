@@ -1,0 +1,87 @@
+// One error type for every layer: a closed set of codes, a one-line message that says what was
+// wrong and what to do, the record or file it concerns, and the underlying cause.
+
+/** Codes for inputs that were read and judged untrustworthy (CLI exit 1). */
+export const REJECTION_CODES = [
+  'MALFORMED_BUNDLE',
+  'UNSUPPORTED_BUNDLE',
+  'MALFORMED_STATEMENT',
+  'SIGNATURE_INVALID',
+  'CERTIFICATE_INVALID',
+  'TLOG_INVALID',
+  'TIMESTAMP_INVALID',
+  'UNTRUSTED_SIGNER',
+  'IDENTITY_MISMATCH',
+  'SUBJECT_MISMATCH',
+  'PREDICATE_MISMATCH',
+  'TRUST_ROOT_REJECTED',
+  'MALFORMED_CHAIN',
+  'CHAIN_BROKEN',
+  'DUPLICATE_RECORD',
+  'RUN_MISMATCH',
+  'GENESIS_INVALID',
+  'CHAIN_CYCLE',
+  'CHAIN_FORK',
+  'ACTOR_MISMATCH',
+  'STAGE_ORDER',
+  'INCOMPLETE_CHAIN',
+  'SUBJECT_DISCONTINUITY',
+  'EVIDENCE_INVALID',
+  'TOO_LARGE',
+] as const;
+
+/** Codes for inputs that could not be used at all (CLI exit 2). */
+export const USAGE_CODES = [
+  'USAGE',
+  'FILE_UNREADABLE',
+  'KEY_UNREADABLE',
+  'TRUST_ROOT_UNREADABLE',
+  'SIGNING_FAILED',
+  'STORE_FAILED',
+] as const;
+
+export type RejectionCode = (typeof REJECTION_CODES)[number];
+export type UsageCode = (typeof USAGE_CODES)[number];
+export type ErrorCode = RejectionCode | UsageCode;
+
+export interface SathosErrorOptions {
+  /** The record, file or field the error is about, e.g. `chain.jsonl line 3` or `record sha256:ab12…`. */
+  readonly where?: string;
+  readonly cause?: unknown;
+}
+
+export class SathosError extends Error {
+  override readonly name = 'SathosError';
+  readonly code: ErrorCode;
+  readonly where: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: SathosErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.where = options.where;
+  }
+
+  /** True when the input was unusable rather than judged untrustworthy. */
+  get isUsage(): boolean {
+    return (USAGE_CODES as readonly string[]).includes(this.code);
+  }
+
+  /** The one line a user sees: where, then what and what to do. */
+  get line(): string {
+    return this.where === undefined ? this.message : `${this.where}: ${this.message}`;
+  }
+}
+
+export function isSathosError(value: unknown): value is SathosError {
+  return value instanceof SathosError;
+}
+
+/** A readable one-line description of any thrown value, for causes that are not ours. */
+export function describeCause(value: unknown): string {
+  if (value instanceof Error) {
+    const code = (value as { code?: unknown }).code;
+    const first = value.message.split('\n', 1)[0] ?? '';
+    return typeof code === 'string' && !first.includes(code) ? `${code}: ${first}` : first;
+  }
+  return String(value);
+}
