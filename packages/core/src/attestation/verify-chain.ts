@@ -1,0 +1,399 @@
+// Verifies a chain of custody (DESIGN.md §3, steps 2–7 and 9): every bundle, every link, the run,
+// the genesis, the stages in order, the terminal record, and that the artifacts are what was built.
+import { SathosError } from '../errors.js';
+import type { IdentityRule } from '../identity/identity-rule.js';
+import { describeRule, signerMatchesRule } from '../identity/identity-rule.js';
+import type { SignerIdentity } from '../identity/signer-identity.js';
+import { describeSigner } from '../identity/signer-identity.js';
+import type { ChainLine } from './chain.js';
+import type { Digest, DigestSet } from './digest.js';
+import { digestSetContains } from './digest.js';
+import type { ActorClaims, RunBinding, TransitionStatement } from './record.js';
+import { TRANSITION_PREDICATE_TYPE, assertTransitionStatement } from './record.js';
+import type { ResourceDescriptor, Statement } from './statement.js';
+
+/** What the chain verifier needs of a bundle verifier (attestation/verify-bundle.ts provides it). */
+export interface CheckedBundle {
+  readonly signer: SignerIdentity;
+  readonly statement?: Statement;
+  /** SHA-256 hex of the exact DSSE payload bytes. */
+  readonly payloadSha256?: string;
+}
+export interface BundleChecker {
+  verify(bundle: unknown, expectation: { readonly where?: string }): CheckedBundle;
+}
+
+export interface ChainRequirements {
+  /** Required stages, in order; the first is the genesis stage. No other stage is accepted. */
+  readonly stages: readonly string[];
+  /** Who may sign each stage. Absent: any signer the trust material accepts. */
+  readonly identities?: Readonly<Record<string, readonly IdentityRule[]>>;
+  /** A complete chain ends in a terminal record. Default: true when the last stage is `deploy`. */
+  readonly requireTerminal?: boolean;
+}
+
+export interface ArtifactInput {
+  readonly name: string;
+  readonly digests: readonly Digest[];
+}
+
+declare const verifiedBrand: unique symbol;
+
+/** A record whose signature, signer, links and place in the chain were all checked. */
+export interface VerifiedRecord {
+  readonly [verifiedBrand]: true;
+  readonly digest: string;
+  readonly where: string;
+  readonly stage: string;
+  readonly sequence: number;
+  readonly signer: SignerIdentity;
+  readonly statement: TransitionStatement;
+  readonly evidence: readonly VerifiedEvidence[];
+}
+
+export interface VerifiedEvidence {
+  readonly digest: string;
+  readonly predicateType: string;
+  readonly where: string;
+}
+
+export interface ChainVerification {
+  readonly run: RunBinding;
+  readonly genesis: VerifiedRecord;
+  readonly head: VerifiedRecord;
+  /** Every record, ordered by sequence then stage then digest. */
+  readonly records: readonly VerifiedRecord[];
+  readonly complete: boolean;
+  readonly artifacts: readonly ArtifactInput[];
+}
+
+/** Only this module makes VerifiedRecords: the brand exists in types alone and cannot be forged. */
+function seal(fields: Omit<VerifiedRecord, typeof verifiedBrand>): VerifiedRecord {
+  return fields as unknown as VerifiedRecord;
+}
+
+interface Checked {
+  readonly where: string;
+  readonly digest: string;
+  readonly signer: SignerIdentity;
+  readonly statement: Statement;
+}
+
+const stepError = (step: string, code: ConstructorParameters<typeof SathosError>[0]) =>
+  (message: string, where?: string, cause?: unknown): SathosError =>
+    new SathosError(code, `${step}: ${message}`, {
+      ...(where === undefined ? {} : { where }),
+      ...(cause === undefined ? {} : { cause }),
+    });
+
+/** Step 2: verify every bundle; a chain holding one bad bundle is rejected whole. */
+function checkBundles(lines: readonly ChainLine[], checker: BundleChecker, source: string): Checked[] {
+  const checked: Checked[] = [];
+  for (const { line, bundle } of lines) {
+    const where = `${source} line ${line}`;
+    const result = checker.verify(bundle, { where });
+    if (result.statement === undefined || result.payloadSha256 === undefined) {
+      throw new SathosError(
+        'UNSUPPORTED_BUNDLE',
+        'chain bundles must be DSSE in-toto statements; remove anything else from the chain',
+        { where },
+      );
+    }
+    checked.push({ where, digest: result.payloadSha256, signer: result.signer, statement: result.statement });
+  }
+  return checked;
+}
+
+/** The same payload may appear more than once when parallel chains are concatenated. */
+function dedupe(items: readonly Checked[]): Map<string, Checked> {
+  const byDigest = new Map<string, Checked>();
+  for (const item of items) if (!byDigest.has(item.digest)) byDigest.set(item.digest, item);
+  return byDigest;
+}
+
+function actorMatches(actor: ActorClaims, signer: SignerIdentity): boolean {
+  if (actor.kind === 'key' || signer.kind === 'key') {
+    return actor.kind === 'key' && signer.kind === 'key' && actor.keyId === signer.keyId;
+  }
+  if (actor.issuer !== signer.issuer || actor.subject !== signer.subject) return false;
+  const claimed = actor.claims ?? {};
+  const actual = signer.claims as Readonly<Record<string, string | undefined>>;
+  return Object.entries(claimed).every(([key, value]) => actual[key] === value);
+}
+
+/** Step 4: the signer is one the requirements allow for the stage, and the actor claims are true. */
+function checkSigner(record: Checked & { statement: TransitionStatement }, req: ChainRequirements): void {
+  const { stage, actor } = record.statement.predicate;
+  const fail = stepError('identity', 'UNTRUSTED_SIGNER');
+  if (req.identities !== undefined) {
+    const rules = req.identities[stage] ?? [];
+    if (!rules.some((rule) => signerMatchesRule(record.signer, rule))) {
+      const allowed = rules.length === 0 ? 'nobody' : rules.map(describeRule).join(' or ');
+      throw fail(
+        `${stage} record signed by ${describeSigner(record.signer)}, but only ${allowed} may sign ${stage}`,
+        record.where,
+      );
+    }
+  }
+  if (!actorMatches(actor, record.signer)) {
+    throw stepError('identity', 'ACTOR_MISMATCH')(
+      `record claims an actor its signature does not prove (signed by ${describeSigner(record.signer)})`,
+      record.where,
+    );
+  }
+}
+
+function sameRun(a: RunBinding, b: RunBinding): boolean {
+  return (
+    a.repository === b.repository &&
+    a.workflowRef === b.workflowRef &&
+    a.runId === b.runId &&
+    a.runAttempt === b.runAttempt &&
+    a.commit === b.commit
+  );
+}
+
+type Record_ = Checked & { readonly statement: TransitionStatement };
+
+/** Step 5: one genesis bound to the commit, every link resolves within one run, one head, no cycle. */
+function checkGraph(records: ReadonlyMap<string, Record_>, req: ChainRequirements): { genesis: Record_; head: Record_ } {
+  const graph = stepError('graph', 'CHAIN_BROKEN');
+  const geneses = [...records.values()].filter((r) => r.statement.predicate.sequence === 0);
+  const genesis = geneses[0];
+  if (genesis === undefined) {
+    throw stepError('graph', 'INCOMPLETE_CHAIN')('no genesis record (sequence 0): the chain has lost its start');
+  }
+  if (geneses.length > 1) {
+    throw stepError('graph', 'GENESIS_INVALID')(
+      `${geneses.length} genesis records; a chain has exactly one`,
+      geneses[1]?.where,
+    );
+  }
+  const g = genesis.statement;
+  const firstStage = req.stages[0];
+  if (firstStage !== undefined && g.predicate.stage !== firstStage) {
+    throw stepError('graph', 'GENESIS_INVALID')(
+      `genesis record is a ${g.predicate.stage} record; the chain must start with ${firstStage}`,
+      genesis.where,
+    );
+  }
+  const commit = g.predicate.run.commit;
+  if (!g.subject.some((s) => s.digest?.gitCommit === commit)) {
+    throw stepError('graph', 'GENESIS_INVALID')(
+      `genesis subject is not the run's commit ${commit}`,
+      genesis.where,
+    );
+  }
+  const referenced = new Set<string>();
+  for (const record of records.values()) {
+    const p = record.statement.predicate;
+    if (!sameRun(p.run, g.predicate.run)) {
+      throw stepError('graph', 'RUN_MISMATCH')(
+        `record belongs to run ${p.run.repository}#${p.run.runId}.${p.run.runAttempt}, not ${g.predicate.run.repository}#${g.predicate.run.runId}.${g.predicate.run.runAttempt}`,
+        record.where,
+      );
+    }
+    if (p.sequence === 0) continue;
+    if (p.genesis?.sha256 !== genesis.digest) {
+      throw stepError('graph', 'GENESIS_INVALID')(
+        `record names genesis sha256:${p.genesis?.sha256 ?? '?'}, but this chain's genesis is sha256:${genesis.digest}`,
+        record.where,
+      );
+    }
+    let highest = -1;
+    for (const link of p.previous) {
+      const prev = records.get(link.digest.sha256);
+      if (prev === undefined) {
+        throw graph(`previous record sha256:${link.digest.sha256} is not in the chain`, record.where);
+      }
+      if (prev.statement.predicate.terminal === true) {
+        throw graph(`record follows the terminal record ${prev.where}; nothing may follow it`, record.where);
+      }
+      referenced.add(link.digest.sha256);
+      highest = Math.max(highest, prev.statement.predicate.sequence);
+    }
+    // Sequences strictly rise along every link, so the graph can hold no cycle.
+    if (p.sequence !== highest + 1) {
+      throw graph(`sequence ${p.sequence} does not follow its previous (expected ${highest + 1})`, record.where);
+    }
+  }
+  const heads = [...records.values()].filter((r) => !referenced.has(r.digest));
+  const head = heads[0];
+  if (head === undefined || heads.length > 1) {
+    throw stepError('graph', 'CHAIN_FORK')(
+      `chain has ${heads.length} heads (${heads.map((h) => h.where).join(', ')}); parallel branches must join before the chain ends`,
+    );
+  }
+  return { genesis, head };
+}
+
+/** Step 6: every required stage present, each after the ones before it; a terminal end if required. */
+function checkCompleteness(records: ReadonlyMap<string, Record_>, head: Record_, req: ChainRequirements): boolean {
+  const rank = new Map(req.stages.map((s, i) => [s, i]));
+  const ancestors = new Map<string, Set<string>>();
+  const ordered = [...records.values()].sort((a, b) => a.statement.predicate.sequence - b.statement.predicate.sequence);
+  for (const record of ordered) {
+    const { stage, previous } = record.statement.predicate;
+    const r = rank.get(stage);
+    if (r === undefined) {
+      throw stepError('completeness', 'STAGE_ORDER')(
+        `stage "${stage}" is not one the requirements declare (${req.stages.join(', ')})`,
+        record.where,
+      );
+    }
+    const seen = new Set<string>();
+    for (const link of previous) {
+      const prev = records.get(link.digest.sha256);
+      for (const s of ancestors.get(link.digest.sha256) ?? []) seen.add(s);
+      if (prev !== undefined) seen.add(prev.statement.predicate.stage);
+    }
+    const missing = req.stages.slice(0, r).filter((s) => !seen.has(s));
+    if (missing.length > 0) {
+      throw stepError('completeness', 'STAGE_ORDER')(
+        `${stage} record comes before any ${missing.join(', ')} record; stages must run in order`,
+        record.where,
+      );
+    }
+    ancestors.set(record.digest, seen);
+  }
+  const reached = new Set([...(ancestors.get(head.digest) ?? []), head.statement.predicate.stage]);
+  const absent = req.stages.filter((s) => !reached.has(s));
+  if (absent.length > 0) {
+    throw stepError('completeness', 'INCOMPLETE_CHAIN')(
+      `chain ends at ${head.where} (${head.statement.predicate.stage}) without ${absent.join(', ')}: it was cut short`,
+    );
+  }
+  const terminal = head.statement.predicate.terminal === true;
+  const requireTerminal = req.requireTerminal ?? req.stages.at(-1) === 'deploy';
+  if (requireTerminal && !terminal) {
+    throw stepError('completeness', 'INCOMPLETE_CHAIN')(
+      `chain ends at ${head.where} with no terminal record: the deployment record is missing`,
+    );
+  }
+  return terminal;
+}
+
+function namesDigest(subjects: readonly ResourceDescriptor[], digests: readonly Digest[]): boolean {
+  return subjects.some((s) => s.digest !== undefined && digests.some((d) => digestSetContains(s.digest as DigestSet, d)));
+}
+
+function subjectDigests(subject: ResourceDescriptor): Digest[] {
+  return Object.entries(subject.digest ?? {}).flatMap(([algorithm, hex]) =>
+    algorithm === 'gitCommit' ? [] : [{ algorithm, hex: hex.toLowerCase() } as Digest],
+  );
+}
+
+/** Steps 3 and 7: the artifacts are named by every stage after the genesis, and nothing else is. */
+function checkSubjects(records: readonly Record_[], req: ChainRequirements, artifacts: readonly ArtifactInput[]): void {
+  const [genesisStage, producer, ...consumers] = req.stages;
+  if (producer === undefined) return;
+  const produced = records
+    .filter((r) => r.statement.predicate.stage === producer)
+    .flatMap((r) => r.statement.subject.flatMap(subjectDigests));
+  for (const record of records) {
+    const stage = record.statement.predicate.stage;
+    if (stage === genesisStage || stage === producer) continue;
+    for (const subject of record.statement.subject) {
+      if (!namesDigest([subject], produced)) {
+        throw stepError('continuity', 'SUBJECT_DISCONTINUITY')(
+          `${stage} record names ${subject.name ?? 'a subject'} that no ${producer} record produced`,
+          record.where,
+        );
+      }
+    }
+  }
+  for (const artifact of artifacts) {
+    for (const stage of [producer, ...consumers]) {
+      const named = records.some(
+        (r) => r.statement.predicate.stage === stage && namesDigest(r.statement.subject, artifact.digests),
+      );
+      if (!named) {
+        throw stepError('subject', 'SUBJECT_MISMATCH')(
+          `artifact ${artifact.name} is not a subject of any ${stage} record: it is not what this chain built`,
+        );
+      }
+    }
+  }
+}
+
+/** Evidence pointers resolve to verified standard attestations about the same subjects. */
+function checkEvidence(record: Record_, evidence: ReadonlyMap<string, Checked>): VerifiedEvidence[] {
+  return record.statement.predicate.evidence.map((pointer) => {
+    const fail = stepError('evidence', 'EVIDENCE_INVALID');
+    const found = evidence.get(pointer.digest.sha256);
+    if (found === undefined) {
+      throw fail(`evidence sha256:${pointer.digest.sha256} (${pointer.predicateType}) is not in the chain`, record.where);
+    }
+    if (found.statement.predicateType !== pointer.predicateType) {
+      throw fail(`evidence at ${found.where} is ${found.statement.predicateType}, the record says ${pointer.predicateType}`, record.where);
+    }
+    if (describeSigner(found.signer) !== describeSigner(record.signer)) {
+      throw fail(`evidence at ${found.where} was signed by ${describeSigner(found.signer)}, not by the record's signer`, record.where);
+    }
+    const shared = found.statement.subject.some((s) =>
+      record.statement.subject.some((t) => Object.entries(s.digest ?? {}).some(([alg, hex]) => t.digest?.[alg] === hex)),
+    );
+    if (!shared) throw fail(`evidence at ${found.where} is about other subjects than the record`, record.where);
+    return { digest: found.digest, predicateType: pointer.predicateType, where: found.where };
+  });
+}
+
+export interface VerifyChainInput {
+  readonly lines: readonly ChainLine[];
+  readonly checker: BundleChecker;
+  readonly requirements: ChainRequirements;
+  readonly artifacts: readonly ArtifactInput[];
+  /** Names the chain in messages, e.g. its path. */
+  readonly source?: string;
+}
+
+/** Verifies the whole chain or throws a SathosError naming the step, the record and the reason. */
+export function verifyChain(input: VerifyChainInput): ChainVerification {
+  const { requirements: req, source = 'chain' } = input;
+  if (req.stages.length === 0) throw new SathosError('USAGE', 'no required stages given; name at least the genesis stage');
+  if (input.lines.length === 0) {
+    throw new SathosError('INCOMPLETE_CHAIN', 'chain is empty: no record to verify', { where: source });
+  }
+  const unique = dedupe(checkBundles(input.lines, input.checker, source));
+  const records = new Map<string, Record_>();
+  const evidence = new Map<string, Checked>();
+  for (const item of unique.values()) {
+    if (item.statement.predicateType !== TRANSITION_PREDICATE_TYPE) {
+      evidence.set(item.digest, item);
+      continue;
+    }
+    assertTransitionStatement(item.statement, item.where);
+    const record = item as Record_;
+    checkSigner(record, req);
+    records.set(item.digest, record);
+  }
+  const { genesis, head } = checkGraph(records, req);
+  const complete = checkCompleteness(records, head, req);
+  const all = [...records.values()];
+  checkSubjects(all, req, input.artifacts);
+  const verified = new Map<string, VerifiedRecord>();
+  for (const record of all) {
+    const p = record.statement.predicate;
+    verified.set(record.digest, seal({
+      digest: record.digest,
+      where: record.where,
+      stage: p.stage,
+      sequence: p.sequence,
+      signer: record.signer,
+      statement: record.statement,
+      evidence: checkEvidence(record, evidence),
+    }));
+  }
+  const ordered = [...verified.values()].sort(
+    (a, b) => a.sequence - b.sequence || a.stage.localeCompare(b.stage) || a.digest.localeCompare(b.digest),
+  );
+  const pick = (d: string): VerifiedRecord => verified.get(d) as VerifiedRecord;
+  return {
+    run: genesis.statement.predicate.run,
+    genesis: pick(genesis.digest),
+    head: pick(head.digest),
+    records: ordered,
+    complete,
+    artifacts: input.artifacts,
+  };
+}
