@@ -33,6 +33,7 @@ export const REJECTION_CODES = [
 /** Codes for inputs that could not be used at all (CLI exit 2). */
 export const USAGE_CODES = [
   'USAGE',
+  'POLICY_INVALID',
   'FILE_UNREADABLE',
   'KEY_UNREADABLE',
   'TRUST_ROOT_UNREADABLE',

@@ -1,0 +1,66 @@
+// Reading the files a command is given: the edge where paths become trust material, keys, policies
+// and artifact digests. Every failure is a one-line usage error naming the file.
+import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { ArtifactInput, Policy, TrustedPublicKey, Trust } from '@sathos/core';
+import {
+  SathosError,
+  digestsOf,
+  parsePolicy,
+  parsePublicKeys,
+  publicGoodTrust,
+  trustFromJSON,
+} from '@sathos/core';
+
+/** Artifacts are hashed in memory; larger ones should be verified by `--digest`. */
+export const MAX_ARTIFACT_BYTES = 2 * 1024 * 1024 * 1024 - 1;
+const MAX_TEXT_INPUT_BYTES = 256 * 1024 * 1024;
+
+export async function readBytes(path: string, what: string, maxBytes = MAX_TEXT_INPUT_BYTES): Promise<Buffer> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new Error('not a regular file');
+    if (info.size > maxBytes) {
+      throw new SathosError('TOO_LARGE', `${what} is larger than ${maxBytes} bytes`, { where: path });
+    }
+    return await readFile(path);
+  } catch (cause) {
+    if (cause instanceof SathosError) throw cause;
+    throw new SathosError('FILE_UNREADABLE', `cannot read ${what}; check the path`, { where: path, cause });
+  }
+}
+
+export async function readText(path: string, what: string): Promise<string> {
+  return (await readBytes(path, what)).toString('utf8');
+}
+
+/** The trusted root named by `--trusted-root`, or the embedded Sigstore public-good root. */
+export async function readTrust(path: string | undefined): Promise<Trust> {
+  if (path === undefined) return publicGoodTrust();
+  const text = await readText(path, 'trusted root');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new SathosError('TRUST_ROOT_UNREADABLE', 'trusted root is not JSON; pass a trusted_root.json', {
+      where: path,
+      cause,
+    });
+  }
+  return trustFromJSON(json, path);
+}
+
+export async function readKeys(paths: readonly string[] | undefined): Promise<TrustedPublicKey[]> {
+  const keys: TrustedPublicKey[] = [];
+  for (const path of paths ?? []) keys.push(...parsePublicKeys(await readText(path, 'public key'), path));
+  return keys;
+}
+
+export async function readPolicy(path: string): Promise<Policy> {
+  return parsePolicy(await readText(path, 'policy'), path);
+}
+
+export async function readArtifact(path: string): Promise<ArtifactInput & { bytes: Buffer }> {
+  const bytes = await readBytes(path, 'artifact', MAX_ARTIFACT_BYTES);
+  return { name: basename(path), digests: digestsOf(bytes), bytes };
+}

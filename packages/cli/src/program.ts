@@ -1,0 +1,136 @@
+// The `sathos` command line (../shared/CLI.md is the contract): commander parses, each command
+// returns an Outcome, and this file alone turns Outcomes into output and exit codes.
+import { Command, CommanderError, Option } from 'commander';
+import { demoCommand } from './commands/demo.js';
+import { verifyBundleCommand } from './commands/verify-bundle.js';
+import { verifyChainCommand } from './commands/verify-chain.js';
+import type { ExitCode, Outcome, Verdict } from './outcome.js';
+import { failure, usage } from './outcome.js';
+
+export interface CliIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+interface Run {
+  outcome?: Outcome;
+  json: boolean;
+}
+
+function jsonOption(): Option {
+  return new Option('--json', 'print exactly one JSON object on stdout, also on rejection');
+}
+
+function buildProgram(run: Run): Command {
+  const program = new Command('sathos')
+    .description('Zero trust for the software delivery pipeline: verify every step from commit to deploy.')
+    .version('0.1.0')
+    .showHelpAfterError(false)
+    .exitOverride();
+
+  const record = (json: boolean | undefined, outcome: Promise<Outcome>): Promise<void> => {
+    run.json = json === true;
+    return outcome.then((o) => {
+      run.outcome = o;
+    });
+  };
+
+  program
+    .command('verify-bundle')
+    .description('verify one Sigstore bundle (JSON or JSON Lines) for an artifact')
+    .argument('<bundle>', 'bundle file: .json or .jsonl (every line must verify)')
+    .option('--artifact <path>', 'the artifact the bundle must be about')
+    .option('--digest <alg:hex>', 'the artifact digest, when the artifact is not at hand (DSSE bundles)')
+    .option('--trusted-root <file>', 'trusted_root.json (default: embedded Sigstore public-good root)')
+    .option('--key <public-key.pem>', 'public key of a key-signed bundle (repeatable)', collect)
+    .option('--cert-identity <san>', 'exact certificate subject (SAN) required')
+    .option('--cert-identity-regexp <re>', 'pattern the whole certificate subject must match')
+    .option('--cert-oidc-issuer <url>', 'exact OIDC issuer required')
+    .option('--predicate-type <uri>', 'required in-toto predicate type')
+    .addOption(jsonOption())
+    .action((bundle: string, o: Record<string, unknown>) =>
+      record(
+        o.json as boolean | undefined,
+        verifyBundleCommand({
+          bundle,
+          ...(o as Omit<Parameters<typeof verifyBundleCommand>[0], 'bundle'>),
+        }),
+      ),
+    );
+
+  program
+    .command('verify-chain')
+    .description('verify the whole chain of custody for the artifacts (DESIGN.md §3)')
+    .argument('<chain>', 'chain file: JSON Lines of Sigstore bundles')
+    .requiredOption('--artifact <path>', 'an artifact the chain must have built and deployed (repeatable)', collect)
+    .option('--policy <file>', 'policy naming the required stages and who may sign each')
+    .option('--trusted-root <file>', 'trusted_root.json for keyless records (default: public-good)')
+    .option('--key <public-key.pem>', 'public key of key-signed records (repeatable)', collect)
+    .option('--require-stage <stage>', 'without --policy: a required stage, in order (repeatable)', collect)
+    .option('--cert-identity <san>', 'without --policy: exact subject every record must be signed by')
+    .option('--cert-identity-regexp <re>', 'without --policy: pattern for every signer subject')
+    .option('--cert-oidc-issuer <url>', 'without --policy: exact OIDC issuer of every signer')
+    .addOption(jsonOption())
+    .action((chain: string, o: Record<string, unknown>) =>
+      record(
+        o.json as boolean | undefined,
+        verifyChainCommand({ chain, ...(o as Omit<Parameters<typeof verifyChainCommand>[0], 'chain'>) }),
+      ),
+    );
+
+  program
+    .command('demo')
+    .description('run the whole pipeline locally on embedded defaults, signed, chained and verified')
+    .requiredOption('--out <dir>', 'directory for the demo repository, chain, artifacts and keys')
+    .addOption(jsonOption())
+    .action((o: { out: string; json?: boolean }) => record(o.json, demoCommand({ out: o.out })));
+
+  return program;
+}
+
+function verdictOf(argv: readonly string[]): Verdict {
+  return argv[0] === 'gate' || argv[0] === 'policy' ? 'allowed' : 'verified';
+}
+
+function emit(outcome: Outcome, json: boolean, io: CliIo): ExitCode {
+  if (json) io.out(`${JSON.stringify(outcome.json)}\n`);
+  else {
+    const write = outcome.exitCode === 0 ? io.out : io.err;
+    for (const line of outcome.lines) write(`${line}\n`);
+  }
+  return outcome.exitCode;
+}
+
+/** Runs one sathos invocation; never throws, never exits the process. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+  const run: Run = { json: false };
+  const program = buildProgram(run);
+  let helpText = '';
+  program.configureOutput({
+    writeOut: (text) => (helpText += text),
+    writeErr: (text) => (helpText += text),
+    outputError: () => undefined,
+  });
+  for (const sub of program.commands) sub.configureOutput(program.configureOutput()).exitOverride();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    const json = argv.includes('--json');
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) {
+        io.out(helpText);
+        return 0;
+      }
+      const message = error.message.replace(/^error: /, '');
+      return emit(usage(verdictOf(argv), `${message}; see sathos ${argv[0] ?? ''} --help`.trim()), json, io);
+    }
+    return emit(failure(verdictOf(argv), error), json, io);
+  }
+  if (run.outcome === undefined) {
+    io.out(helpText === '' ? program.helpInformation() : helpText);
+    return argv.length === 0 ? 2 : 0;
+  }
+  return emit(run.outcome, run.json, io);
+}
