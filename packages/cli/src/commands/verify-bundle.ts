@@ -1,0 +1,134 @@
+// `sathos verify-bundle`: one Sigstore bundle file (JSON, or JSON Lines where every line must
+// verify) checked against a trusted root, an optional signer identity, and the artifact (CLI.md).
+import { basename } from 'node:path';
+import type { BundleExpectation, IdentityPolicy, VerifiedBundle } from '@sathos/core';
+import {
+  MAX_BUNDLE_FILE_BYTES,
+  SathosError,
+  createBundleVerifier,
+  describeSigner,
+  formatDigest,
+  parseBundleText,
+  parseDigest,
+  sha256Hex,
+} from '@sathos/core';
+import type { Outcome } from '../outcome.js';
+import { failure, success } from '../outcome.js';
+import { MAX_ARTIFACT_BYTES, readBytes, readKeys, readTrust } from '../inputs.js';
+
+export interface VerifyBundleOptions {
+  readonly bundle: string;
+  readonly artifact?: string;
+  readonly digest?: string;
+  readonly trustedRoot?: string;
+  readonly key?: readonly string[];
+  readonly certIdentity?: string;
+  readonly certIdentityRegexp?: string;
+  readonly certOidcIssuer?: string;
+  readonly predicateType?: string;
+}
+
+function usageError(message: string): SathosError {
+  return new SathosError('USAGE', message);
+}
+
+function identityFromFlags(o: VerifyBundleOptions): IdentityPolicy | undefined {
+  if (o.certIdentity !== undefined && o.certIdentityRegexp !== undefined) {
+    throw usageError('give --cert-identity or --cert-identity-regexp, not both');
+  }
+  let subject: string | RegExp | undefined = o.certIdentity;
+  if (o.certIdentityRegexp !== undefined) {
+    try {
+      subject = new RegExp(o.certIdentityRegexp, 'u');
+    } catch (cause) {
+      throw new SathosError(
+        'USAGE',
+        `--cert-identity-regexp is not a valid pattern: ${String(cause)}`,
+      );
+    }
+  }
+  if (subject === undefined && o.certOidcIssuer === undefined) return undefined;
+  return {
+    ...(subject !== undefined && { subject }),
+    ...(o.certOidcIssuer !== undefined && { issuer: o.certOidcIssuer }),
+  };
+}
+
+async function artifactFromFlags(o: VerifyBundleOptions): Promise<BundleExpectation['artifact']> {
+  if ((o.artifact === undefined) === (o.digest === undefined)) {
+    throw usageError('give exactly one of --artifact <path> or --digest <alg>:<hex>');
+  }
+  if (o.artifact !== undefined)
+    return { bytes: await readBytes(o.artifact, 'artifact', MAX_ARTIFACT_BYTES) };
+  const digest = parseDigest(o.digest ?? '');
+  if (digest === undefined) {
+    throw usageError('--digest must be <alg>:<hex> with alg sha256, sha384, sha512 or sha1');
+  }
+  return { digests: [digest] };
+}
+
+function describeBundle(v: VerifiedBundle): Record<string, unknown> {
+  return {
+    where: v.where,
+    mediaType: v.mediaType,
+    signer: v.signer,
+    ...(v.dsse && { payloadType: v.dsse.payloadType, payloadSha256: v.payloadSha256 }),
+    ...(v.predicateType !== undefined && { predicateType: v.predicateType }),
+    ...(v.subjects && { subjects: v.subjects.map(({ name, digest }) => ({ name, digest })) }),
+    verifiedTimes: v.verifiedTimes.map((t) => t.toISOString()),
+  };
+}
+
+function artifactLabel(o: VerifyBundleOptions, artifact: BundleExpectation['artifact']): string {
+  if (artifact !== undefined && 'bytes' in artifact) {
+    return `${basename(o.artifact ?? '')} (sha256:${sha256Hex(artifact.bytes)})`;
+  }
+  return artifact?.digests.map(formatDigest).join(', ') ?? '';
+}
+
+export async function verifyBundleCommand(o: VerifyBundleOptions): Promise<Outcome> {
+  let checked = 0;
+  try {
+    const identity = identityFromFlags(o);
+    const [trust, keys, artifact, bundleBytes] = await Promise.all([
+      readTrust(o.trustedRoot),
+      readKeys(o.key),
+      artifactFromFlags(o),
+      readBytes(o.bundle, 'bundle', MAX_BUNDLE_FILE_BYTES),
+    ]);
+    const documents = parseBundleText(bundleBytes.toString('utf8'), o.bundle);
+    // Air-gapped key signing leaves no log entry: allowed only when the user named the key and
+    // no trusted root demands a log; present entries are still checked against public-good.
+    const verifier = createBundleVerifier(trust, {
+      keys,
+      allowUnloggedKeySignatures: keys.length > 0 && o.trustedRoot === undefined,
+    });
+    const verified = documents.map(({ json, where }) => {
+      const result = verifier.verify(json, {
+        where,
+        ...(artifact && { artifact }),
+        ...(identity && { identity }),
+        ...(o.predicateType !== undefined && { predicateType: o.predicateType }),
+      });
+      checked += 1;
+      return result;
+    });
+    const signers = [...new Set(verified.map((v) => describeSigner(v.signer)))];
+    const label = artifactLabel(o, artifact);
+    const reason = `${verified.length} bundle${verified.length === 1 ? '' : 's'} verified for ${label}, signed by ${signers.join('; ')}`;
+    const lines = [reason, `trusted root: ${trust.description}`];
+    if (identity === undefined && verified.some((v) => v.signer.kind === 'certificate')) {
+      lines.push(
+        'warning: no --cert-identity given; any signer the trusted root certifies was accepted',
+      );
+    }
+    return success(
+      'verified',
+      reason,
+      { trustedRoot: trust.description, artifact: label, bundles: verified.map(describeBundle) },
+      lines,
+    );
+  } catch (error) {
+    return failure('verified', error, { bundlesVerified: checked });
+  }
+}

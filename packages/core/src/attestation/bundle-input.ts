@@ -1,0 +1,145 @@
+// Turns untrusted bundle text into parsed Sigstore bundles, or says precisely why it cannot: size
+// and depth limits first, then one JSON document or JSON Lines, then the bundle schema and version.
+// Bundle format: https://github.com/sigstore/protobuf-specs/blob/main/protos/sigstore_bundle.proto
+import {
+  BUNDLE_V01_MEDIA_TYPE,
+  BUNDLE_V02_MEDIA_TYPE,
+  BUNDLE_V03_LEGACY_MEDIA_TYPE,
+  BUNDLE_V03_MEDIA_TYPE,
+  bundleFromJSON,
+  type Bundle,
+} from '@sigstore/bundle';
+import { SathosError } from '../errors.js';
+
+/** A bundle file (JSON or JSON Lines) larger than this is refused unread. */
+export const MAX_BUNDLE_FILE_BYTES = 32 * 1024 * 1024;
+/** One bundle larger than this is refused (real bundles are a few KiB to a few hundred KiB). */
+export const MAX_BUNDLE_BYTES = 8 * 1024 * 1024;
+/** More bundles than this in one file is refused. */
+export const MAX_BUNDLES_PER_FILE = 100_000;
+/** JSON nested deeper than this is refused (a bundle is about 8 levels deep). */
+export const MAX_JSON_DEPTH = 64;
+
+export const SUPPORTED_BUNDLE_MEDIA_TYPES = [
+  BUNDLE_V01_MEDIA_TYPE,
+  BUNDLE_V02_MEDIA_TYPE,
+  BUNDLE_V03_LEGACY_MEDIA_TYPE,
+  BUNDLE_V03_MEDIA_TYPE,
+] as const;
+
+/** One parsed but not yet verified JSON document from a bundle file, and where it came from. */
+export interface BundleDocument {
+  readonly where: string;
+  readonly json: unknown;
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Depth of nested objects/arrays, walked without recursion; stops counting past the limit. */
+function jsonDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() ?? [undefined, 0];
+    if (typeof node !== 'object' || node === null) continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_JSON_DEPTH) return deepest;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+function parseDocument(text: string, where: string): BundleDocument {
+  if (text.length > MAX_BUNDLE_BYTES) {
+    throw new SathosError('TOO_LARGE', `bundle exceeds ${MAX_BUNDLE_BYTES} bytes`, { where });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    const detail = cause instanceof Error ? `: ${cause.message}` : '';
+    throw new SathosError('MALFORMED_BUNDLE', `not valid JSON${detail}`, { where, cause });
+  }
+  if (jsonDepth(json) > MAX_JSON_DEPTH) {
+    throw new SathosError('MALFORMED_BUNDLE', `JSON nested deeper than ${MAX_JSON_DEPTH}`, {
+      where,
+    });
+  }
+  return { where, json };
+}
+
+/**
+ * Splits a bundle file into documents: the whole text when it is one JSON value (pretty-printed
+ * or not), otherwise JSON Lines where every non-empty line must be a bundle.
+ */
+export function parseBundleText(text: string, source: string): BundleDocument[] {
+  if (text.length > MAX_BUNDLE_FILE_BYTES) {
+    throw new SathosError('TOO_LARGE', `bundle file exceeds ${MAX_BUNDLE_FILE_BYTES} bytes`, {
+      where: source,
+    });
+  }
+  const lines = text.split('\n').map((line, i) => ({ line: line.trim(), number: i + 1 }));
+  const filled = lines.filter(({ line }) => line.length > 0);
+  if (filled.length === 0) {
+    throw new SathosError('MALFORMED_BUNDLE', 'the file holds no bundle', { where: source });
+  }
+  if (filled.length > MAX_BUNDLES_PER_FILE) {
+    throw new SathosError('TOO_LARGE', `more than ${MAX_BUNDLES_PER_FILE} bundles in one file`, {
+      where: source,
+    });
+  }
+  if (
+    filled.length === 1 ||
+    !filled.every(({ line }) => line.startsWith('{') && line.endsWith('}'))
+  ) {
+    return [parseDocument(text, source)];
+  }
+  return filled.map(({ line, number }) => parseDocument(line, `${source} line ${number}`));
+}
+
+function dsseSignatureCount(json: Json): number | undefined {
+  const envelope = json.dsseEnvelope;
+  if (!isObject(envelope)) return undefined;
+  return Array.isArray(envelope.signatures) ? envelope.signatures.length : 0;
+}
+
+/** Checks the media type, then the bundle schema; returns sigstore-js's typed bundle. */
+export function bundleFromDocument(json: unknown, where?: string): Bundle {
+  const at = where === undefined ? {} : { where };
+  if (!isObject(json)) {
+    throw new SathosError('MALFORMED_BUNDLE', 'a bundle must be a JSON object', at);
+  }
+  const mediaType = json.mediaType;
+  if (typeof mediaType !== 'string') {
+    throw new SathosError('MALFORMED_BUNDLE', 'the bundle has no mediaType', at);
+  }
+  if (!(SUPPORTED_BUNDLE_MEDIA_TYPES as readonly string[]).includes(mediaType)) {
+    throw new SathosError(
+      'UNSUPPORTED_BUNDLE',
+      `unsupported bundle media type ${JSON.stringify(mediaType.slice(0, 100))}; supported: Sigstore bundle v0.1, v0.2, v0.3`,
+      at,
+    );
+  }
+  const signatures = dsseSignatureCount(json);
+  if (signatures !== undefined && signatures !== 1) {
+    throw new SathosError(
+      'MALFORMED_BUNDLE',
+      `the DSSE envelope carries ${signatures} signatures; exactly one is required`,
+      at,
+    );
+  }
+  try {
+    return bundleFromJSON(json);
+  } catch (cause) {
+    const fields = (cause as { fields?: unknown }).fields;
+    const detail = Array.isArray(fields) ? `: bad ${fields.join(', ')}` : '';
+    throw new SathosError('MALFORMED_BUNDLE', `not a valid Sigstore bundle${detail}`, {
+      ...at,
+      cause,
+    });
+  }
+}
