@@ -1,0 +1,204 @@
+// End to end: the demo's chain verifies with the arguments demo.json gives, and every altered copy
+// of it is rejected with exit 1 and {"verified": false}, never a crash.
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { runCli } from '@sathos/cli';
+
+interface Cli {
+  code: number;
+  json: Record<string, unknown>;
+  stderr: string;
+}
+
+async function sathos(args: readonly string[]): Promise<Cli> {
+  let out = '';
+  let err = '';
+  const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t) });
+  const json = args.includes('--json') ? (JSON.parse(out) as Record<string, unknown>) : {};
+  return { code, json, stderr: err };
+}
+
+interface DemoJson {
+  chain: string;
+  artifacts: string[];
+  policy: string;
+  verify: string[];
+  gate: string[];
+}
+
+type Bundle = { dsseEnvelope: { payload: string; payloadType: string; signatures: { sig: string }[] } };
+
+const decode = (line: string): { predicateType: string; predicate: { stage?: string } } => {
+  const bundle = JSON.parse(line) as Bundle;
+  return JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8')) as {
+    predicateType: string;
+    predicate: { stage?: string };
+  };
+};
+
+const TRANSITION = 'https://sathos.dev/attestation/transition/v1';
+
+describe('sathos demo', () => {
+  let dir: string;
+  let demo: DemoJson;
+  let lines: string[];
+  let otherLines: string[];
+
+  /** Verifies an altered chain with exactly demo.json's arguments, the chain path swapped. */
+  async function verifyAltered(altered: readonly string[], artifact?: string): Promise<Cli> {
+    const path = join(dir, `altered-${String(Math.random()).slice(2)}.jsonl`);
+    await writeFile(path, altered.join('\n') + '\n');
+    const args = demo.verify.map((a) => (a === demo.chain ? path : a));
+    const swapped = artifact === undefined ? args : args.map((a) => (a === demo.artifacts[0] ? artifact : a));
+    return sathos([...swapped, '--json']);
+  }
+
+  function recordIndex(stage: string): number {
+    const i = lines.findIndex((l) => {
+      const s = decode(l);
+      return s.predicateType === TRANSITION && s.predicate.stage === stage;
+    });
+    assert.ok(i >= 0, `demo chain has a ${stage} record`);
+    return i;
+  }
+
+  function expectRejected(result: Cli, code?: string): void {
+    assert.equal(result.code, 1, `exit 1 expected, got ${result.code}: ${JSON.stringify(result.json)}`);
+    assert.equal(result.json.verified, false);
+    assert.equal(typeof result.json.reason, 'string');
+    assert.notEqual(result.json.code, 'INTERNAL_ERROR', 'a rejection, not a crash');
+    if (code !== undefined) assert.equal(result.json.code, code, String(result.json.reason));
+  }
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sathos-e2e-'));
+    const first = await sathos(['demo', '--out', join(dir, 'one'), '--json']);
+    assert.equal(first.code, 0, JSON.stringify(first.json));
+    demo = JSON.parse(await readFile(join(dir, 'one', 'demo.json'), 'utf8')) as DemoJson;
+    lines = (await readFile(demo.chain, 'utf8')).trim().split('\n');
+    const second = await sathos(['demo', '--out', join(dir, 'two')]);
+    assert.equal(second.code, 0, second.stderr);
+    otherLines = (await readFile(join(dir, 'two', 'chain.jsonl'), 'utf8')).trim().split('\n');
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes demo.json with the verify and gate arguments CLI.md promises', () => {
+    assert.equal(demo.verify[0], 'verify-chain');
+    assert.equal(demo.gate[0], 'gate');
+    assert.ok(demo.verify.includes(demo.chain));
+    assert.ok(demo.artifacts.every((a) => demo.verify.includes(a)));
+    assert.equal(lines.filter((l) => decode(l).predicateType === TRANSITION).length, 6);
+  });
+
+  it("accepts its own chain with demo.json's verify arguments", async () => {
+    const result = await sathos([...demo.verify, '--json']);
+    assert.equal(result.code, 0, JSON.stringify(result.json));
+    assert.equal(result.json.verified, true);
+    assert.equal(result.json.code, 'OK');
+    assert.equal(result.json.complete, true);
+    const stages = (result.json.records as { stage: string }[]).map((r) => r.stage);
+    assert.deepEqual(stages, ['source', 'build', 'test', 'scan', 'decision', 'deploy']);
+  });
+
+  it('accepts the chain reordered and with lines repeated: a chain is a set', async () => {
+    const result = await verifyAltered([...lines].reverse().concat(lines.slice(0, 3)));
+    assert.equal(result.code, 0, JSON.stringify(result.json));
+  });
+
+  describe('when the chain was altered', () => {
+    it('rejects a changed statement', async () => {
+      const i = recordIndex('test');
+      const bundle = JSON.parse(lines[i] ?? '') as Bundle;
+      const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8')) as {
+        predicate: { observations?: unknown };
+      };
+      statement.predicate.observations = { note: 'nothing to see' };
+      bundle.dsseEnvelope.payload = Buffer.from(JSON.stringify(statement)).toString('base64');
+      const altered = [...lines];
+      altered[i] = JSON.stringify(bundle);
+      expectRejected(await verifyAltered(altered), 'SIGNATURE_INVALID');
+    });
+
+    it('rejects a swapped signature', async () => {
+      const [a, b] = [recordIndex('build'), recordIndex('scan')];
+      const ba = JSON.parse(lines[a] ?? '') as Bundle;
+      const bb = JSON.parse(lines[b] ?? '') as Bundle;
+      [ba.dsseEnvelope.signatures, bb.dsseEnvelope.signatures] = [bb.dsseEnvelope.signatures, ba.dsseEnvelope.signatures];
+      const altered = [...lines];
+      altered[a] = JSON.stringify(ba);
+      altered[b] = JSON.stringify(bb);
+      expectRejected(await verifyAltered(altered), 'SIGNATURE_INVALID');
+    });
+
+    for (const [which, stage, code] of [
+      ['first (the genesis)', 'source', 'INCOMPLETE_CHAIN'],
+      ['middle', 'scan', 'CHAIN_BROKEN'],
+      ['last (the deployment)', 'deploy', 'INCOMPLETE_CHAIN'],
+    ] as const) {
+      it(`rejects the ${which} record removed`, async () => {
+        const i = recordIndex(stage);
+        expectRejected(await verifyAltered(lines.filter((_, j) => j !== i)), code);
+      });
+    }
+
+    it('rejects the first line removed (the source evidence)', async () => {
+      expectRejected(await verifyAltered(lines.slice(1)), 'EVIDENCE_INVALID');
+    });
+
+    it('rejects a malformed line', async () => {
+      const altered = [...lines];
+      altered.splice(2, 0, '{"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json", ');
+      expectRejected(await verifyAltered(altered), 'MALFORMED_CHAIN');
+    });
+
+    it('rejects a record taken from another demo run', async () => {
+      const foreign = otherLines.find((l) => {
+        const s = decode(l);
+        return s.predicateType === TRANSITION && s.predicate.stage === 'test';
+      });
+      assert.ok(foreign !== undefined);
+      const altered = [...lines];
+      altered[recordIndex('test')] = foreign;
+      expectRejected(await verifyAltered(altered));
+    });
+
+    it('rejects a changed artifact', async () => {
+      const artifact = join(dir, 'changed.tar');
+      const bytes = await readFile(demo.artifacts[0] ?? '');
+      bytes[bytes.length - 1] ^= 1;
+      await writeFile(artifact, bytes);
+      expectRejected(await verifyAltered(lines, artifact), 'SUBJECT_MISMATCH');
+    });
+
+    it('rejects an empty chain and a chain of garbage without crashing', async () => {
+      expectRejected(await verifyAltered([]));
+      expectRejected(await verifyAltered(['null', '[]', '"x"']));
+    });
+  });
+
+  describe('when the arguments are unusable', () => {
+    it('exits 2 for a missing chain file', async () => {
+      const result = await sathos([...demo.verify.map((a) => (a === demo.chain ? join(dir, 'nope') : a)), '--json']);
+      assert.equal(result.code, 2);
+      assert.equal(result.json.verified, false);
+      assert.equal(result.json.code, 'FILE_UNREADABLE');
+    });
+
+    it('exits 2 for an unknown flag, with one JSON object', async () => {
+      const result = await sathos(['verify-chain', demo.chain, '--artifact', demo.artifacts[0] ?? '', '--bogus', '--json']);
+      assert.equal(result.code, 2);
+      assert.equal(result.json.code, 'USAGE');
+    });
+
+    it('exits 2 when nobody is named as a trusted signer', async () => {
+      const result = await sathos(['verify-chain', demo.chain, '--artifact', demo.artifacts[0] ?? '', '--json']);
+      assert.equal(result.code, 2);
+      assert.equal(result.json.code, 'USAGE');
+    });
+  });
+});
