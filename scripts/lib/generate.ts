@@ -1,0 +1,66 @@
+// Produces every generated file in memory: `npm run build` writes them, check-dist compares them.
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { LogLevel } from 'esbuild';
+import { resolveConfig } from 'prettier';
+import { parseActionSource, parseTemplate } from './action-source.js';
+import { renderActionYml } from './action-yml.js';
+import { bundle } from './bundle.js';
+import { actionTargets, bundleTargets, TEMPLATE_FILE, type Log } from './targets.js';
+
+/** A file the build owns: its path relative to the root, its exact bytes, its mode. */
+export interface GeneratedFile {
+  path: string;
+  contents: Uint8Array;
+  executable: boolean;
+}
+
+/** Every esbuild bundle. */
+export async function generateBundles(
+  root: string,
+  log: Log,
+  logLevel: LogLevel = 'warning',
+): Promise<GeneratedFile[]> {
+  const files: GeneratedFile[] = [];
+  for (const target of await bundleTargets(root, log)) {
+    files.push({
+      path: target.outfile,
+      contents: await bundle(root, target, logLevel),
+      executable: target.executable,
+    });
+  }
+  return files;
+}
+
+/** Every action.yml, from action-template.yml and each action.src.yml. */
+export async function generateActionYmls(root: string): Promise<GeneratedFile[]> {
+  const targets = await actionTargets(root);
+  if (targets.length === 0) return [];
+  const templatePath = join(root, TEMPLATE_FILE);
+  const template = parseTemplate(await readFile(templatePath, 'utf8'), TEMPLATE_FILE);
+  const formatOptions = (await resolveConfig(templatePath, { editorconfig: false })) ?? {};
+  const files: GeneratedFile[] = [];
+  for (const target of targets) {
+    const source = parseActionSource(
+      await readFile(join(root, target.source), 'utf8'),
+      target.source,
+    );
+    const text = await renderActionYml(template, source, target.source, formatOptions);
+    files.push({
+      path: target.outfile,
+      contents: new TextEncoder().encode(text),
+      executable: false,
+    });
+  }
+  return files;
+}
+
+/** Writes generated files under `root`, creating directories and setting the executable bit. */
+export async function writeGenerated(root: string, files: readonly GeneratedFile[]): Promise<void> {
+  for (const file of files) {
+    const path = join(root, file.path);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, file.contents);
+    await chmod(path, file.executable ? 0o755 : 0o644);
+  }
+}

@@ -1,0 +1,100 @@
+// Finds what the build produces: one bundle per action, the sathos CLI bundle, and one action.yml
+// per action. The list is data: add an entry to FIXED_BUNDLES to bundle another program.
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** One esbuild entry point and the committed file it becomes (paths relative to the root). */
+export interface BundleTarget {
+  source: string;
+  outfile: string;
+  /** Prepend `#!/usr/bin/env node` and set the executable bit. */
+  executable: boolean;
+}
+
+/** One action directory: its action.src.yml and the action.yml generated from it. */
+export interface ActionTarget {
+  name: string;
+  source: string;
+  outfile: string;
+}
+
+export type Log = (line: string) => void;
+
+/** Bundles that exist outside actions/. An absent optional source is skipped with a log line. */
+export const FIXED_BUNDLES: readonly (BundleTarget & { optional: boolean })[] = [
+  {
+    source: 'packages/cli/src/bin.ts',
+    outfile: 'packages/cli/dist/sathos.js',
+    executable: true,
+    optional: true,
+  },
+];
+
+export const TEMPLATE_FILE = 'action-template.yml';
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The names of the directories under actions/, sorted; none when actions/ is absent. */
+export async function actionNames(root: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(join(root, 'actions'), { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
+    .map((entry) => entry.name)
+    .sort();
+}
+
+// Every action directory needs both halves: code (src/index.ts) and metadata (action.src.yml).
+async function checkActionDir(root: string, name: string): Promise<void> {
+  for (const file of ['src/index.ts', 'action.src.yml']) {
+    if (!(await exists(join(root, 'actions', name, file)))) {
+      throw new Error(
+        `actions/${name}/${file} is missing; every action needs src/index.ts and action.src.yml`,
+      );
+    }
+  }
+}
+
+/** Every bundle the build writes, in a stable order. */
+export async function bundleTargets(root: string, log: Log): Promise<BundleTarget[]> {
+  const targets: BundleTarget[] = [];
+  for (const name of await actionNames(root)) {
+    await checkActionDir(root, name);
+    targets.push({
+      source: `actions/${name}/src/index.ts`,
+      outfile: `actions/${name}/dist/index.js`,
+      executable: false,
+    });
+  }
+  for (const { optional, ...target } of FIXED_BUNDLES) {
+    if (await exists(join(root, target.source))) targets.push(target);
+    else if (optional) log(`skipping ${target.outfile}: ${target.source} does not exist yet`);
+    else throw new Error(`${target.source} is missing; restore it or remove it from FIXED_BUNDLES`);
+  }
+  return targets;
+}
+
+/** Every action.yml the build writes, in a stable order. */
+export async function actionTargets(root: string): Promise<ActionTarget[]> {
+  const targets: ActionTarget[] = [];
+  for (const name of await actionNames(root)) {
+    await checkActionDir(root, name);
+    targets.push({
+      name,
+      source: `actions/${name}/action.src.yml`,
+      outfile: `actions/${name}/action.yml`,
+    });
+  }
+  return targets;
+}

@@ -1,0 +1,57 @@
+// A throwaway repository for the build-machinery tests: the real action-template.yml, one action
+// that imports a local module, a JSON file and a CommonJS dependency, and optionally a CLI entry.
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { repoRoot } from './run-script.js';
+
+const FILES: Record<string, string> = {
+  'package.json': '{ "name": "fixture", "private": true, "type": "module" }\n',
+  'actions/hello/action.src.yml': [
+    'name: Hello',
+    'description: Says hello from a bundled action.',
+    'shared-inputs:',
+    '  - policy: { required: true }',
+    '  - chain',
+    'inputs:',
+    '  who:',
+    '    description: Whom to greet.',
+    '    default: world',
+    'outputs:',
+    '  greeting:',
+    '    description: The greeting it printed.',
+    '',
+  ].join('\n'),
+  'actions/hello/src/index.ts': [
+    "import { greet } from './greet.js';",
+    "import data from './data.json' with { type: 'json' };",
+    "import { joined } from 'cjs-dep';",
+    'console.log(greet(data.who), joined);',
+    '',
+  ].join('\n'),
+  'actions/hello/src/greet.ts': 'export const greet = (who: string): string => `hello ${who}`;\n',
+  'actions/hello/src/data.json': '{ "who": "fixture" }\n',
+  'node_modules/cjs-dep/package.json': '{ "name": "cjs-dep", "main": "index.js" }\n',
+  'node_modules/cjs-dep/index.js': "exports.joined = require('node:path').posix.join('a', 'b');\n",
+};
+
+/** Creates the fixture repository in a new temporary directory and returns its path. */
+export async function makeFixture(options: { cli?: boolean } = {}): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'sathos-build-'));
+  const files = { ...FILES };
+  if (options.cli === true) {
+    files['packages/cli/src/bin.ts'] = "console.log('sathos fixture');\n";
+  }
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(root, path)), { recursive: true });
+    await writeFile(join(root, path), text);
+  }
+  await cp(join(repoRoot, 'action-template.yml'), join(root, 'action-template.yml'));
+  await cp(join(repoRoot, '.prettierrc.json'), join(root, '.prettierrc.json'));
+  return root;
+}
+
+/** Removes a fixture made by makeFixture. */
+export async function removeFixture(root: string): Promise<void> {
+  await rm(root, { recursive: true, force: true });
+}
