@@ -177,9 +177,9 @@ function messageArtifact(
   }
   const bytes = Buffer.from(artifact.bytes);
   const { messageDigest } = bundle.content.messageSignature;
-  const algorithm = MESSAGE_HASHES[messageDigest?.algorithm ?? 0];
+  const algorithm = MESSAGE_HASHES[messageDigest.algorithm];
   const actual = algorithm === undefined ? undefined : createHash(algorithm).update(bytes).digest();
-  if (actual === undefined || messageDigest === undefined || !actual.equals(messageDigest.digest)) {
+  if (actual === undefined || !actual.equals(messageDigest.digest)) {
     fail(
       'SUBJECT_MISMATCH',
       'the bundle signs a different artifact: its message digest does not match',

@@ -70,9 +70,14 @@ export function validForProblems(value: unknown, path: string): string[] {
 
 function keyProblems(value: unknown, path: string): string[] {
   if (!isObject(value)) return [`${path} is missing`];
+  // PublicKey.valid_for is optional in the proto (absent: the key has no window); a window
+  // that is present must have its start.
+  const window = value.validFor;
   const problems = [
     ...base64Problem(value.rawBytes, `${path}.rawBytes`),
-    ...validForProblems(value.validFor, `${path}.validFor`),
+    ...(window === undefined || window === null
+      ? []
+      : validForProblems(window, `${path}.validFor`)),
   ];
   if (typeof value.keyDetails !== 'string') problems.push(`${path}.keyDetails must be a string`);
   if (problems.length > 0) return problems;
@@ -106,9 +111,21 @@ function certificateProblems(value: unknown, path: string): string[] {
   return problems;
 }
 
+/** True when a window is present but has no start (absent or null). */
+function lacksStart(window: unknown): boolean {
+  return !isObject(window) || window.start === undefined || window.start === null;
+}
+
+// A CA or TSA window without a start is bounded by its own certificates instead (see
+// `boundAuthorityWindows`); any other flaw in the window is a problem.
 function authorityProblems(value: unknown, path: string): string[] {
   if (!isObject(value)) return [`${path} must be an object`];
-  const problems = validForProblems(value.validFor, `${path}.validFor`);
+  const window = value.validFor;
+  const problems = lacksStart(window)
+    ? isObject(window) && window.end !== undefined && window.end !== null
+      ? dateProblem(window.end, `${path}.validFor.end`)
+      : []
+    : validForProblems(window, `${path}.validFor`);
   const chain = isObject(value.certChain) ? value.certChain.certificates : undefined;
   if (!Array.isArray(chain) || chain.length === 0) {
     problems.push(`${path}.certChain.certificates must be a non-empty list`);
@@ -141,4 +158,28 @@ export function trustedRootProblems(root: Json): string[] {
   for (const key of LOG_LISTS) problems.push(...listProblems(root, key, logProblems));
   for (const key of AUTHORITY_LISTS) problems.push(...listProblems(root, key, authorityProblems));
   return problems;
+}
+
+/** The latest notBefore of a chain: no certificate of it is valid earlier. */
+function chainStart(certificates: readonly { readonly rawBytes: Buffer }[]): Date | undefined {
+  const starts = certificates.map((c) => X509Certificate.parse(Buffer.from(c.rawBytes)).notBefore.getTime());
+  return starts.length === 0 ? undefined : new Date(Math.max(...starts));
+}
+
+interface Authority {
+  validFor?: { start?: Date | undefined; end?: Date | undefined } | undefined;
+  certChain?: { certificates: { rawBytes: Buffer }[] } | undefined;
+}
+
+/**
+ * sigstore-js reads a CA or TSA window without a start as "since 1970". We bound it by the chain's
+ * own validity instead, so a root never trusts an authority before its certificates existed.
+ */
+export function boundAuthorityWindows(authorities: readonly Authority[]): void {
+  for (const authority of authorities) {
+    if (authority.validFor?.start !== undefined) continue;
+    const start = chainStart(authority.certChain?.certificates ?? []);
+    if (start === undefined) continue;
+    authority.validFor = { start, ...(authority.validFor?.end && { end: authority.validFor.end }) };
+  }
 }

@@ -5,7 +5,11 @@ import { toTrustMaterial, type TrustMaterial } from '@sigstore/verify';
 import { SathosError } from '../errors.js';
 import githubRoot from './roots/github.json' with { type: 'json' };
 import publicGoodRoot from './roots/public-good.json' with { type: 'json' };
-import { looksLikeTrustedRoot, trustedRootProblems } from './trusted-root-validation.js';
+import {
+  boundAuthorityWindows,
+  looksLikeTrustedRoot,
+  trustedRootProblems,
+} from './trusted-root-validation.js';
 
 /** A trusted_root.json larger than this is refused before parsing. */
 export const MAX_TRUSTED_ROOT_BYTES = 4 * 1024 * 1024;
@@ -64,6 +68,8 @@ export function trustFromJSON(json: unknown, description: string): Trust {
   }
   try {
     const root = TrustedRoot.fromJSON(json);
+    boundAuthorityWindows(root.certificateAuthorities);
+    boundAuthorityWindows(root.timestampAuthorities);
     return { description, root, thresholds: thresholdsFor(root), material: toTrustMaterial(root) };
   } catch (cause) {
     throw new SathosError(
