@@ -91,6 +91,10 @@ function checkBundles(lines: readonly ChainLine[], checker: BundleChecker, sourc
   const checked: Checked[] = [];
   for (const { line, bundle } of lines) {
     const where = `${source} line ${line}`;
+    // A message signature would make the bundle verifier ask for artifact bytes (a usage error).
+    if (typeof bundle === 'object' && bundle !== null && 'messageSignature' in bundle) {
+      throw new SathosError('UNSUPPORTED_BUNDLE', 'chain bundles must be DSSE in-toto statements, not message signatures; remove it from the chain', { where });
+    }
     const result = checker.verify(bundle, { where });
     if (result.statement === undefined || result.payloadSha256 === undefined) {
       throw new SathosError(
