@@ -258,6 +258,13 @@ function checkCompleteness(records: ReadonlyMap<string, Record_>, head: Record_,
         record.where,
       );
     }
+    const later = req.stages.slice(r + 1).filter((s) => seen.has(s));
+    if (later.length > 0) {
+      throw stepError('completeness', 'STAGE_ORDER')(
+        `${stage} record comes after a ${later.join(', ')} record; stages must run in order`,
+        record.where,
+      );
+    }
     ancestors.set(record.digest, seen);
   }
   const reached = new Set([...(ancestors.get(head.digest) ?? []), head.statement.predicate.stage]);
