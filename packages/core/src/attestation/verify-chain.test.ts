@@ -412,6 +412,21 @@ void describe('verifyChain', () => {
       // Any signer may sign any stage here, so only the stage list can refuse it.
       await chain.rejects('STAGE_ORDER', /"lint" is not one/, { stages: BUILTIN_STAGES });
     });
+
+    void it('rejects a build after the test: an artifact rebuilt once its tests ran (STAGE_ORDER)', async () => {
+      const chain = await TestChain.create();
+      await chain.steps('source', 'build', 'test');
+      for (const stage of ['build', 'scan', 'decision', 'deploy']) {
+        await chain.step(stage, { subjects: [APP_ARM.subject] });
+      }
+      // No artifact given: only the order of the stages can tell the rebuilt one was never tested.
+      await chain.rejects(
+        'STAGE_ORDER',
+        /build record comes after a test record/,
+        requirements(),
+        [],
+      );
+    });
   });
 
   void describe('when the chain was cut short', () => {
