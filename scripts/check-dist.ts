@@ -14,6 +14,6 @@ runScript('check-dist', async () => {
   ];
   const lines = describeFindings(await compareWithDisk(repoRoot, files));
   for (const line of lines) console.error(line);
-  if (lines.length === 0) log(`${files.length} generated files are up to date`);
+  if (lines.length === 0) log(`all ${files.length} generated files are up to date`);
   return lines.length === 0 ? 0 : 1;
 });
