@@ -129,9 +129,7 @@ void describe('decodeRecords', () => {
       { line: 1, bundle: dsse(payload) },
       { line: 2, bundle: dsse(evidence) },
     ]);
-    assert.equal(records.length, 1);
-    assert.equal(records[0]?.digest, sha256Hex(payload));
-    assert.deepEqual(records[0]?.statement, genesis.statement);
+    assert.deepEqual(records, [{ digest: sha256Hex(payload), statement: genesis.statement }]);
   });
 
   void describe('when a line is not a well-formed record', () => {
