@@ -29,7 +29,9 @@ interface DemoJson {
   gate: string[];
 }
 
-type Bundle = { dsseEnvelope: { payload: string; payloadType: string; signatures: { sig: string }[] } };
+type Bundle = {
+  dsseEnvelope: { payload: string; payloadType: string; signatures: { sig: string }[] };
+};
 
 const decode = (line: string): { predicateType: string; predicate: { stage?: string } } => {
   const bundle = JSON.parse(line) as Bundle;
@@ -52,7 +54,8 @@ describe('sathos demo', () => {
     const path = join(dir, `altered-${String(Math.random()).slice(2)}.jsonl`);
     await writeFile(path, altered.join('\n') + '\n');
     const args = demo.verify.map((a) => (a === demo.chain ? path : a));
-    const swapped = artifact === undefined ? args : args.map((a) => (a === demo.artifacts[0] ? artifact : a));
+    const swapped =
+      artifact === undefined ? args : args.map((a) => (a === demo.artifacts[0] ? artifact : a));
     return sathos([...swapped, '--json']);
   }
 
@@ -66,7 +69,11 @@ describe('sathos demo', () => {
   }
 
   function expectRejected(result: Cli, code?: string): void {
-    assert.equal(result.code, 1, `exit 1 expected, got ${result.code}: ${JSON.stringify(result.json)}`);
+    assert.equal(
+      result.code,
+      1,
+      `exit 1 expected, got ${result.code}: ${JSON.stringify(result.json)}`,
+    );
     assert.equal(result.json.verified, false);
     assert.equal(typeof result.json.reason, 'string');
     assert.notEqual(result.json.code, 'INTERNAL_ERROR', 'a rejection, not a crash');
@@ -114,7 +121,9 @@ describe('sathos demo', () => {
     it('rejects a changed statement', async () => {
       const i = recordIndex('test');
       const bundle = JSON.parse(lines[i] ?? '') as Bundle;
-      const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8')) as {
+      const statement = JSON.parse(
+        Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8'),
+      ) as {
         predicate: { observations?: unknown };
       };
       statement.predicate.observations = { note: 'nothing to see' };
@@ -128,7 +137,10 @@ describe('sathos demo', () => {
       const [a, b] = [recordIndex('build'), recordIndex('scan')];
       const ba = JSON.parse(lines[a] ?? '') as Bundle;
       const bb = JSON.parse(lines[b] ?? '') as Bundle;
-      [ba.dsseEnvelope.signatures, bb.dsseEnvelope.signatures] = [bb.dsseEnvelope.signatures, ba.dsseEnvelope.signatures];
+      [ba.dsseEnvelope.signatures, bb.dsseEnvelope.signatures] = [
+        bb.dsseEnvelope.signatures,
+        ba.dsseEnvelope.signatures,
+      ];
       const altered = [...lines];
       altered[a] = JSON.stringify(ba);
       altered[b] = JSON.stringify(bb);
@@ -170,7 +182,7 @@ describe('sathos demo', () => {
     it('rejects a changed artifact', async () => {
       const artifact = join(dir, 'changed.tar');
       const bytes = await readFile(demo.artifacts[0] ?? '');
-      bytes[bytes.length - 1] ^= 1;
+      bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 1, bytes.length - 1);
       await writeFile(artifact, bytes);
       expectRejected(await verifyAltered(lines, artifact), 'SUBJECT_MISMATCH');
     });
@@ -183,20 +195,36 @@ describe('sathos demo', () => {
 
   describe('when the arguments are unusable', () => {
     it('exits 2 for a missing chain file', async () => {
-      const result = await sathos([...demo.verify.map((a) => (a === demo.chain ? join(dir, 'nope') : a)), '--json']);
+      const result = await sathos([
+        ...demo.verify.map((a) => (a === demo.chain ? join(dir, 'nope') : a)),
+        '--json',
+      ]);
       assert.equal(result.code, 2);
       assert.equal(result.json.verified, false);
       assert.equal(result.json.code, 'FILE_UNREADABLE');
     });
 
     it('exits 2 for an unknown flag, with one JSON object', async () => {
-      const result = await sathos(['verify-chain', demo.chain, '--artifact', demo.artifacts[0] ?? '', '--bogus', '--json']);
+      const result = await sathos([
+        'verify-chain',
+        demo.chain,
+        '--artifact',
+        demo.artifacts[0] ?? '',
+        '--bogus',
+        '--json',
+      ]);
       assert.equal(result.code, 2);
       assert.equal(result.json.code, 'USAGE');
     });
 
     it('exits 2 when nobody is named as a trusted signer', async () => {
-      const result = await sathos(['verify-chain', demo.chain, '--artifact', demo.artifacts[0] ?? '', '--json']);
+      const result = await sathos([
+        'verify-chain',
+        demo.chain,
+        '--artifact',
+        demo.artifacts[0] ?? '',
+        '--json',
+      ]);
       assert.equal(result.code, 2);
       assert.equal(result.json.code, 'USAGE');
     });

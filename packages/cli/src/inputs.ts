@@ -16,17 +16,26 @@ import {
 export const MAX_ARTIFACT_BYTES = 2 * 1024 * 1024 * 1024 - 1;
 const MAX_TEXT_INPUT_BYTES = 256 * 1024 * 1024;
 
-export async function readBytes(path: string, what: string, maxBytes = MAX_TEXT_INPUT_BYTES): Promise<Buffer> {
+export async function readBytes(
+  path: string,
+  what: string,
+  maxBytes = MAX_TEXT_INPUT_BYTES,
+): Promise<Buffer> {
   try {
     const info = await stat(path);
     if (!info.isFile()) throw new Error('not a regular file');
     if (info.size > maxBytes) {
-      throw new SathosError('TOO_LARGE', `${what} is larger than ${maxBytes} bytes`, { where: path });
+      throw new SathosError('TOO_LARGE', `${what} is larger than ${maxBytes} bytes`, {
+        where: path,
+      });
     }
     return await readFile(path);
   } catch (cause) {
     if (cause instanceof SathosError) throw cause;
-    throw new SathosError('FILE_UNREADABLE', `cannot read ${what}; check the path`, { where: path, cause });
+    throw new SathosError('FILE_UNREADABLE', `cannot read ${what}; check the path`, {
+      where: path,
+      cause,
+    });
   }
 }
 
@@ -42,17 +51,22 @@ export async function readTrust(path: string | undefined): Promise<Trust> {
   try {
     json = JSON.parse(text);
   } catch (cause) {
-    throw new SathosError('TRUST_ROOT_UNREADABLE', 'trusted root is not JSON; pass a trusted_root.json', {
-      where: path,
-      cause,
-    });
+    throw new SathosError(
+      'TRUST_ROOT_UNREADABLE',
+      'trusted root is not JSON; pass a trusted_root.json',
+      {
+        where: path,
+        cause,
+      },
+    );
   }
   return trustFromJSON(json, path);
 }
 
 export async function readKeys(paths: readonly string[] | undefined): Promise<TrustedPublicKey[]> {
   const keys: TrustedPublicKey[] = [];
-  for (const path of paths ?? []) keys.push(...parsePublicKeys(await readText(path, 'public key'), path));
+  for (const path of paths ?? [])
+    keys.push(...parsePublicKeys(await readText(path, 'public key'), path));
   return keys;
 }
 

@@ -25,7 +25,9 @@ function jsonOption(): Option {
 
 function buildProgram(run: Run): Command {
   const program = new Command('sathos')
-    .description('Zero trust for the software delivery pipeline: verify every step from commit to deploy.')
+    .description(
+      'Zero trust for the software delivery pipeline: verify every step from commit to deploy.',
+    )
     .version('0.1.0')
     .showHelpAfterError(false)
     .exitOverride();
@@ -42,8 +44,14 @@ function buildProgram(run: Run): Command {
     .description('verify one Sigstore bundle (JSON or JSON Lines) for an artifact')
     .argument('<bundle>', 'bundle file: .json or .jsonl (every line must verify)')
     .option('--artifact <path>', 'the artifact the bundle must be about')
-    .option('--digest <alg:hex>', 'the artifact digest, when the artifact is not at hand (DSSE bundles)')
-    .option('--trusted-root <file>', 'trusted_root.json (default: embedded Sigstore public-good root)')
+    .option(
+      '--digest <alg:hex>',
+      'the artifact digest, when the artifact is not at hand (DSSE bundles)',
+    )
+    .option(
+      '--trusted-root <file>',
+      'trusted_root.json (default: embedded Sigstore public-good root)',
+    )
     .option('--key <public-key.pem>', 'public key of a key-signed bundle (repeatable)', collect)
     .option('--cert-identity <san>', 'exact certificate subject (SAN) required')
     .option('--cert-identity-regexp <re>', 'pattern the whole certificate subject must match')
@@ -64,25 +72,41 @@ function buildProgram(run: Run): Command {
     .command('verify-chain')
     .description('verify the whole chain of custody for the artifacts (DESIGN.md §3)')
     .argument('<chain>', 'chain file: JSON Lines of Sigstore bundles')
-    .requiredOption('--artifact <path>', 'an artifact the chain must have built and deployed (repeatable)', collect)
+    .requiredOption(
+      '--artifact <path>',
+      'an artifact the chain must have built and deployed (repeatable)',
+      collect,
+    )
     .option('--policy <file>', 'policy naming the required stages and who may sign each')
     .option('--trusted-root <file>', 'trusted_root.json for keyless records (default: public-good)')
     .option('--key <public-key.pem>', 'public key of key-signed records (repeatable)', collect)
-    .option('--require-stage <stage>', 'without --policy: a required stage, in order (repeatable)', collect)
-    .option('--cert-identity <san>', 'without --policy: exact subject every record must be signed by')
+    .option(
+      '--require-stage <stage>',
+      'without --policy: a required stage, in order (repeatable)',
+      collect,
+    )
+    .option(
+      '--cert-identity <san>',
+      'without --policy: exact subject every record must be signed by',
+    )
     .option('--cert-identity-regexp <re>', 'without --policy: pattern for every signer subject')
     .option('--cert-oidc-issuer <url>', 'without --policy: exact OIDC issuer of every signer')
     .addOption(jsonOption())
     .action((chain: string, o: Record<string, unknown>) =>
       record(
         o.json as boolean | undefined,
-        verifyChainCommand({ chain, ...(o as Omit<Parameters<typeof verifyChainCommand>[0], 'chain'>) }),
+        verifyChainCommand({
+          chain,
+          ...(o as Omit<Parameters<typeof verifyChainCommand>[0], 'chain'>),
+        }),
       ),
     );
 
   program
     .command('demo')
-    .description('run the whole pipeline locally on embedded defaults, signed, chained and verified')
+    .description(
+      'run the whole pipeline locally on embedded defaults, signed, chained and verified',
+    )
     .requiredOption('--out <dir>', 'directory for the demo repository, chain, artifacts and keys')
     .addOption(jsonOption())
     .action((o: { out: string; json?: boolean }) => record(o.json, demoCommand({ out: o.out })));
@@ -124,7 +148,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
         return 0;
       }
       const message = error.message.replace(/^error: /, '');
-      return emit(usage(verdictOf(argv), `${message}; see sathos ${argv[0] ?? ''} --help`.trim()), json, io);
+      return emit(
+        usage(verdictOf(argv), `${message}; see sathos ${argv[0] ?? ''} --help`.trim()),
+        json,
+        io,
+      );
     }
     return emit(failure(verdictOf(argv), error), json, io);
   }

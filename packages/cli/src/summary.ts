@@ -6,16 +6,25 @@ import { describeSigner, verificationSummary } from '@sathos/core';
 export const VERIFIER_ID = 'https://sathos.dev/verifier/sathos-cli@0.1.0';
 
 /** The unsigned VSA over the artifacts, listing every record the verification used. */
-export function chainVsa(result: ChainVerification, policy: Policy | undefined, now: Date): Statement {
+export function chainVsa(
+  result: ChainVerification,
+  policy: Policy | undefined,
+  now: Date,
+): Statement {
   const subjects = result.artifacts.map((a) => ({
     name: a.name,
-    digest: Object.fromEntries(a.digests.filter((d) => d.algorithm === 'sha256').map((d) => [d.algorithm, d.hex])),
+    digest: Object.fromEntries(
+      a.digests.filter((d) => d.algorithm === 'sha256').map((d) => [d.algorithm, d.hex]),
+    ),
   }));
   return verificationSummary(subjects, {
     verifierId: VERIFIER_ID,
     time: now,
     resourceUri: `git+${result.run.repository}@${result.run.commit}`,
-    policy: policy === undefined ? { uri: 'sathos:flags' } : { uri: policy.uri, digest: { sha256: policy.digest } },
+    policy:
+      policy === undefined
+        ? { uri: 'sathos:flags' }
+        : { uri: policy.uri, digest: { sha256: policy.digest } },
     inputs: result.records.map((r) => ({ uri: r.where, digest: { sha256: r.digest } })),
     passed: true,
     levels: [result.complete ? 'SATHOS_CHAIN_COMPLETE' : 'SATHOS_CHAIN_PARTIAL'],
@@ -23,7 +32,11 @@ export function chainVsa(result: ChainVerification, policy: Policy | undefined, 
 }
 
 /** The `--json` details of a verified chain. */
-export function chainSummary(result: ChainVerification, policy: Policy | undefined, now: Date): Record<string, unknown> {
+export function chainSummary(
+  result: ChainVerification,
+  policy: Policy | undefined,
+  now: Date,
+): Record<string, unknown> {
   return {
     complete: result.complete,
     run: result.run,
@@ -44,11 +57,20 @@ export function chainSummary(result: ChainVerification, policy: Policy | undefin
 
 /** The chain of custody as a person reads it, one line a record. */
 export function summaryLines(result: ChainVerification): string[] {
-  const lines = [`run ${result.run.repository} #${result.run.runId}.${result.run.runAttempt} at ${result.run.commit}`];
+  const lines = [
+    `run ${result.run.repository} #${result.run.runId}.${result.run.runAttempt} at ${result.run.commit}`,
+  ];
   for (const r of result.records) {
-    const subjects = r.statement.subject.map((s) => s.name ?? Object.values(s.digest ?? {})[0]?.slice(0, 12)).join(', ');
-    const evidence = r.evidence.length === 0 ? '' : ` + ${r.evidence.map((e) => e.predicateType.split('/').slice(-2).join('/')).join(', ')}`;
-    lines.push(`  ${String(r.sequence).padStart(3)}  ${r.stage.padEnd(9)} ${r.digest.slice(0, 16)}…  ${subjects}${evidence}  signed by ${describeSigner(r.signer)}`);
+    const subjects = r.statement.subject
+      .map((s) => s.name ?? Object.values(s.digest ?? {})[0]?.slice(0, 12))
+      .join(', ');
+    const evidence =
+      r.evidence.length === 0
+        ? ''
+        : ` + ${r.evidence.map((e) => e.predicateType.split('/').slice(-2).join('/')).join(', ')}`;
+    lines.push(
+      `  ${String(r.sequence).padStart(3)}  ${r.stage.padEnd(9)} ${r.digest.slice(0, 16)}…  ${subjects}${evidence}  signed by ${describeSigner(r.signer)}`,
+    );
   }
   return lines;
 }

@@ -12,9 +12,34 @@ export async function demoCommand(options: { out: string }): Promise<Outcome> {
   try {
     const files = await runDemoPipeline(options.out, (line) => lines.push(line));
     const artifactArgs = files.artifacts.flatMap((a) => ['--artifact', a]);
-    const verify = ['verify-chain', files.chain, ...artifactArgs, '--policy', files.policy, '--key', files.publicKey];
-    const gate = ['gate', '--chain', files.chain, ...artifactArgs, '--policy', files.policy, '--environment', DEMO_ENVIRONMENT, '--key', files.publicKey];
-    const demoJson = { chain: files.chain, artifacts: files.artifacts, policy: files.policy, verify, gate };
+    const verify = [
+      'verify-chain',
+      files.chain,
+      ...artifactArgs,
+      '--policy',
+      files.policy,
+      '--key',
+      files.publicKey,
+    ];
+    const gate = [
+      'gate',
+      '--chain',
+      files.chain,
+      ...artifactArgs,
+      '--policy',
+      files.policy,
+      '--environment',
+      DEMO_ENVIRONMENT,
+      '--key',
+      files.publicKey,
+    ];
+    const demoJson = {
+      chain: files.chain,
+      artifacts: files.artifacts,
+      policy: files.policy,
+      verify,
+      gate,
+    };
     await writeFile(join(files.out, 'demo.json'), `${JSON.stringify(demoJson, null, 2)}\n`);
 
     const verified = await verifyChainCommand({

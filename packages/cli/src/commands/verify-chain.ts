@@ -26,10 +26,17 @@ export interface VerifyChainOptions {
 }
 
 /** Without a policy, the flags say who may sign; with none of them, nobody is trusted by default. */
-function requirementsFromFlags(o: VerifyChainOptions, keyIds: readonly string[]): ChainRequirements {
+function requirementsFromFlags(
+  o: VerifyChainOptions,
+  keyIds: readonly string[],
+): ChainRequirements {
   const stages = o.requireStage ?? [...BUILTIN_STAGES];
   let rules: IdentityRule[];
-  if (o.certIdentity !== undefined || o.certIdentityRegexp !== undefined || o.certOidcIssuer !== undefined) {
+  if (
+    o.certIdentity !== undefined ||
+    o.certIdentityRegexp !== undefined ||
+    o.certOidcIssuer !== undefined
+  ) {
     const rule: IdentityRule = {
       ...(o.certOidcIssuer === undefined ? {} : { issuer: o.certOidcIssuer }),
       ...(o.certIdentity === undefined ? {} : { subject: o.certIdentity }),
@@ -54,8 +61,17 @@ function requirementsFromPolicy(policy: Policy): ChainRequirements {
 
 export async function verifyChainCommand(o: VerifyChainOptions): Promise<Outcome> {
   try {
-    if (o.policy !== undefined && (o.requireStage !== undefined || o.certIdentity !== undefined || o.certIdentityRegexp !== undefined || o.certOidcIssuer !== undefined)) {
-      throw new SathosError('USAGE', '--policy names stages and signers itself; drop --require-stage and --cert-* flags');
+    if (
+      o.policy !== undefined &&
+      (o.requireStage !== undefined ||
+        o.certIdentity !== undefined ||
+        o.certIdentityRegexp !== undefined ||
+        o.certOidcIssuer !== undefined)
+    ) {
+      throw new SathosError(
+        'USAGE',
+        '--policy names stages and signers itself; drop --require-stage and --cert-* flags',
+      );
     }
     const [trust, keys, policy] = await Promise.all([
       readTrust(o.trustedRoot),
@@ -63,10 +79,18 @@ export async function verifyChainCommand(o: VerifyChainOptions): Promise<Outcome
       o.policy === undefined ? undefined : readPolicy(o.policy),
     ]);
     const requirements =
-      policy === undefined ? requirementsFromFlags(o, keys.map((k) => k.keyId)) : requirementsFromPolicy(policy);
+      policy === undefined
+        ? requirementsFromFlags(
+            o,
+            keys.map((k) => k.keyId),
+          )
+        : requirementsFromPolicy(policy);
     const artifacts = await Promise.all(o.artifact.map(readArtifact));
     const lines = parseChainText(await readText(o.chain, 'chain'), o.chain);
-    const checker = createBundleVerifier(trust, { keys, allowUnloggedKeySignatures: keys.length > 0 });
+    const checker = createBundleVerifier(trust, {
+      keys,
+      allowUnloggedKeySignatures: keys.length > 0,
+    });
     const result: ChainVerification = verifyChain({
       lines,
       checker,
@@ -81,4 +105,3 @@ export async function verifyChainCommand(o: VerifyChainOptions): Promise<Outcome
     return failure('verified', error);
   }
 }
-

@@ -63,15 +63,28 @@ const SECRET_PATTERNS: readonly [string, RegExp][] = [
   ['github-token', /\bgh[pousr]_[A-Za-z0-9]{36}\b/],
 ];
 
-export async function runDemoPipeline(outDir: string, log: (line: string) => void): Promise<DemoFiles> {
+export async function runDemoPipeline(
+  outDir: string,
+  log: (line: string) => void,
+): Promise<DemoFiles> {
   const out = resolve(outDir);
-  for (const old of ['chain.jsonl', 'source', 'artifacts', 'deployed', 'policy.yaml', 'signing-key.pub', 'demo.json']) {
+  for (const old of [
+    'chain.jsonl',
+    'source',
+    'artifacts',
+    'deployed',
+    'policy.yaml',
+    'signing-key.pub',
+    'demo.json',
+  ]) {
     await rm(join(out, old), { recursive: true, force: true });
   }
   await mkdir(out, { recursive: true });
 
   const repo = await createScratchRepo(join(out, 'source'));
-  log(`source    commit ${repo.commit} signed by ${repo.signature.principal} (${repo.signature.fingerprint}), verified by git`);
+  log(
+    `source    commit ${repo.commit} signed by ${repo.signature.principal} (${repo.signature.fingerprint}), verified by git`,
+  );
 
   const keys = generateSigningKeyPair();
   const signer = keySigner({ privateKeyPem: keys.privateKeyPem });
@@ -91,15 +104,29 @@ export async function runDemoPipeline(outDir: string, log: (line: string) => voi
     commit: repo.commit,
   };
   const store = new JsonlFileStore(join(out, 'chain.jsonl'));
-  const step = (stage: string, subjects: readonly ResourceDescriptor[], extra: Partial<Parameters<typeof appendTransition>[0]> = {}) =>
-    appendTransition({ store, sign, stage, subjects, run: runBinding, actor, ...extra });
+  const step = (
+    stage: string,
+    subjects: readonly ResourceDescriptor[],
+    extra: Partial<Parameters<typeof appendTransition>[0]> = {},
+  ) => appendTransition({ store, sign, stage, subjects, run: runBinding, actor, ...extra });
 
   const commitSubject = [{ name: `git+${DEMO_REPOSITORY}`, digest: { gitCommit: repo.commit } }];
   await step('source', commitSubject, {
     evidence: [
-      commitSignatures(commitSubject, [
-        { commit: repo.commit, format: 'ssh', signer: repo.signature.principal, key: repo.signature.fingerprint, verdict: 'verified', reason: 'good "git" signature from an allowed signer' },
-      ], 'git verify-commit'),
+      commitSignatures(
+        commitSubject,
+        [
+          {
+            commit: repo.commit,
+            format: 'ssh',
+            signer: repo.signature.principal,
+            key: repo.signature.fingerprint,
+            verdict: 'verified',
+            reason: 'good "git" signature from an allowed signer',
+          },
+        ],
+        'git verify-commit',
+      ),
     ],
   });
 
@@ -136,12 +163,17 @@ export async function runDemoPipeline(outDir: string, log: (line: string) => voi
     failed = [testFile];
   }
   const passed = failed.length === 0 ? [testFile] : [];
-  await step('test', artifactSubject, { evidence: [testResult(artifactSubject, { passed, failed })] });
+  await step('test', artifactSubject, {
+    evidence: [testResult(artifactSubject, { passed, failed })],
+  });
   log(`test      ${passed.length} passed, ${failed.length} failed`);
 
   const started = new Date();
   const { stdout: listing } = await run('tar', ['-xOf', artifact], { maxBuffer: 64 * 1024 * 1024 });
-  const findings = SECRET_PATTERNS.filter(([, re]) => re.test(listing)).map(([id]) => ({ id, severity: 'HIGH' }));
+  const findings = SECRET_PATTERNS.filter(([, re]) => re.test(listing)).map(([id]) => ({
+    id,
+    severity: 'HIGH',
+  }));
   await step('scan', artifactSubject, {
     evidence: [
       vulnerabilityScan(artifactSubject, {
@@ -157,13 +189,18 @@ export async function runDemoPipeline(outDir: string, log: (line: string) => voi
 
   // The decision: verify everything so far against the policy's first four stages, then record it.
   const trustKeys = parsePublicKeys(keys.publicKeyPem, publicKey);
-  const checker = createBundleVerifier(publicGoodTrust(), { keys: trustKeys, allowUnloggedKeySignatures: true });
+  const checker = createBundleVerifier(publicGoodTrust(), {
+    keys: trustKeys,
+    allowUnloggedKeySignatures: true,
+  });
   const soFar = verifyChain({
     lines: parseChainText(await readFile(store.location, 'utf8'), store.location),
     checker,
     requirements: {
       stages: ['source', 'build', 'test', 'scan'],
-      identities: Object.fromEntries(['source', 'build', 'test', 'scan'].map((s) => [s, [{ keyId: signer.keyId }]])),
+      identities: Object.fromEntries(
+        ['source', 'build', 'test', 'scan'].map((s) => [s, [{ keyId: signer.keyId }]]),
+      ),
       requireTerminal: false,
     },
     artifacts: [{ name: basename(artifact), digests: digestsOf(bytes) }],
@@ -201,5 +238,12 @@ export async function runDemoPipeline(outDir: string, log: (line: string) => voi
   });
   log(`deploy    ${basename(artifact)} → ${DEMO_ENVIRONMENT} (terminal record)`);
 
-  return { out, chain: store.location, artifacts: [artifact], policy: policyPath, publicKey, commit: repo.commit };
+  return {
+    out,
+    chain: store.location,
+    artifacts: [artifact],
+    policy: policyPath,
+    publicKey,
+    commit: repo.commit,
+  };
 }

@@ -15,7 +15,11 @@ export interface ScratchRepo {
   readonly commit: string;
   readonly allowedSigners: string;
   /** What `git verify-commit` said: the signer and key fingerprint. */
-  readonly signature: { readonly principal: string; readonly fingerprint: string; readonly format: 'ssh' };
+  readonly signature: {
+    readonly principal: string;
+    readonly fingerprint: string;
+    readonly format: 'ssh';
+  };
 }
 
 /** git with no user or system configuration leaking in. */
@@ -34,13 +38,21 @@ function gitEnv(): NodeJS.ProcessEnv {
   };
 }
 
-async function tool(cmd: string, args: readonly string[], cwd: string): Promise<{ stdout: string; stderr: string }> {
+async function tool(
+  cmd: string,
+  args: readonly string[],
+  cwd: string,
+): Promise<{ stdout: string; stderr: string }> {
   try {
     return await run(cmd, [...args], { cwd, env: gitEnv(), maxBuffer: 64 * 1024 * 1024 });
   } catch (cause) {
-    throw new SathosError('USAGE', `the demo needs ${cmd}: \`${cmd} ${args[0] ?? ''}\` failed; install ${cmd} and retry`, {
-      cause,
-    });
+    throw new SathosError(
+      'USAGE',
+      `the demo needs ${cmd}: \`${cmd} ${args[0] ?? ''}\` failed; install ${cmd} and retry`,
+      {
+        cause,
+      },
+    );
   }
 }
 
@@ -49,9 +61,11 @@ export async function git(args: readonly string[], cwd: string): Promise<string>
 }
 
 const FILES: Readonly<Record<string, string>> = {
-  'README.md': '# hello-sathos\n\nA tiny service whose every step from commit to deploy is signed.\n',
-  'src/hello.js': "export const hello = (name) => `hello, ${name}`;\n",
-  'test/hello.test.js': "import { hello } from '../src/hello.js';\nif (hello('world') !== 'hello, world') throw new Error('hello failed');\n",
+  'README.md':
+    '# hello-sathos\n\nA tiny service whose every step from commit to deploy is signed.\n',
+  'src/hello.js': 'export const hello = (name) => `hello, ${name}`;\n',
+  'test/hello.test.js':
+    "import { hello } from '../src/hello.js';\nif (hello('world') !== 'hello, world') throw new Error('hello failed');\n",
 };
 
 /** Creates the repository, signs its commit with a fresh SSH key, and has git verify it. */
@@ -59,7 +73,11 @@ export async function createScratchRepo(dir: string): Promise<ScratchRepo> {
   const keysDir = join(dir, '.demo-keys');
   await mkdir(keysDir, { recursive: true });
   const key = join(keysDir, 'commit-signing');
-  await tool('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', DEMO_SIGNER_EMAIL, '-f', key], dir);
+  await tool(
+    'ssh-keygen',
+    ['-q', '-t', 'ed25519', '-N', '', '-C', DEMO_SIGNER_EMAIL, '-f', key],
+    dir,
+  );
   const publicKey = (await readFile(`${key}.pub`, 'utf8')).trim();
   const allowedSigners = join(keysDir, 'allowed_signers');
   await writeFile(allowedSigners, `${DEMO_SIGNER_EMAIL} namespaces="git" ${publicKey}\n`);
@@ -71,7 +89,14 @@ export async function createScratchRepo(dir: string): Promise<ScratchRepo> {
     await mkdir(join(repo, name, '..'), { recursive: true });
     await writeFile(join(repo, name), text);
   }
-  const config = ['-c', 'gpg.format=ssh', '-c', `user.signingkey=${key}`, '-c', `gpg.ssh.allowedSignersFile=${allowedSigners}`];
+  const config = [
+    '-c',
+    'gpg.format=ssh',
+    '-c',
+    `user.signingkey=${key}`,
+    '-c',
+    `gpg.ssh.allowedSignersFile=${allowedSigners}`,
+  ];
   await git(['add', '-A'], repo);
   await git([...config, 'commit', '-q', '-S', '-m', 'hello-sathos: first release'], repo);
   const commit = (await git(['rev-parse', 'HEAD'], repo)).trim();
@@ -79,7 +104,10 @@ export async function createScratchRepo(dir: string): Promise<ScratchRepo> {
   const { stderr } = await tool('git', [...config, 'verify-commit', '--raw', commit], repo);
   const match = /Good "git" signature for (\S+) with \S+ key (SHA256:\S+)/.exec(stderr);
   if (match === null) {
-    throw new SathosError('SIGNATURE_INVALID', `git did not report a good signature on the demo commit: ${stderr.trim()}`);
+    throw new SathosError(
+      'SIGNATURE_INVALID',
+      `git did not report a good signature on the demo commit: ${stderr.trim()}`,
+    );
   }
   return {
     dir: repo,

@@ -41,7 +41,8 @@ export interface AppendResult {
 export async function appendTransition(input: AppendInput): Promise<AppendResult> {
   const existing = decodeRecords(await input.store.read(), input.store.location);
   const link = nextLink(existing);
-  const genesisRun = existing.find((r) => r.statement.predicate.sequence === 0)?.statement.predicate.run;
+  const genesisRun = existing.find((r) => r.statement.predicate.sequence === 0)?.statement.predicate
+    .run;
   if (genesisRun !== undefined && JSON.stringify(genesisRun) !== JSON.stringify(input.run)) {
     throw new SathosError(
       'RUN_MISMATCH',

@@ -32,10 +32,14 @@ export class JsonlFileStore implements ChainStore {
       text = await readFile(this.location, 'utf8');
     } catch (cause) {
       if (isMissing(cause)) return [];
-      throw new SathosError('FILE_UNREADABLE', 'cannot read the chain file; check the path and permissions', {
-        where: this.location,
-        cause,
-      });
+      throw new SathosError(
+        'FILE_UNREADABLE',
+        'cannot read the chain file; check the path and permissions',
+        {
+          where: this.location,
+          cause,
+        },
+      );
     }
     return parseChainText(text, this.location);
   }
@@ -52,10 +56,14 @@ export class JsonlFileStore implements ChainStore {
       // O_APPEND: concurrent writers each add whole lines; nothing already written is touched.
       await appendFile(this.location, `${line}\n`, { encoding: 'utf8', flag: 'a' });
     } catch (cause) {
-      throw new SathosError('STORE_FAILED', 'cannot append to the chain file; check the path and permissions', {
-        where: this.location,
-        cause,
-      });
+      throw new SathosError(
+        'STORE_FAILED',
+        'cannot append to the chain file; check the path and permissions',
+        {
+          where: this.location,
+          cause,
+        },
+      );
     }
   }
 }

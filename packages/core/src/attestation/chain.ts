@@ -39,9 +39,13 @@ export function parseChainText(text: string, source = 'chain'): ChainLine[] {
       });
     }
     if (row.length > CHAIN_LIMITS.maxLineBytes) {
-      throw new SathosError('TOO_LARGE', `bundle is larger than ${CHAIN_LIMITS.maxLineBytes} bytes`, {
-        where,
-      });
+      throw new SathosError(
+        'TOO_LARGE',
+        `bundle is larger than ${CHAIN_LIMITS.maxLineBytes} bytes`,
+        {
+          where,
+        },
+      );
     }
     try {
       lines.push({ line: index + 1, bundle: JSON.parse(row) as unknown });
@@ -66,10 +70,13 @@ export interface DecodedPayload {
 
 /** Reads a bundle's DSSE payload without verifying it. */
 export function decodeDssePayload(bundle: unknown, where: string): DecodedPayload {
-  const envelope = (bundle as { dsseEnvelope?: { payload?: unknown; payloadType?: unknown } } | null)
-    ?.dsseEnvelope;
+  const envelope = (
+    bundle as { dsseEnvelope?: { payload?: unknown; payloadType?: unknown } } | null
+  )?.dsseEnvelope;
   if (typeof envelope?.payload !== 'string' || typeof envelope.payloadType !== 'string') {
-    throw new SathosError('MALFORMED_BUNDLE', 'bundle has no DSSE envelope with a payload', { where });
+    throw new SathosError('MALFORMED_BUNDLE', 'bundle has no DSSE envelope with a payload', {
+      where,
+    });
   }
   const payload = Buffer.from(envelope.payload, 'base64');
   return { payloadType: envelope.payloadType, payload, digest: sha256Hex(payload) };
@@ -102,7 +109,9 @@ export function decodeRecords(lines: readonly ChainLine[], source = 'chain'): Pl
     } catch (cause) {
       throw new SathosError('MALFORMED_STATEMENT', 'DSSE payload is not JSON', { where, cause });
     }
-    if ((statement as { predicateType?: unknown } | null)?.predicateType !== TRANSITION_PREDICATE_TYPE) {
+    if (
+      (statement as { predicateType?: unknown } | null)?.predicateType !== TRANSITION_PREDICATE_TYPE
+    ) {
       continue;
     }
     assertTransitionStatement(statement, where);
@@ -114,7 +123,8 @@ export function decodeRecords(lines: readonly ChainLine[], source = 'chain'): Pl
 /** Records that no other record names as previous: where the next record attaches. */
 export function headsOf<R extends PlannedRecord>(records: readonly R[]): R[] {
   const referenced = new Set<string>();
-  for (const r of records) for (const p of r.statement.predicate.previous) referenced.add(p.digest.sha256);
+  for (const r of records)
+    for (const p of r.statement.predicate.previous) referenced.add(p.digest.sha256);
   const seen = new Set<string>();
   return records.filter((r) => {
     if (referenced.has(r.digest) || seen.has(r.digest)) return false;
@@ -146,6 +156,9 @@ export function nextLink(records: readonly PlannedRecord[]): NextLink {
     );
   }
   const sequence = Math.max(...heads.map((h) => h.statement.predicate.sequence)) + 1;
-  const previous = heads.map((h) => h.digest).sort().map(linkRef);
+  const previous = heads
+    .map((h) => h.digest)
+    .sort()
+    .map(linkRef);
   return { sequence, genesis: { sha256: first.digest }, previous };
 }

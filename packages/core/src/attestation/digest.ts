@@ -13,7 +13,12 @@ export interface Digest {
   readonly hex: string;
 }
 
-const HEX_LENGTH: Record<DigestAlgorithm, number> = { sha1: 40, sha256: 64, sha384: 96, sha512: 128 };
+const HEX_LENGTH: Record<DigestAlgorithm, number> = {
+  sha1: 40,
+  sha256: 64,
+  sha384: 96,
+  sha512: 128,
+};
 
 export function isDigestAlgorithm(value: string): value is DigestAlgorithm {
   return (DIGEST_ALGORITHMS as readonly string[]).includes(value);

@@ -16,7 +16,11 @@ export const VSA_V1 = 'https://slsa.dev/verification_summary/v1';
 /** SATHOS's record of commit signatures checked at the source stage (docs/spec.md). */
 export const COMMIT_SIGNATURES_V1 = 'https://sathos.dev/attestation/commit-signatures/v1';
 
-function statement(subject: readonly ResourceDescriptor[], predicateType: string, predicate: unknown): Statement {
+function statement(
+  subject: readonly ResourceDescriptor[],
+  predicateType: string,
+  predicate: unknown,
+): Statement {
   return { _type: STATEMENT_TYPE, subject, predicateType, predicate };
 }
 
@@ -36,7 +40,10 @@ export interface WorkflowBuild {
 }
 
 /** SLSA provenance v1 shaped like GitHub's, so `gh attestation verify` reads it. */
-export function slsaProvenance(subjects: readonly ResourceDescriptor[], build: WorkflowBuild): Statement {
+export function slsaProvenance(
+  subjects: readonly ResourceDescriptor[],
+  build: WorkflowBuild,
+): Statement {
   const repoUrl = `${build.serverUrl}/${build.repository}`;
   return statement(subjects, SLSA_PROVENANCE_V1, {
     buildDefinition: {
@@ -47,7 +54,9 @@ export function slsaProvenance(subjects: readonly ResourceDescriptor[], build: W
       internalParameters: {
         github: { event_name: build.eventName, runner_environment: build.runnerEnvironment },
       },
-      resolvedDependencies: [{ uri: `git+${repoUrl}@${build.ref}`, digest: { gitCommit: build.commit } }],
+      resolvedDependencies: [
+        { uri: `git+${repoUrl}@${build.ref}`, digest: { gitCommit: build.commit } },
+      ],
     },
     runDetails: {
       builder: { id: build.builderId },
@@ -100,7 +109,10 @@ export function vulnerabilityScan(subjects: readonly ResourceDescriptor[], scan:
         ...(f.description === undefined ? {} : { annotations: [{ description: f.description }] }),
       })),
     },
-    metadata: { scanStartedOn: scan.startedOn.toISOString(), scanFinishedOn: scan.finishedOn.toISOString() },
+    metadata: {
+      scanStartedOn: scan.startedOn.toISOString(),
+      scanFinishedOn: scan.finishedOn.toISOString(),
+    },
   });
 }
 
@@ -109,12 +121,18 @@ export interface VerificationSummaryInput {
   readonly time: Date;
   readonly resourceUri: string;
   readonly policy: { readonly uri: string; readonly digest?: { readonly sha256: string } };
-  readonly inputs: readonly { readonly uri?: string; readonly digest: { readonly sha256: string } }[];
+  readonly inputs: readonly {
+    readonly uri?: string;
+    readonly digest: { readonly sha256: string };
+  }[];
   readonly passed: boolean;
   readonly levels: readonly string[];
 }
 
-export function verificationSummary(subjects: readonly ResourceDescriptor[], v: VerificationSummaryInput): Statement {
+export function verificationSummary(
+  subjects: readonly ResourceDescriptor[],
+  v: VerificationSummaryInput,
+): Statement {
   return statement(subjects, VSA_V1, {
     verifier: { id: v.verifierId },
     timeVerified: v.time.toISOString(),
@@ -135,6 +153,10 @@ export interface CommitSignatureResult {
   readonly reason: string;
 }
 
-export function commitSignatures(subjects: readonly ResourceDescriptor[], results: readonly CommitSignatureResult[], verifier: string): Statement {
+export function commitSignatures(
+  subjects: readonly ResourceDescriptor[],
+  results: readonly CommitSignatureResult[],
+  verifier: string,
+): Statement {
   return statement(subjects, COMMIT_SIGNATURES_V1, { verifier, commits: results });
 }

@@ -81,7 +81,8 @@ export interface TransitionPredicate {
 export type TransitionStatement = Statement<TransitionPredicate>;
 
 type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const isSha256 = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
 const isNonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 
@@ -115,8 +116,10 @@ function actorProblems(value: unknown): string[] {
   }
   if (value.kind === 'certificate') {
     const problems: string[] = [];
-    if (!isNonEmpty(value.issuer)) problems.push('predicate.actor.issuer must be a non-empty string');
-    if (!isNonEmpty(value.subject)) problems.push('predicate.actor.subject must be a non-empty string');
+    if (!isNonEmpty(value.issuer))
+      problems.push('predicate.actor.issuer must be a non-empty string');
+    if (!isNonEmpty(value.subject))
+      problems.push('predicate.actor.subject must be a non-empty string');
     if (value.claims !== undefined) {
       if (!isObject(value.claims)) problems.push('predicate.actor.claims must be an object');
       else if (Object.values(value.claims).some((c) => typeof c !== 'string')) {
@@ -162,7 +165,8 @@ function evidenceProblems(value: unknown, path: string): string[] {
   if (typeof value.predicateType !== 'string' || !URL.canParse(value.predicateType)) {
     problems.push(`${path}.predicateType must be a URI`);
   }
-  if (value.uri !== undefined && typeof value.uri !== 'string') problems.push(`${path}.uri must be a string`);
+  if (value.uri !== undefined && typeof value.uri !== 'string')
+    problems.push(`${path}.uri must be a string`);
   return problems;
 }
 
@@ -187,10 +191,13 @@ export function transitionPredicateProblems(value: unknown): string[] {
   );
   if (validSequence && Array.isArray(value.previous)) {
     if (sequence === 0) {
-      if (value.previous.length > 0) problems.push('the genesis record (sequence 0) has no previous');
-      if (value.genesis !== undefined) problems.push('the genesis record (sequence 0) has no genesis field');
+      if (value.previous.length > 0)
+        problems.push('the genesis record (sequence 0) has no previous');
+      if (value.genesis !== undefined)
+        problems.push('the genesis record (sequence 0) has no genesis field');
     } else {
-      if (value.previous.length === 0) problems.push('a record after the genesis must name its previous');
+      if (value.previous.length === 0)
+        problems.push('a record after the genesis must name its previous');
       problems.push(...sha256RefProblems(value.genesis, 'predicate.genesis'));
     }
   }
@@ -200,7 +207,12 @@ export function transitionPredicateProblems(value: unknown): string[] {
     problems.push('predicate.observations must be an object');
   }
   problems.push(
-    ...listProblems(value.evidence, 'predicate.evidence', RECORD_LIMITS.maxEvidence, evidenceProblems),
+    ...listProblems(
+      value.evidence,
+      'predicate.evidence',
+      RECORD_LIMITS.maxEvidence,
+      evidenceProblems,
+    ),
   );
   if (value.terminal !== undefined && typeof value.terminal !== 'boolean') {
     problems.push('predicate.terminal must be a boolean');
@@ -237,7 +249,12 @@ export function assertTransitionStatement(
 export function actorFor(signer: SignerIdentity): ActorClaims {
   return signer.kind === 'key'
     ? { kind: 'key', keyId: signer.keyId }
-    : { kind: 'certificate', issuer: signer.issuer, subject: signer.subject, claims: signer.claims };
+    : {
+        kind: 'certificate',
+        issuer: signer.issuer,
+        subject: signer.subject,
+        claims: signer.claims,
+      };
 }
 
 export interface TransitionInput {

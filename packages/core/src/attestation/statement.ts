@@ -35,7 +35,11 @@ function isUri(value: string): boolean {
 }
 
 /** Collects the problems of one ResourceDescriptor; `path` prefixes each. */
-export function resourceDescriptorProblems(value: unknown, path: string, asSubject: boolean): string[] {
+export function resourceDescriptorProblems(
+  value: unknown,
+  path: string,
+  asSubject: boolean,
+): string[] {
   if (!isObject(value)) return [`${path} must be an object`];
   const problems: string[] = [];
   for (const key of ['name', 'uri', 'content', 'downloadLocation', 'mediaType'] as const) {
@@ -75,7 +79,9 @@ export function statementProblems(value: unknown): string[] {
   if (!Array.isArray(value.subject) || value.subject.length === 0) {
     problems.push('subject must be a non-empty array');
   } else {
-    value.subject.forEach((s, i) => problems.push(...resourceDescriptorProblems(s, `subject[${i}]`, true)));
+    value.subject.forEach((s, i) =>
+      problems.push(...resourceDescriptorProblems(s, `subject[${i}]`, true)),
+    );
   }
   if (typeof value.predicateType !== 'string' || !isUri(value.predicateType)) {
     problems.push('predicateType must be a URI');

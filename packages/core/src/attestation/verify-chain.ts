@@ -79,7 +79,8 @@ interface Checked {
   readonly statement: Statement;
 }
 
-const stepError = (step: string, code: ConstructorParameters<typeof SathosError>[0]) =>
+const stepError =
+  (step: string, code: ConstructorParameters<typeof SathosError>[0]) =>
   (message: string, where?: string, cause?: unknown): SathosError =>
     new SathosError(code, `${step}: ${message}`, {
       ...(where === undefined ? {} : { where }),
@@ -87,13 +88,21 @@ const stepError = (step: string, code: ConstructorParameters<typeof SathosError>
     });
 
 /** Step 2: verify every bundle; a chain holding one bad bundle is rejected whole. */
-function checkBundles(lines: readonly ChainLine[], checker: BundleChecker, source: string): Checked[] {
+function checkBundles(
+  lines: readonly ChainLine[],
+  checker: BundleChecker,
+  source: string,
+): Checked[] {
   const checked: Checked[] = [];
   for (const { line, bundle } of lines) {
     const where = `${source} line ${line}`;
     // A message signature would make the bundle verifier ask for artifact bytes (a usage error).
     if (typeof bundle === 'object' && bundle !== null && 'messageSignature' in bundle) {
-      throw new SathosError('UNSUPPORTED_BUNDLE', 'chain bundles must be DSSE in-toto statements, not message signatures; remove it from the chain', { where });
+      throw new SathosError(
+        'UNSUPPORTED_BUNDLE',
+        'chain bundles must be DSSE in-toto statements, not message signatures; remove it from the chain',
+        { where },
+      );
     }
     const result = checker.verify(bundle, { where });
     if (result.statement === undefined || result.payloadSha256 === undefined) {
@@ -103,7 +112,12 @@ function checkBundles(lines: readonly ChainLine[], checker: BundleChecker, sourc
         { where },
       );
     }
-    checked.push({ where, digest: result.payloadSha256, signer: result.signer, statement: result.statement });
+    checked.push({
+      where,
+      digest: result.payloadSha256,
+      signer: result.signer,
+      statement: result.statement,
+    });
   }
   return checked;
 }
@@ -126,7 +140,10 @@ function actorMatches(actor: ActorClaims, signer: SignerIdentity): boolean {
 }
 
 /** Step 4: the signer is one the requirements allow for the stage, and the actor claims are true. */
-function checkSigner(record: Checked & { statement: TransitionStatement }, req: ChainRequirements): void {
+function checkSigner(
+  record: Checked & { statement: TransitionStatement },
+  req: ChainRequirements,
+): void {
   const { stage, actor } = record.statement.predicate;
   const fail = stepError('identity', 'UNTRUSTED_SIGNER');
   if (req.identities !== undefined) {
@@ -160,12 +177,18 @@ function sameRun(a: RunBinding, b: RunBinding): boolean {
 type Record_ = Checked & { readonly statement: TransitionStatement };
 
 /** Step 5: one genesis bound to the commit, every link resolves within one run, one head, no cycle. */
-function checkGraph(records: ReadonlyMap<string, Record_>, req: ChainRequirements): { genesis: Record_; head: Record_ } {
+function checkGraph(
+  records: ReadonlyMap<string, Record_>,
+  req: ChainRequirements,
+): { genesis: Record_; head: Record_ } {
   const graph = stepError('graph', 'CHAIN_BROKEN');
   const geneses = [...records.values()].filter((r) => r.statement.predicate.sequence === 0);
   const genesis = geneses[0];
   if (genesis === undefined) {
-    throw stepError('graph', 'INCOMPLETE_CHAIN')('no genesis record (sequence 0): the chain has lost its start');
+    throw stepError(
+      'graph',
+      'INCOMPLETE_CHAIN',
+    )('no genesis record (sequence 0): the chain has lost its start');
   }
   if (geneses.length > 1) {
     throw stepError('graph', 'GENESIS_INVALID')(
@@ -208,23 +231,35 @@ function checkGraph(records: ReadonlyMap<string, Record_>, req: ChainRequirement
     for (const link of p.previous) {
       const prev = records.get(link.digest.sha256);
       if (prev === undefined) {
-        throw graph(`previous record sha256:${link.digest.sha256} is not in the chain`, record.where);
+        throw graph(
+          `previous record sha256:${link.digest.sha256} is not in the chain`,
+          record.where,
+        );
       }
       if (prev.statement.predicate.terminal === true) {
-        throw graph(`record follows the terminal record ${prev.where}; nothing may follow it`, record.where);
+        throw graph(
+          `record follows the terminal record ${prev.where}; nothing may follow it`,
+          record.where,
+        );
       }
       referenced.add(link.digest.sha256);
       highest = Math.max(highest, prev.statement.predicate.sequence);
     }
     // Sequences strictly rise along every link, so the graph can hold no cycle.
     if (p.sequence !== highest + 1) {
-      throw graph(`sequence ${p.sequence} does not follow its previous (expected ${highest + 1})`, record.where);
+      throw graph(
+        `sequence ${p.sequence} does not follow its previous (expected ${highest + 1})`,
+        record.where,
+      );
     }
   }
   const heads = [...records.values()].filter((r) => !referenced.has(r.digest));
   const head = heads[0];
   if (head === undefined || heads.length > 1) {
-    throw stepError('graph', 'CHAIN_FORK')(
+    throw stepError(
+      'graph',
+      'CHAIN_FORK',
+    )(
       `chain has ${heads.length} heads (${heads.map((h) => h.where).join(', ')}); parallel branches must join before the chain ends`,
     );
   }
@@ -232,10 +267,16 @@ function checkGraph(records: ReadonlyMap<string, Record_>, req: ChainRequirement
 }
 
 /** Step 6: every required stage present, each after the ones before it; a terminal end if required. */
-function checkCompleteness(records: ReadonlyMap<string, Record_>, head: Record_, req: ChainRequirements): boolean {
+function checkCompleteness(
+  records: ReadonlyMap<string, Record_>,
+  head: Record_,
+  req: ChainRequirements,
+): boolean {
   const rank = new Map(req.stages.map((s, i) => [s, i]));
   const ancestors = new Map<string, Set<string>>();
-  const ordered = [...records.values()].sort((a, b) => a.statement.predicate.sequence - b.statement.predicate.sequence);
+  const ordered = [...records.values()].sort(
+    (a, b) => a.statement.predicate.sequence - b.statement.predicate.sequence,
+  );
   for (const record of ordered) {
     const { stage, previous } = record.statement.predicate;
     const r = rank.get(stage);
@@ -270,22 +311,29 @@ function checkCompleteness(records: ReadonlyMap<string, Record_>, head: Record_,
   const reached = new Set([...(ancestors.get(head.digest) ?? []), head.statement.predicate.stage]);
   const absent = req.stages.filter((s) => !reached.has(s));
   if (absent.length > 0) {
-    throw stepError('completeness', 'INCOMPLETE_CHAIN')(
+    throw stepError(
+      'completeness',
+      'INCOMPLETE_CHAIN',
+    )(
       `chain ends at ${head.where} (${head.statement.predicate.stage}) without ${absent.join(', ')}: it was cut short`,
     );
   }
   const terminal = head.statement.predicate.terminal === true;
   const requireTerminal = req.requireTerminal ?? req.stages.at(-1) === 'deploy';
   if (requireTerminal && !terminal) {
-    throw stepError('completeness', 'INCOMPLETE_CHAIN')(
-      `chain ends at ${head.where} with no terminal record: the deployment record is missing`,
-    );
+    throw stepError(
+      'completeness',
+      'INCOMPLETE_CHAIN',
+    )(`chain ends at ${head.where} with no terminal record: the deployment record is missing`);
   }
   return terminal;
 }
 
 function namesDigest(subjects: readonly ResourceDescriptor[], digests: readonly Digest[]): boolean {
-  return subjects.some((s) => s.digest !== undefined && digests.some((d) => digestSetContains(s.digest as DigestSet, d)));
+  return subjects.some(
+    (s) =>
+      s.digest !== undefined && digests.some((d) => digestSetContains(s.digest as DigestSet, d)),
+  );
 }
 
 function subjectDigests(subject: ResourceDescriptor): Digest[] {
@@ -295,7 +343,11 @@ function subjectDigests(subject: ResourceDescriptor): Digest[] {
 }
 
 /** Steps 3 and 7: the artifacts are named by every stage after the genesis, and nothing else is. */
-function checkSubjects(records: readonly Record_[], req: ChainRequirements, artifacts: readonly ArtifactInput[]): void {
+function checkSubjects(
+  records: readonly Record_[],
+  req: ChainRequirements,
+  artifacts: readonly ArtifactInput[],
+): void {
   const [genesisStage, producer, ...consumers] = req.stages;
   if (producer === undefined) return;
   const produced = records
@@ -316,10 +368,15 @@ function checkSubjects(records: readonly Record_[], req: ChainRequirements, arti
   for (const artifact of artifacts) {
     for (const stage of [producer, ...consumers]) {
       const named = records.some(
-        (r) => r.statement.predicate.stage === stage && namesDigest(r.statement.subject, artifact.digests),
+        (r) =>
+          r.statement.predicate.stage === stage &&
+          namesDigest(r.statement.subject, artifact.digests),
       );
       if (!named) {
-        throw stepError('subject', 'SUBJECT_MISMATCH')(
+        throw stepError(
+          'subject',
+          'SUBJECT_MISMATCH',
+        )(
           `artifact ${artifact.name} is not a subject of any ${stage} record: it is not what this chain built`,
         );
       }
@@ -328,23 +385,41 @@ function checkSubjects(records: readonly Record_[], req: ChainRequirements, arti
 }
 
 /** Evidence pointers resolve to verified standard attestations about the same subjects. */
-function checkEvidence(record: Record_, evidence: ReadonlyMap<string, Checked>): VerifiedEvidence[] {
+function checkEvidence(
+  record: Record_,
+  evidence: ReadonlyMap<string, Checked>,
+): VerifiedEvidence[] {
   return record.statement.predicate.evidence.map((pointer) => {
     const fail = stepError('evidence', 'EVIDENCE_INVALID');
     const found = evidence.get(pointer.digest.sha256);
     if (found === undefined) {
-      throw fail(`evidence sha256:${pointer.digest.sha256} (${pointer.predicateType}) is not in the chain`, record.where);
+      throw fail(
+        `evidence sha256:${pointer.digest.sha256} (${pointer.predicateType}) is not in the chain`,
+        record.where,
+      );
     }
     if (found.statement.predicateType !== pointer.predicateType) {
-      throw fail(`evidence at ${found.where} is ${found.statement.predicateType}, the record says ${pointer.predicateType}`, record.where);
+      throw fail(
+        `evidence at ${found.where} is ${found.statement.predicateType}, the record says ${pointer.predicateType}`,
+        record.where,
+      );
     }
     if (describeSigner(found.signer) !== describeSigner(record.signer)) {
-      throw fail(`evidence at ${found.where} was signed by ${describeSigner(found.signer)}, not by the record's signer`, record.where);
+      throw fail(
+        `evidence at ${found.where} was signed by ${describeSigner(found.signer)}, not by the record's signer`,
+        record.where,
+      );
     }
     const shared = found.statement.subject.some((s) =>
-      record.statement.subject.some((t) => Object.entries(s.digest ?? {}).some(([alg, hex]) => t.digest?.[alg] === hex)),
+      record.statement.subject.some((t) =>
+        Object.entries(s.digest ?? {}).some(([alg, hex]) => t.digest?.[alg] === hex),
+      ),
     );
-    if (!shared) throw fail(`evidence at ${found.where} is about other subjects than the record`, record.where);
+    if (!shared)
+      throw fail(
+        `evidence at ${found.where} is about other subjects than the record`,
+        record.where,
+      );
     return { digest: found.digest, predicateType: pointer.predicateType, where: found.where };
   });
 }
@@ -361,9 +436,12 @@ export interface VerifyChainInput {
 /** Verifies the whole chain or throws a SathosError naming the step, the record and the reason. */
 export function verifyChain(input: VerifyChainInput): ChainVerification {
   const { requirements: req, source = 'chain' } = input;
-  if (req.stages.length === 0) throw new SathosError('USAGE', 'no required stages given; name at least the genesis stage');
+  if (req.stages.length === 0)
+    throw new SathosError('USAGE', 'no required stages given; name at least the genesis stage');
   if (input.lines.length === 0) {
-    throw new SathosError('INCOMPLETE_CHAIN', 'chain is empty: no record to verify', { where: source });
+    throw new SathosError('INCOMPLETE_CHAIN', 'chain is empty: no record to verify', {
+      where: source,
+    });
   }
   const unique = dedupe(checkBundles(input.lines, input.checker, source));
   const records = new Map<string, Record_>();
@@ -385,18 +463,22 @@ export function verifyChain(input: VerifyChainInput): ChainVerification {
   const verified = new Map<string, VerifiedRecord>();
   for (const record of all) {
     const p = record.statement.predicate;
-    verified.set(record.digest, seal({
-      digest: record.digest,
-      where: record.where,
-      stage: p.stage,
-      sequence: p.sequence,
-      signer: record.signer,
-      statement: record.statement,
-      evidence: checkEvidence(record, evidence),
-    }));
+    verified.set(
+      record.digest,
+      seal({
+        digest: record.digest,
+        where: record.where,
+        stage: p.stage,
+        sequence: p.sequence,
+        signer: record.signer,
+        statement: record.statement,
+        evidence: checkEvidence(record, evidence),
+      }),
+    );
   }
   const ordered = [...verified.values()].sort(
-    (a, b) => a.sequence - b.sequence || a.stage.localeCompare(b.stage) || a.digest.localeCompare(b.digest),
+    (a, b) =>
+      a.sequence - b.sequence || a.stage.localeCompare(b.stage) || a.digest.localeCompare(b.digest),
   );
   const pick = (d: string): VerifiedRecord => verified.get(d) as VerifiedRecord;
   return {

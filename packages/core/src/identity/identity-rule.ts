@@ -27,14 +27,21 @@ function fullMatch(pattern: string, value: string): boolean {
 /** Checks a rule is usable: a key rule names only a key; a certificate rule needs issuer and subject. */
 export function identityRuleProblems(rule: IdentityRule, path: string): string[] {
   if (rule.keyId !== undefined) {
-    const problems = /^sha256:[0-9a-f]{64}$/.test(rule.keyId) ? [] : [`${path}.keyId must be sha256:<64 hex>`];
-    if (rule.issuer !== undefined || rule.subject !== undefined || rule.subjectRegexp !== undefined) {
+    const problems = /^sha256:[0-9a-f]{64}$/.test(rule.keyId)
+      ? []
+      : [`${path}.keyId must be sha256:<64 hex>`];
+    if (
+      rule.issuer !== undefined ||
+      rule.subject !== undefined ||
+      rule.subjectRegexp !== undefined
+    ) {
       problems.push(`${path} names a key and a certificate identity; use one rule for each`);
     }
     return problems;
   }
   const problems: string[] = [];
-  if (rule.issuer === undefined) problems.push(`${path}.issuer is required for a certificate identity`);
+  if (rule.issuer === undefined)
+    problems.push(`${path}.issuer is required for a certificate identity`);
   if ((rule.subject === undefined) === (rule.subjectRegexp === undefined)) {
     problems.push(`${path} needs exactly one of subject or subjectRegexp`);
   }

@@ -47,5 +47,7 @@ export interface IdentityPolicy {
 }
 
 export function describeSigner(signer: SignerIdentity): string {
-  return signer.kind === 'key' ? `key ${signer.keyId}` : `${signer.subject} (issuer ${signer.issuer})`;
+  return signer.kind === 'key'
+    ? `key ${signer.keyId}`
+    : `${signer.subject} (issuer ${signer.issuer})`;
 }

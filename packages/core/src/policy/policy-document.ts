@@ -28,13 +28,17 @@ export interface Policy {
 }
 
 type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function stagesProblems(value: unknown): string[] {
   if (!Array.isArray(value) || value.length === 0) return ['stages must be a non-empty list'];
-  if (value.length > POLICY_LIMITS.maxStages) return [`stages has more than ${POLICY_LIMITS.maxStages} entries`];
+  if (value.length > POLICY_LIMITS.maxStages)
+    return [`stages has more than ${POLICY_LIMITS.maxStages} entries`];
   const problems = value.flatMap((s, i) =>
-    typeof s === 'string' && STAGE_PATTERN.test(s) ? [] : [`stages[${i}] must be a stage name like "build"`],
+    typeof s === 'string' && STAGE_PATTERN.test(s)
+      ? []
+      : [`stages[${i}] must be a stage name like "build"`],
   );
   if (new Set(value).size !== value.length) problems.push('stages lists a stage twice');
   return problems;
@@ -59,13 +63,16 @@ function identitiesProblems(value: unknown, stages: readonly unknown[]): string[
         problems.push(`${path}[${i}] must be an object`);
         return;
       }
-      const unknown = Object.keys(rule).filter((k) => !['keyId', 'issuer', 'subject', 'subjectRegexp'].includes(k));
-      if (unknown.length > 0) problems.push(`${path}[${i}] has unknown field(s) ${unknown.join(', ')}`);
+      const unknown = Object.keys(rule).filter(
+        (k) => !['keyId', 'issuer', 'subject', 'subjectRegexp'].includes(k),
+      );
+      if (unknown.length > 0)
+        problems.push(`${path}[${i}] has unknown field(s) ${unknown.join(', ')}`);
       if (Object.values(rule).some((v) => typeof v !== 'string')) {
         problems.push(`${path}[${i}] values must be strings`);
         return;
       }
-      problems.push(...identityRuleProblems(rule as IdentityRule, `${path}[${i}]`));
+      problems.push(...identityRuleProblems(rule, `${path}[${i}]`));
     });
   }
   for (const stage of stages) {
@@ -79,7 +86,11 @@ function identitiesProblems(value: unknown, stages: readonly unknown[]): string[
 /** Parses and checks a policy document; every problem is reported at once. */
 export function parsePolicy(text: string, uri: string): Policy {
   if (Buffer.byteLength(text) > POLICY_LIMITS.maxBytes) {
-    throw new SathosError('POLICY_INVALID', `policy is larger than ${POLICY_LIMITS.maxBytes} bytes`, { where: uri });
+    throw new SathosError(
+      'POLICY_INVALID',
+      `policy is larger than ${POLICY_LIMITS.maxBytes} bytes`,
+      { where: uri },
+    );
   }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -90,26 +101,36 @@ export function parsePolicy(text: string, uri: string): Policy {
   try {
     value = doc.toJS({ maxAliasCount: POLICY_LIMITS.maxAliases });
   } catch (cause) {
-    throw new SathosError('POLICY_INVALID', 'policy expands too many YAML aliases; write it out plainly', {
-      where: uri,
-      cause,
-    });
+    throw new SathosError(
+      'POLICY_INVALID',
+      'policy expands too many YAML aliases; write it out plainly',
+      {
+        where: uri,
+        cause,
+      },
+    );
   }
-  if (!isObject(value)) throw new SathosError('POLICY_INVALID', 'policy must be a YAML mapping', { where: uri });
+  if (!isObject(value))
+    throw new SathosError('POLICY_INVALID', 'policy must be a YAML mapping', { where: uri });
   const problems: string[] = [];
-  if (value.apiVersion !== POLICY_API_VERSION) problems.push(`apiVersion must be ${POLICY_API_VERSION}`);
+  if (value.apiVersion !== POLICY_API_VERSION)
+    problems.push(`apiVersion must be ${POLICY_API_VERSION}`);
   if (value.kind !== POLICY_KIND) problems.push(`kind must be ${POLICY_KIND}`);
   problems.push(...stagesProblems(value.stages));
   const stages = Array.isArray(value.stages) ? (value.stages as unknown[]) : [];
   problems.push(...identitiesProblems(value.identities, stages));
   if (value.rules !== undefined) {
-    problems.push('rules (CEL) are not supported by this version of sathos; remove them or upgrade');
+    problems.push(
+      'rules (CEL) are not supported by this version of sathos; remove them or upgrade',
+    );
   }
   const known = ['apiVersion', 'kind', 'stages', 'identities', 'rules', 'metadata'];
   const unknown = Object.keys(value).filter((k) => !known.includes(k));
   if (unknown.length > 0) problems.push(`unknown top-level field(s): ${unknown.join(', ')}`);
   if (problems.length > 0) {
-    throw new SathosError('POLICY_INVALID', `policy is invalid: ${problems.join('; ')}`, { where: uri });
+    throw new SathosError('POLICY_INVALID', `policy is invalid: ${problems.join('; ')}`, {
+      where: uri,
+    });
   }
   return {
     uri,
