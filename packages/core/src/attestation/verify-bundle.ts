@@ -3,7 +3,7 @@
 // the signer identity policy, and the binding of the signed content to the artifact.
 import { createHash } from 'node:crypto';
 import type { Bundle } from '@sigstore/bundle';
-import { X509Certificate } from '@sigstore/core';
+import type { X509Certificate } from '@sigstore/core';
 import { Verifier, toSignedEntity, type SignedEntity, type TrustMaterial } from '@sigstore/verify';
 import { SathosError, type ErrorCode } from '../errors.js';
 import { certificateSigner } from '../identity/certificate-claims.js';
@@ -149,18 +149,6 @@ function signingTimes(entity: SignedEntity): Date[] {
   });
 }
 
-function leafCertificate(bundle: Bundle): X509Certificate {
-  const content = bundle.verificationMaterial.content;
-  const raw =
-    content.$case === 'certificate'
-      ? content.certificate.rawBytes
-      : content.$case === 'x509CertificateChain'
-        ? content.x509CertificateChain.certificates[0]?.rawBytes
-        : undefined;
-  if (raw === undefined) throw new TypeError('the bundle has no signing certificate');
-  return X509Certificate.parse(Buffer.from(raw));
-}
-
 /** messageSignature bundles sign the artifact bytes: they are required and must match the digest. */
 function messageArtifact(
   bundle: Bundle,
@@ -282,7 +270,11 @@ export function createBundleVerifier(
     throw fromSigstoreError(firstError, at.where);
   }
 
-  function verifyCertificateSigned(entity: SignedEntity, bundle: Bundle, at: At): SignerIdentity {
+  function verifyCertificateSigned(
+    entity: SignedEntity,
+    leaf: X509Certificate,
+    at: At,
+  ): SignerIdentity {
     // sigstore-js checks the chain once per verified time; with none it checks nothing and crashes.
     if (signingTimes(entity).length === 0) {
       fail(
@@ -292,7 +284,7 @@ export function createBundleVerifier(
       );
     }
     keyless.verify(entity);
-    return certificateSigner(leafCertificate(bundle));
+    return certificateSigner(leaf);
   }
 
   function verify(json: unknown, expectation: BundleExpectation = {}): VerifiedBundle {
@@ -306,7 +298,7 @@ export function createBundleVerifier(
       signer =
         entity.key.$case === 'public-key'
           ? verifyKeySigned(entity, entity.key.hint, at)
-          : verifyCertificateSigned(entity, bundle, at);
+          : verifyCertificateSigned(entity, entity.key.certificate, at);
     } catch (error) {
       throw fromSigstoreError(error, expectation.where);
     }
