@@ -226,13 +226,13 @@ export function assertTransitionStatement(
   where?: string,
 ): asserts value is TransitionStatement {
   const problems = statementProblems(value);
-  if (problems.length === 0) {
-    const statement = value as Statement;
-    if (statement.predicateType !== TRANSITION_PREDICATE_TYPE) {
+  // Every bad field at once: the predicate is checked even when the statement around it is bad.
+  if (isObject(value)) {
+    if (value.predicateType !== TRANSITION_PREDICATE_TYPE) {
       problems.push(`predicateType must be ${TRANSITION_PREDICATE_TYPE}`);
     }
-    problems.push(...transitionPredicateProblems(statement.predicate));
-    if (statement.subject.length > RECORD_LIMITS.maxSubjects) {
+    if (isObject(value.predicate)) problems.push(...transitionPredicateProblems(value.predicate));
+    if (Array.isArray(value.subject) && value.subject.length > RECORD_LIMITS.maxSubjects) {
       problems.push(`subject has more than ${RECORD_LIMITS.maxSubjects} entries`);
     }
   }
