@@ -147,7 +147,7 @@ function checkSigner(
   const { stage, actor } = record.statement.predicate;
   const fail = stepError('identity', 'UNTRUSTED_SIGNER');
   if (req.identities !== undefined) {
-    const rules = req.identities[stage] ?? [];
+    const rules = (Object.hasOwn(req.identities, stage) ? req.identities[stage] : undefined) ?? [];
     if (!rules.some((rule) => signerMatchesRule(record.signer, rule))) {
       const allowed = rules.length === 0 ? 'nobody' : rules.map(describeRule).join(' or ');
       throw fail(

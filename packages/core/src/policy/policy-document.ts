@@ -76,7 +76,7 @@ function identitiesProblems(value: unknown, stages: readonly unknown[]): string[
     });
   }
   for (const stage of stages) {
-    if (typeof stage === 'string' && value[stage] === undefined) {
+    if (typeof stage === 'string' && !Object.hasOwn(value, stage)) {
       problems.push(`identities.${stage} is missing: say who may sign every stage`);
     }
   }
