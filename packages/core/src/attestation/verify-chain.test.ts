@@ -558,6 +558,13 @@ void describe('verifyChain', () => {
       );
     });
 
+    void it('rejects a stage named like an inherited property (UNTRUSTED_SIGNER, no crash)', async () => {
+      const chain = await TestChain.create();
+      await chain.step('source');
+      await chain.step('constructor');
+      await chain.rejects('UNTRUSTED_SIGNER', /only nobody may sign constructor/);
+    });
+
     void it('rejects an actor claiming another key than the signature proves (ACTOR_MISMATCH)', async () => {
       const chain = await TestChain.create();
       await chain.step('source');
