@@ -162,7 +162,9 @@ export function trustedRootProblems(root: Json): string[] {
 
 /** The latest notBefore of a chain: no certificate of it is valid earlier. */
 function chainStart(certificates: readonly { readonly rawBytes: Buffer }[]): Date | undefined {
-  const starts = certificates.map((c) => X509Certificate.parse(Buffer.from(c.rawBytes)).notBefore.getTime());
+  const starts = certificates.map((c) =>
+    X509Certificate.parse(Buffer.from(c.rawBytes)).notBefore.getTime(),
+  );
   return starts.length === 0 ? undefined : new Date(Math.max(...starts));
 }
 
