@@ -97,6 +97,18 @@ async function startServers(): Promise<{ servers: LoopbackServer[]; routes: Rout
 }
 
 /** Starts the three services on 127.0.0.1 (ephemeral ports). Call close() when done. */
+/**
+ * The mock TSA stamps `new Date()`; asn1js then writes milliseconds without trailing zeros (".12Z"),
+ * which @sigstore/core's parser rejects as an invalid time one run in ten. Real TSAs stamp whole
+ * seconds or three digits, so the stand-in stamps whole seconds (never before the certificate's
+ * notBefore, which X.509 also truncates to the second).
+ */
+function wholeSecondClock(authority: object): void {
+  Object.defineProperty(authority, 'getCurrentTime', {
+    value: () => new Date(Math.floor(Date.now() / 1000) * 1000),
+  });
+}
+
 export async function startSigstoreStandIn(): Promise<SigstoreStandIn> {
   const since = new Date(Date.now() - 60_000);
   const { servers, routes } = await startServers();
@@ -106,6 +118,7 @@ export async function startSigstoreStandIn(): Promise<SigstoreStandIn> {
   const ca = await initializeCA(newKeyPair(), ctlog);
   const tlog = await initializeTLog(rekor.url, newKeyPair());
   const authority = await initializeTSA(newKeyPair());
+  wholeSecondClock(authority);
   const requests = { fulcio: 0, rekor: 0, tsa: 0 };
   routes[0]?.push(
     counted(
