@@ -1,0 +1,159 @@
+// Chain verification must cost the same per record however long the chain: verifyChain over
+// key-signed chains of 10, 100 and 1000 records, per record, against the 10-record chain; and what
+// the chain logic adds to the bundle verification underneath it.
+import {
+  buildTransitionStatement,
+  createBundleVerifier,
+  decodeDssePayload,
+  generateSigningKeyPair,
+  keySigner,
+  linkRef,
+  parsePublicKeys,
+  publicGoodTrust,
+  sha256Hex,
+  signStatement,
+  verifyChain,
+  type ArtifactInput,
+  type BundleVerifier,
+  type ChainLine,
+  type ChainRequirements,
+  type KeyStatementSigner,
+  type NextLink,
+  type RunBinding,
+} from '@sathos/core';
+import { measure, ratio, type BenchRow, type Measurement } from './lib.js';
+
+const SIZES = [10, 100, 1000] as const;
+const FLAT_TARGET = 1.5;
+const OVERHEAD_TARGET = 1.5;
+const OPTIONS = { minIterations: 5, minMillis: 500 };
+
+const RUN: RunBinding = {
+  repository: 'bench/hello-sathos',
+  workflowRef: 'bench/hello-sathos/.github/workflows/release.yml@refs/heads/main',
+  runId: '1',
+  runAttempt: 1,
+  commit: 'a'.repeat(40),
+};
+const ARTIFACT_SHA256 = sha256Hex('the bench artifact');
+const ARTIFACTS: readonly ArtifactInput[] = [
+  { name: 'app.tar', digests: [{ algorithm: 'sha256', hex: ARTIFACT_SHA256 }] },
+];
+
+/** source → build → test × (n − 3) → deploy: every stage a required one, every link checked. */
+function stageAt(index: number, n: number): string {
+  if (index === 0) return 'source';
+  if (index === 1) return 'build';
+  return index === n - 1 ? 'deploy' : 'test';
+}
+
+function requirements(signer: KeyStatementSigner): ChainRequirements {
+  const stages = ['source', 'build', 'test', 'deploy'];
+  return {
+    stages,
+    identities: Object.fromEntries(stages.map((s) => [s, [{ keyId: signer.keyId }]])),
+  };
+}
+
+/** Signs a valid linear chain of n records, each linked to the one before (built once). */
+async function signedChain(n: number, signer: KeyStatementSigner): Promise<ChainLine[]> {
+  const lines: ChainLine[] = [];
+  let link: NextLink = { sequence: 0, previous: [] };
+  let genesis: string | undefined;
+  for (let index = 0; index < n; index++) {
+    const stage = stageAt(index, n);
+    const statement = buildTransitionStatement({
+      stage,
+      subjects: [
+        index === 0
+          ? { digest: { gitCommit: RUN.commit } }
+          : { name: 'app.tar', digest: { sha256: ARTIFACT_SHA256 } },
+      ],
+      run: RUN,
+      link,
+      actor: { kind: 'key', keyId: signer.keyId },
+      terminal: stage === 'deploy',
+    });
+    const bundle = await signStatement(statement, signer);
+    const { digest } = decodeDssePayload(bundle, `record ${index}`);
+    genesis ??= digest;
+    lines.push({ line: index + 1, bundle });
+    link = { sequence: index + 1, genesis: { sha256: genesis }, previous: [linkRef(digest)] };
+  }
+  return lines;
+}
+
+function perRecord(m: Measurement, n: number): Measurement {
+  return { medianNs: m.medianNs / n, meanNs: m.meanNs / n, iterations: m.iterations };
+}
+
+const micros = (m: Measurement): number => Math.round(m.medianNs / 10) / 100;
+
+async function timeChain(
+  lines: readonly ChainLine[],
+  checker: BundleVerifier,
+  req: ChainRequirements,
+): Promise<Measurement> {
+  const check = verifyChain({ lines, checker, requirements: req, artifacts: ARTIFACTS });
+  if (check.records.length !== lines.length || !check.complete) {
+    throw new Error(`chain of ${lines.length} records did not verify whole`);
+  }
+  const m = await measure(
+    () => verifyChain({ lines, checker, requirements: req, artifacts: ARTIFACTS }),
+    OPTIONS,
+  );
+  return perRecord(m, lines.length);
+}
+
+export default async function run(): Promise<BenchRow[]> {
+  const keys = generateSigningKeyPair();
+  const signer = keySigner({ privateKeyPem: keys.privateKeyPem });
+  const checker = createBundleVerifier(publicGoodTrust(), {
+    keys: parsePublicKeys(keys.publicKeyPem, 'bench.pub'),
+    allowUnloggedKeySignatures: true,
+  });
+  const req = requirements(signer);
+  const chains = new Map<number, ChainLine[]>();
+  for (const n of SIZES) chains.set(n, await signedChain(n, signer));
+
+  const perN = new Map<number, Measurement>();
+  for (const n of SIZES) perN.set(n, await timeChain(chains.get(n) ?? [], checker, req));
+  const base = perN.get(SIZES[0]);
+  if (base === undefined) throw new Error('no measurement for the smallest chain');
+
+  const rows: BenchRow[] = SIZES.map((n) => {
+    const m = perN.get(n) ?? base;
+    const r = ratio(m, base);
+    return {
+      name: `verify-chain: ${n} key-signed records, per record`,
+      value: micros(m),
+      unit: 'µs/record',
+      yardstick: `verify-chain per record at ${SIZES[0]} records`,
+      ratio: r,
+      target: `< ${FLAT_TARGET}×`,
+      pass: r < FLAT_TARGET,
+    };
+  });
+
+  // The yardstick for what the chain logic adds: the bundle verifier alone on the same bundles.
+  const largest = SIZES[SIZES.length - 1] ?? SIZES[0];
+  const lines = chains.get(largest) ?? [];
+  const bundlesOnly = perRecord(
+    await measure(() => {
+      for (const { bundle } of lines) checker.verify(bundle);
+    }, OPTIONS),
+    lines.length,
+  );
+  const chain = perN.get(largest) ?? base;
+  const overhead = ratio(chain, bundlesOnly);
+  rows.push({
+    name: `verify-chain: ${largest} records vs their bundles alone, per record`,
+    value: micros(chain),
+    unit: 'µs/record',
+    yardstick: `BundleVerifier.verify alone, ${micros(bundlesOnly)} µs/bundle`,
+    ratio: overhead,
+    target: `< ${OVERHEAD_TARGET}×`,
+    pass: overhead < OVERHEAD_TARGET,
+  });
+  return rows;
+}
