@@ -4,6 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { ArtifactInput, Policy, TrustedPublicKey, Trust } from '@sathos/core';
 import {
+  MAX_TRUSTED_ROOT_BYTES,
   SathosError,
   digestsOf,
   parsePolicy,
@@ -39,14 +40,14 @@ export async function readBytes(
   }
 }
 
-export async function readText(path: string, what: string): Promise<string> {
-  return (await readBytes(path, what)).toString('utf8');
+export async function readText(path: string, what: string, maxBytes?: number): Promise<string> {
+  return (await readBytes(path, what, maxBytes)).toString('utf8');
 }
 
 /** The trusted root named by `--trusted-root`, or the embedded Sigstore public-good root. */
 export async function readTrust(path: string | undefined): Promise<Trust> {
   if (path === undefined) return publicGoodTrust();
-  const text = await readText(path, 'trusted root');
+  const text = await readText(path, 'trusted root', MAX_TRUSTED_ROOT_BYTES);
   let json: unknown;
   try {
     json = JSON.parse(text);
