@@ -26,7 +26,9 @@ import { measure, ratio, type BenchRow, type Measurement } from './lib.js';
 const SIZES = [10, 100, 1000] as const;
 const FLAT_TARGET = 1.5;
 const OVERHEAD_TARGET = 1.5;
-const OPTIONS = { minIterations: 5, minMillis: 500 };
+const OPTIONS = { minIterations: 5, minMillis: 300 };
+/** Each measurement is repeated, interleaved with the others, and the median round kept. */
+const ROUNDS = 3;
 
 const RUN: RunBinding = {
   repository: 'bench/hello-sathos',
@@ -87,22 +89,25 @@ function perRecord(m: Measurement, n: number): Measurement {
   return { medianNs: m.medianNs / n, meanNs: m.meanNs / n, iterations: m.iterations };
 }
 
+function medianRound(rounds: readonly Measurement[]): Measurement {
+  const sorted = [...rounds].sort((a, b) => a.medianNs - b.medianNs);
+  const middle = sorted[Math.floor(sorted.length / 2)];
+  if (middle === undefined) throw new Error('no measurement rounds');
+  return middle;
+}
+
 const micros = (m: Measurement): number => Math.round(m.medianNs / 10) / 100;
 
-async function timeChain(
+function checkedChain(
   lines: readonly ChainLine[],
   checker: BundleVerifier,
   req: ChainRequirements,
-): Promise<Measurement> {
+): () => unknown {
   const check = verifyChain({ lines, checker, requirements: req, artifacts: ARTIFACTS });
   if (check.records.length !== lines.length || !check.complete) {
     throw new Error(`chain of ${lines.length} records did not verify whole`);
   }
-  const m = await measure(
-    () => verifyChain({ lines, checker, requirements: req, artifacts: ARTIFACTS }),
-    OPTIONS,
-  );
-  return perRecord(m, lines.length);
+  return () => verifyChain({ lines, checker, requirements: req, artifacts: ARTIFACTS });
 }
 
 export default async function run(): Promise<BenchRow[]> {
@@ -116,13 +121,33 @@ export default async function run(): Promise<BenchRow[]> {
   const chains = new Map<number, ChainLine[]>();
   for (const n of SIZES) chains.set(n, await signedChain(n, signer));
 
-  const perN = new Map<number, Measurement>();
-  for (const n of SIZES) perN.set(n, await timeChain(chains.get(n) ?? [], checker, req));
-  const base = perN.get(SIZES[0]);
-  if (base === undefined) throw new Error('no measurement for the smallest chain');
+  const largest = SIZES[SIZES.length - 1] ?? SIZES[0];
+  const largestLines = chains.get(largest) ?? [];
+  // What each chain costs, and the yardstick for what the chain logic adds: the bundle verifier
+  // alone on the bundles of the largest chain.
+  const subjects = new Map<string, { fn: () => unknown; n: number }>();
+  for (const n of SIZES) {
+    subjects.set(`${n}`, { fn: checkedChain(chains.get(n) ?? [], checker, req), n });
+  }
+  subjects.set('bundles', {
+    fn: () => {
+      for (const { bundle } of largestLines) checker.verify(bundle);
+    },
+    n: largestLines.length,
+  });
+  const rounds = new Map<string, Measurement[]>();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [key, { fn, n }] of subjects) {
+      const list = rounds.get(key) ?? [];
+      list.push(perRecord(await measure(fn, OPTIONS), n));
+      rounds.set(key, list);
+    }
+  }
+  const result = (key: string): Measurement => medianRound(rounds.get(key) ?? []);
+  const base = result(`${SIZES[0]}`);
 
   const rows: BenchRow[] = SIZES.map((n) => {
-    const m = perN.get(n) ?? base;
+    const m = result(`${n}`);
     const r = ratio(m, base);
     return {
       name: `verify-chain: ${n} key-signed records, per record`,
@@ -135,16 +160,8 @@ export default async function run(): Promise<BenchRow[]> {
     };
   });
 
-  // The yardstick for what the chain logic adds: the bundle verifier alone on the same bundles.
-  const largest = SIZES[SIZES.length - 1] ?? SIZES[0];
-  const lines = chains.get(largest) ?? [];
-  const bundlesOnly = perRecord(
-    await measure(() => {
-      for (const { bundle } of lines) checker.verify(bundle);
-    }, OPTIONS),
-    lines.length,
-  );
-  const chain = perN.get(largest) ?? base;
+  const bundlesOnly = result('bundles');
+  const chain = result(`${largest}`);
   const overhead = ratio(chain, bundlesOnly);
   rows.push({
     name: `verify-chain: ${largest} records vs their bundles alone, per record`,
