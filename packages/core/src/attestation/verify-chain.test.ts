@@ -504,6 +504,13 @@ void describe('verifyChain', () => {
       await chain.rejects('GENESIS_INVALID', /2 genesis records/);
     });
 
+    void it('rejects a chain that starts with another stage than the first required (GENESIS_INVALID)', async () => {
+      const chain = await TestChain.create();
+      await chain.forge('build');
+      await chain.steps('test', 'scan', 'decision', 'deploy');
+      await chain.rejects('GENESIS_INVALID', /must start with source/);
+    });
+
     void it('rejects a genesis whose subject is not the run’s commit (GENESIS_INVALID)', async () => {
       const chain = await TestChain.create();
       await chain.step('source', { subjects: [{ digest: { gitCommit: 'f'.repeat(40) } }] });
@@ -596,6 +603,32 @@ void describe('verifyChain', () => {
       const { chain } = await completeChain();
       await chain.filter((l) => predicateTypeOf(l) !== SLSA_PROVENANCE_V1);
       await chain.rejects('EVIDENCE_INVALID', /is not in the chain/);
+    });
+
+    void it('rejects evidence signed by another key than its record (EVIDENCE_INVALID)', async () => {
+      const chain = await TestChain.create();
+      await chain.step('source');
+      const [provenance] = evidenceFor('build', [APP.subject]);
+      assert.ok(provenance !== undefined);
+      const digest = await chain.sign(provenance, other);
+      await chain.forge('build', (p) => {
+        p.evidence = [{ predicateType: SLSA_PROVENANCE_V1, digest: { sha256: digest } }];
+      });
+      await chain.steps('test', 'scan', 'decision', 'deploy');
+      await chain.rejects('EVIDENCE_INVALID', /not by the record's signer/);
+    });
+
+    void it('rejects evidence about other subjects than its record (EVIDENCE_INVALID)', async () => {
+      const chain = await TestChain.create();
+      await chain.step('source');
+      const [provenance] = evidenceFor('build', [APP_ARM.subject]);
+      assert.ok(provenance !== undefined);
+      const digest = await chain.sign(provenance);
+      await chain.forge('build', (p) => {
+        p.evidence = [{ predicateType: SLSA_PROVENANCE_V1, digest: { sha256: digest } }];
+      });
+      await chain.steps('test', 'scan', 'decision', 'deploy');
+      await chain.rejects('EVIDENCE_INVALID', /about other subjects/);
     });
 
     void it('rejects evidence of another predicate type than the record says (EVIDENCE_INVALID)', async () => {
