@@ -22,3 +22,4 @@ export * from './attestation/verify-bundle-identity.js';
 export * from './attestation/verify-bundle-statement.js';
 export * from './attestation/verify-bundle-errors.js';
 export * from './attestation/evidence.js';
+export type * from './identity/commit-policy.js';
