@@ -44716,24 +44716,48 @@ function subjectDigests(subject) {
     ([algorithm, hex]) => algorithm === "gitCommit" ? [] : [{ algorithm, hex: hex.toLowerCase() }]
   );
 }
-function checkSubjects(records, req2, artifacts) {
-  const [genesisStage, producer, ...consumers] = req2.stages;
+var digestKeys = (subject) => subjectDigests(subject).map((d) => `${d.algorithm}:${d.hex}`);
+function checkContinuity(records, req2) {
+  const [, producer] = req2.stages;
   if (producer === void 0) return;
-  const produced = records.filter((r) => r.statement.predicate.stage === producer).flatMap((r) => r.statement.subject.flatMap(subjectDigests));
-  for (const record of records) {
-    const stage = record.statement.predicate.stage;
-    if (stage === genesisStage || stage === producer) continue;
-    for (const subject of record.statement.subject) {
-      if (!namesDigest([subject], produced)) {
-        throw stepError("continuity", "SUBJECT_DISCONTINUITY")(
-          `${stage} record names ${subject.name ?? "a subject"} that no ${producer} record produced`,
-          record.where
-        );
+  const rank = new Map(req2.stages.map((s, i) => [s, i]));
+  const producerRank = 1;
+  const named = /* @__PURE__ */ new Map();
+  const ordered = [...records.values()].sort(
+    (a, b) => a.statement.predicate.sequence - b.statement.predicate.sequence
+  );
+  for (const record of ordered) {
+    const { stage, previous } = record.statement.predicate;
+    const inherited = /* @__PURE__ */ new Map();
+    for (const link of previous) {
+      for (const [s, keys] of named.get(link.digest.sha256) ?? []) {
+        const into = inherited.get(s) ?? /* @__PURE__ */ new Set();
+        for (const k of keys) into.add(k);
+        inherited.set(s, into);
       }
     }
+    const r = rank.get(stage) ?? 0;
+    if (r > producerRank) {
+      for (const subject of record.statement.subject) {
+        const keys = digestKeys(subject);
+        const missing = req2.stages.slice(producerRank, r).filter((t) => !keys.some((k) => inherited.get(t)?.has(k) === true));
+        if (missing.length > 0) {
+          throw stepError("continuity", "SUBJECT_DISCONTINUITY")(
+            `${stage} record names ${subject.name ?? "a subject"} that no earlier ${missing.join(", ")} record on its path named: it is not what was ${missing[0] === producer ? "built" : "checked"}`,
+            record.where
+          );
+        }
+      }
+    }
+    const own = inherited.get(stage) ?? /* @__PURE__ */ new Set();
+    for (const subject of record.statement.subject) for (const k of digestKeys(subject)) own.add(k);
+    inherited.set(stage, own);
+    named.set(record.digest, inherited);
   }
+}
+function checkArtifacts(records, req2, artifacts) {
   for (const artifact of artifacts) {
-    for (const stage of [producer, ...consumers]) {
+    for (const stage of req2.stages.slice(1)) {
       const named = records.some(
         (r) => r.statement.predicate.stage === stage && namesDigest(r.statement.subject, artifact.digests)
       );
@@ -44808,7 +44832,8 @@ function verifyChain(input) {
   const { genesis, head } = checkGraph(records, req2);
   const complete = checkCompleteness(records, head, req2);
   const all = [...records.values()];
-  checkSubjects(all, req2, input.artifacts);
+  checkContinuity(records, req2);
+  checkArtifacts(all, req2, input.artifacts);
   const verified = /* @__PURE__ */ new Map();
   for (const record of all) {
     const p = record.statement.predicate;

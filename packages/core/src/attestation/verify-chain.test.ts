@@ -596,6 +596,23 @@ void describe('verifyChain', () => {
       await chain.steps('scan', 'decision', 'deploy');
       await chain.rejects('SUBJECT_DISCONTINUITY', /test record names hello-sathos-arm64.tar/);
     });
+    void it('rejects deploying a parallel build that was never tested, even with no artifact given', async () => {
+      const source = await TestChain.create();
+      await source.step('source');
+      const arm = await source.fork();
+      await source.step('build');
+      await arm.step('build', { subjects: [APP_ARM.subject] });
+      const joined = await TestChain.join(source, arm);
+      await joined.step('test', { subjects: [APP.subject] });
+      for (const stage of ['scan', 'decision', 'deploy'])
+        await joined.step(stage, { subjects: [APP_ARM.subject] });
+      await joined.rejects(
+        'SUBJECT_DISCONTINUITY',
+        /scan record names hello-sathos-arm64.tar that no earlier test record/,
+        requirements(),
+        [],
+      );
+    });
   });
 
   void describe('when the evidence does not hold', () => {

@@ -342,31 +342,64 @@ function subjectDigests(subject: ResourceDescriptor): Digest[] {
   );
 }
 
-/** Steps 3 and 7: the artifacts are named by every stage after the genesis, and nothing else is. */
-function checkSubjects(
+const digestKeys = (subject: ResourceDescriptor): string[] =>
+  subjectDigests(subject).map((d) => `${d.algorithm}:${d.hex}`);
+
+/**
+ * Step 7: continuity along the graph, not just across the chain. Every subject a later stage names
+ * must have been named, on that record's own ancestry, by a record of every required stage from
+ * the build up to its own — so a deploy cannot name an artifact a parallel branch built but never
+ * tested. `named` maps each record to the digests each stage named on its ancestry (itself included).
+ */
+function checkContinuity(records: ReadonlyMap<string, Record_>, req: ChainRequirements): void {
+  const [, producer] = req.stages;
+  if (producer === undefined) return;
+  const rank = new Map(req.stages.map((s, i) => [s, i]));
+  const producerRank = 1;
+  const named = new Map<string, Map<string, Set<string>>>();
+  const ordered = [...records.values()].sort(
+    (a, b) => a.statement.predicate.sequence - b.statement.predicate.sequence,
+  );
+  for (const record of ordered) {
+    const { stage, previous } = record.statement.predicate;
+    const inherited = new Map<string, Set<string>>();
+    for (const link of previous) {
+      for (const [s, keys] of named.get(link.digest.sha256) ?? []) {
+        const into = inherited.get(s) ?? new Set<string>();
+        for (const k of keys) into.add(k);
+        inherited.set(s, into);
+      }
+    }
+    const r = rank.get(stage) ?? 0;
+    if (r > producerRank) {
+      for (const subject of record.statement.subject) {
+        const keys = digestKeys(subject);
+        const missing = req.stages
+          .slice(producerRank, r)
+          .filter((t) => !keys.some((k) => inherited.get(t)?.has(k) === true));
+        if (missing.length > 0) {
+          throw stepError('continuity', 'SUBJECT_DISCONTINUITY')(
+            `${stage} record names ${subject.name ?? 'a subject'} that no earlier ${missing.join(', ')} record on its path named: it is not what was ${missing[0] === producer ? 'built' : 'checked'}`,
+            record.where,
+          );
+        }
+      }
+    }
+    const own = inherited.get(stage) ?? new Set<string>();
+    for (const subject of record.statement.subject) for (const k of digestKeys(subject)) own.add(k);
+    inherited.set(stage, own);
+    named.set(record.digest, inherited);
+  }
+}
+
+/** Step 3: every artifact given is a subject of a record of every stage after the genesis. */
+function checkArtifacts(
   records: readonly Record_[],
   req: ChainRequirements,
   artifacts: readonly ArtifactInput[],
 ): void {
-  const [genesisStage, producer, ...consumers] = req.stages;
-  if (producer === undefined) return;
-  const produced = records
-    .filter((r) => r.statement.predicate.stage === producer)
-    .flatMap((r) => r.statement.subject.flatMap(subjectDigests));
-  for (const record of records) {
-    const stage = record.statement.predicate.stage;
-    if (stage === genesisStage || stage === producer) continue;
-    for (const subject of record.statement.subject) {
-      if (!namesDigest([subject], produced)) {
-        throw stepError('continuity', 'SUBJECT_DISCONTINUITY')(
-          `${stage} record names ${subject.name ?? 'a subject'} that no ${producer} record produced`,
-          record.where,
-        );
-      }
-    }
-  }
   for (const artifact of artifacts) {
-    for (const stage of [producer, ...consumers]) {
+    for (const stage of req.stages.slice(1)) {
       const named = records.some(
         (r) =>
           r.statement.predicate.stage === stage &&
@@ -459,7 +492,8 @@ export function verifyChain(input: VerifyChainInput): ChainVerification {
   const { genesis, head } = checkGraph(records, req);
   const complete = checkCompleteness(records, head, req);
   const all = [...records.values()];
-  checkSubjects(all, req, input.artifacts);
+  checkContinuity(records, req);
+  checkArtifacts(all, req, input.artifacts);
   const verified = new Map<string, VerifiedRecord>();
   for (const record of all) {
     const p = record.statement.predicate;
