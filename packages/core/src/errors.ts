@@ -28,6 +28,9 @@ export const REJECTION_CODES = [
   'SUBJECT_DISCONTINUITY',
   'EVIDENCE_INVALID',
   'TOO_LARGE',
+  'MALFORMED_COMMIT',
+  'COMMIT_REJECTED',
+  'RANGE_UNVERIFIABLE',
 ] as const;
 
 /** Codes for inputs that could not be used at all (CLI exit 2). */
@@ -39,6 +42,7 @@ export const USAGE_CODES = [
   'TRUST_ROOT_UNREADABLE',
   'SIGNING_FAILED',
   'STORE_FAILED',
+  'GIT_FAILED',
 ] as const;
 
 export type RejectionCode = (typeof REJECTION_CODES)[number];
