@@ -1,0 +1,7 @@
+// @sathos/github: the runner edge. Only this package and actions/* import @actions/*.
+export * from './inputs.js';
+export * from './context.js';
+export * from './event.js';
+export * from './rest.js';
+export * from './oidc.js';
+export * from './io.js';
