@@ -7,6 +7,7 @@ import {
   MAX_TRUSTED_ROOT_BYTES,
   SathosError,
   digestsOf,
+  githubTrust,
   parsePolicy,
   parsePublicKeys,
   publicGoodTrust,
@@ -44,9 +45,20 @@ export async function readText(path: string, what: string, maxBytes?: number): P
   return (await readBytes(path, what, maxBytes)).toString('utf8');
 }
 
-/** The trusted root named by `--trusted-root`, or the embedded Sigstore public-good root. */
+/** Names for the roots embedded in sathos; a colon keeps them apart from file paths. */
+export const EMBEDDED_ROOTS: Readonly<Record<string, () => Trust>> = {
+  'embedded:public-good': publicGoodTrust,
+  'embedded:github': githubTrust,
+};
+
+/**
+ * The trusted root named by `--trusted-root`: a trusted_root.json path, or `embedded:public-good`
+ * (the default) or `embedded:github` (GitHub's own Sigstore instance, for private repositories).
+ */
 export async function readTrust(path: string | undefined): Promise<Trust> {
   if (path === undefined) return publicGoodTrust();
+  const embedded = Object.hasOwn(EMBEDDED_ROOTS, path) ? EMBEDDED_ROOTS[path] : undefined;
+  if (embedded !== undefined) return embedded();
   const text = await readText(path, 'trusted root', MAX_TRUSTED_ROOT_BYTES);
   let json: unknown;
   try {

@@ -50,7 +50,7 @@ function buildProgram(run: Run): Command {
     )
     .option(
       '--trusted-root <file>',
-      'trusted_root.json (default: embedded Sigstore public-good root)',
+      'trusted_root.json, or embedded:public-good (default) or embedded:github',
     )
     .option('--key <public-key.pem>', 'public key of a key-signed bundle (repeatable)', collect)
     .option('--cert-identity <san>', 'exact certificate subject (SAN) required')
@@ -78,7 +78,10 @@ function buildProgram(run: Run): Command {
       collect,
     )
     .option('--policy <file>', 'policy naming the required stages and who may sign each')
-    .option('--trusted-root <file>', 'trusted_root.json for keyless records (default: public-good)')
+    .option(
+      '--trusted-root <file>',
+      'trusted_root.json, or embedded:public-good (default) or embedded:github',
+    )
     .option('--key <public-key.pem>', 'public key of key-signed records (repeatable)', collect)
     .option(
       '--require-stage <stage>',
