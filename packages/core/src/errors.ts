@@ -31,6 +31,8 @@ export const REJECTION_CODES = [
   'MALFORMED_COMMIT',
   'COMMIT_REJECTED',
   'RANGE_UNVERIFIABLE',
+  'POLICY_DENIED',
+  'POLICY_DIGEST_MISMATCH',
 ] as const;
 
 /** Codes for inputs that could not be used at all (CLI exit 2). */
@@ -43,6 +45,8 @@ export const USAGE_CODES = [
   'SIGNING_FAILED',
   'STORE_FAILED',
   'GIT_FAILED',
+  'POLICY_INPUT_INVALID',
+  'POLICY_UNAVAILABLE',
 ] as const;
 
 export type RejectionCode = (typeof REJECTION_CODES)[number];
