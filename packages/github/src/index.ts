@@ -5,3 +5,4 @@ export * from './event.js';
 export * from './rest.js';
 export * from './oidc.js';
 export * from './io.js';
+export * from './signing.js';

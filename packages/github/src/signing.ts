@@ -1,0 +1,117 @@
+// How an action signs its records: a PEM key from a secret, or keyless — the job's OIDC token buys a
+// Fulcio certificate. Either way the record's actor claims name exactly the identity that signs.
+import { X509Certificate } from '@sigstore/core';
+import {
+  SathosError,
+  certificateClaims,
+  keySigner,
+  keylessSigner,
+  signStatement,
+  subjectAlternativeName,
+  type ActorClaims,
+  type SignFunction,
+} from '@sathos/core';
+import type { Env } from './inputs.js';
+import { assertIdTokenAvailable, requestIdToken, unverifiedClaims } from './oidc.js';
+import type { Fetch } from './rest.js';
+
+export type SigningChoice =
+  | { readonly kind: 'key'; readonly privateKeyPem: string }
+  | {
+      readonly kind: 'keyless';
+      readonly fulcioURL: string;
+      readonly rekorURL?: string;
+      readonly tsaURL?: string;
+    };
+
+export interface JobSigner {
+  readonly sign: SignFunction;
+  readonly actor: ActorClaims;
+  /** One line naming the identity, for logs. */
+  readonly description: string;
+}
+
+export interface JobSignerContext {
+  readonly env: Env;
+  readonly fetch: Fetch;
+  /** GITHUB_SERVER_URL: Fulcio names a workflow `<server>/<job_workflow_ref>`. */
+  readonly serverUrl: string;
+}
+
+/** Fails before any work when the chosen signing cannot succeed (keyless without id-token: write). */
+export function preflightSigning(choice: SigningChoice, env: Env): void {
+  if (choice.kind === 'keyless') assertIdTokenAvailable(env);
+}
+
+/** The identity Fulcio certifies for a GitHub Actions token: the job's workflow, at its ref. */
+function expectedIdentity(token: string, serverUrl: string): { issuer: string; subject: string } {
+  const claims = unverifiedClaims(token);
+  const { iss, job_workflow_ref: workflow } = claims;
+  if (typeof iss !== 'string' || typeof workflow !== 'string' || workflow === '') {
+    throw new SathosError(
+      'USAGE',
+      'the OIDC token has no issuer or job_workflow_ref; keyless signing here needs a GitHub Actions token',
+    );
+  }
+  return { issuer: iss, subject: `${serverUrl}/${workflow}` };
+}
+
+/** The issuer and SAN of a bundle's leaf certificate (read, not verified: our own fresh signature). */
+function certifiedIdentity(bundle: unknown): { issuer?: string; subject?: string } {
+  const raw = (bundle as { verificationMaterial?: { certificate?: { rawBytes?: unknown } } })
+    .verificationMaterial?.certificate?.rawBytes;
+  if (typeof raw !== 'string') return {};
+  const cert = X509Certificate.parse(Buffer.from(raw, 'base64'));
+  const issuer = certificateClaims(cert).issuer;
+  const subject = subjectAlternativeName(cert);
+  return {
+    ...(issuer === undefined ? {} : { issuer }),
+    ...(subject === undefined ? {} : { subject }),
+  };
+}
+
+async function keylessJobSigner(
+  choice: Extract<SigningChoice, { kind: 'keyless' }>,
+  context: JobSignerContext,
+): Promise<JobSigner> {
+  const token = await requestIdToken({ env: context.env, fetch: context.fetch });
+  const expected = expectedIdentity(token, context.serverUrl);
+  const signer = keylessSigner({
+    identityToken: token,
+    fulcioURL: choice.fulcioURL,
+    ...(choice.rekorURL === undefined ? {} : { rekorURL: choice.rekorURL }),
+    ...(choice.tsaURL === undefined ? {} : { tsaURL: choice.tsaURL }),
+  });
+  // The record claims this identity; a certificate for any other would make the chain lie, so
+  // nothing is returned (and nothing appended) unless Fulcio certified exactly it.
+  const sign: SignFunction = async (statement) => {
+    const bundle = await signStatement(statement, signer);
+    const got = certifiedIdentity(bundle);
+    if (got.issuer !== expected.issuer || got.subject !== expected.subject) {
+      throw new SathosError(
+        'SIGNING_FAILED',
+        `Fulcio certified ${got.subject ?? '?'} (issuer ${got.issuer ?? '?'}), not the job's ${expected.subject} (issuer ${expected.issuer}); check fulcio-url`,
+      );
+    }
+    return bundle;
+  };
+  return {
+    sign,
+    actor: { kind: 'certificate', issuer: expected.issuer, subject: expected.subject },
+    description: `keyless: ${expected.subject} (issuer ${expected.issuer})`,
+  };
+}
+
+/** A signer for this job's records, and the actor claims its records carry. */
+export async function jobSigner(
+  choice: SigningChoice,
+  context: JobSignerContext,
+): Promise<JobSigner> {
+  if (choice.kind === 'keyless') return keylessJobSigner(choice, context);
+  const signer = keySigner({ privateKeyPem: choice.privateKeyPem });
+  return {
+    sign: (statement) => signStatement(statement, signer),
+    actor: { kind: 'key', keyId: signer.keyId },
+    description: `key ${signer.keyId}`,
+  };
+}
