@@ -26,8 +26,11 @@ export interface BundleChecker {
 export interface ChainRequirements {
   /** Required stages, in order; the first is the genesis stage. No other stage is accepted. */
   readonly stages: readonly string[];
-  /** Who may sign each stage. Absent: any signer the trust material accepts. */
-  readonly identities?: Readonly<Record<string, readonly IdentityRule[]>>;
+  /**
+   * Who may sign each stage. Required: a stage with no rules can be signed by nobody, so a caller
+   * cannot trust every certified signer by forgetting to say who.
+   */
+  readonly identities: Readonly<Record<string, readonly IdentityRule[]>>;
   /** A complete chain ends in a terminal record. Default: true when the last stage is `deploy`. */
   readonly requireTerminal?: boolean;
 }
@@ -146,15 +149,13 @@ function checkSigner(
 ): void {
   const { stage, actor } = record.statement.predicate;
   const fail = stepError('identity', 'UNTRUSTED_SIGNER');
-  if (req.identities !== undefined) {
-    const rules = (Object.hasOwn(req.identities, stage) ? req.identities[stage] : undefined) ?? [];
-    if (!rules.some((rule) => signerMatchesRule(record.signer, rule))) {
-      const allowed = rules.length === 0 ? 'nobody' : rules.map(describeRule).join(' or ');
-      throw fail(
-        `${stage} record signed by ${describeSigner(record.signer)}, but only ${allowed} may sign ${stage}`,
-        record.where,
-      );
-    }
+  const rules = (Object.hasOwn(req.identities, stage) ? req.identities[stage] : undefined) ?? [];
+  if (!rules.some((rule) => signerMatchesRule(record.signer, rule))) {
+    const allowed = rules.length === 0 ? 'nobody' : rules.map(describeRule).join(' or ');
+    throw fail(
+      `${stage} record signed by ${describeSigner(record.signer)}, but only ${allowed} may sign ${stage}`,
+      record.where,
+    );
   }
   if (!actorMatches(actor, record.signer)) {
     throw stepError('identity', 'ACTOR_MISMATCH')(
