@@ -1,0 +1,93 @@
+// One commit's signature judged against the signer sets it must satisfy: verified over the exact
+// signed payload once, then the signer looked up in every required set (the policy's signers and the
+// signers of each protected path set the commit touches).
+import { SathosError } from '../errors.js';
+import { matchAllowedSigner } from './allowed-signers-match.js';
+import type { SignerSet } from './commit-signers.js';
+import type { CommitSignatureFormat } from './commit-verification.js';
+import type { GitCommit } from './git-commit.js';
+import { rejectGitsignSignature, X509_SIGNATURE_ARMOR } from './gitsign.js';
+import { PGP_SIGNATURE_ARMOR, verifyPgpSignature } from './openpgp-signature.js';
+import { sshFingerprint } from './ssh-key.js';
+import { parseSshSignature, SSH_SIGNATURE_ARMOR, verifySshSignatureOver } from './sshsig.js';
+
+export interface SignatureCheck {
+  readonly signer: string;
+  readonly key: string;
+}
+
+/** The signature format, told by its armor line. */
+export function signatureFormat(signature: string | undefined): CommitSignatureFormat | 'unknown' {
+  if (signature === undefined) return 'none';
+  if (signature.startsWith(SSH_SIGNATURE_ARMOR)) return 'ssh';
+  if (signature.startsWith(PGP_SIGNATURE_ARMOR)) return 'openpgp';
+  if (signature.startsWith(X509_SIGNATURE_ARMOR)) return 'x509';
+  return 'unknown';
+}
+
+function notAllowed(set: SignerSet, reason: string): SathosError {
+  return new SathosError('UNTRUSTED_SIGNER', `not allowed by ${set.name}: ${reason}`);
+}
+
+function checkSsh(
+  commit: GitCommit,
+  signature: string,
+  sets: readonly SignerSet[],
+): SignatureCheck {
+  const sig = parseSshSignature(signature);
+  verifySshSignatureOver(sig, commit.payload);
+  const principal = commit.committer.email;
+  for (const set of sets) {
+    const match = matchAllowedSigner(set.allowedSigners, sig, principal, commit.committer.time);
+    if (!match.allowed) throw notAllowed(set, match.reason);
+  }
+  return { signer: principal, key: sshFingerprint(sig.key.blob) };
+}
+
+async function checkPgp(
+  commit: GitCommit,
+  signature: string,
+  sets: readonly SignerSet[],
+): Promise<SignatureCheck> {
+  let found: SignatureCheck | undefined;
+  for (const set of sets) {
+    try {
+      found = await verifyPgpSignature({
+        armoredSignature: signature,
+        payload: commit.payload,
+        keys: set.pgpKeys,
+        time: commit.committer.time,
+        email: commit.committer.email,
+      });
+    } catch (error) {
+      if (error instanceof SathosError && error.code === 'UNTRUSTED_SIGNER')
+        throw notAllowed(set, error.message);
+      throw error;
+    }
+  }
+  if (found === undefined) throw new SathosError('UNTRUSTED_SIGNER', 'no signer set applies');
+  return found;
+}
+
+/** Verifies the commit's signature and that every set allows its signer; throws with the reason otherwise. */
+export async function checkCommitSignature(
+  commit: GitCommit,
+  sets: readonly SignerSet[],
+): Promise<SignatureCheck> {
+  const signature = commit.signature;
+  switch (signatureFormat(signature)) {
+    case 'none':
+      throw new SathosError('SIGNATURE_INVALID', 'the commit is not signed');
+    case 'ssh':
+      return checkSsh(commit, signature ?? '', sets);
+    case 'openpgp':
+      return checkPgp(commit, signature ?? '', sets);
+    case 'x509':
+      return rejectGitsignSignature();
+    case 'unknown':
+      throw new SathosError(
+        'SIGNATURE_INVALID',
+        'the signature is in no format sathos knows (SSH, OpenPGP, x509)',
+      );
+  }
+}

@@ -1,0 +1,112 @@
+// OpenPGP commit signatures (RFC 4880/9580 detached signatures, as `git commit -S` with gpg writes
+// them), checked with the `openpgp` library against armored public keys. Key expiry is judged at the
+// signature's time, which must lie within MAX_SIGNATURE_SKEW_MS of the commit's committer time, and a
+// hard revocation rejects the key whenever it was issued.
+import { createMessage, readKeys, readSignature, verify, type Key, type PublicKey } from 'openpgp';
+import { SathosError, describeCause } from '../errors.js';
+
+/** An armored key text larger than this is refused. */
+export const MAX_PGP_KEYS_BYTES = 4 * 1024 * 1024;
+/** How far the signature's own time may lie from the committer time (git signs right after dating). */
+export const MAX_SIGNATURE_SKEW_MS = 10 * 60 * 1000;
+
+export const PGP_SIGNATURE_ARMOR = '-----BEGIN PGP SIGNATURE-----';
+
+export interface PgpSigner {
+  /** The user ID of the key that names the committer's email. */
+  readonly signer: string;
+  /** Fingerprint of the (sub)key that signed, upper-case hex. */
+  readonly key: string;
+}
+
+/** Reads armored public keys; refuses private keys and unreadable text (POLICY_INVALID). */
+export async function readPgpKeys(armored: string, source = 'pgpKeys'): Promise<PublicKey[]> {
+  if (Buffer.byteLength(armored) > MAX_PGP_KEYS_BYTES) {
+    throw new SathosError('TOO_LARGE', `larger than ${MAX_PGP_KEYS_BYTES} bytes`, {
+      where: source,
+    });
+  }
+  let keys: Key[];
+  try {
+    keys = await readKeys({ armoredKeys: armored });
+  } catch (cause) {
+    throw new SathosError(
+      'POLICY_INVALID',
+      `not ASCII-armored OpenPGP public keys: ${describeCause(cause)}`,
+      {
+        where: source,
+        cause,
+      },
+    );
+  }
+  if (keys.some((k) => k.isPrivate())) {
+    throw new SathosError(
+      'POLICY_INVALID',
+      'holds a private key; give public keys only (gpg --export --armor)',
+      {
+        where: source,
+      },
+    );
+  }
+  return keys.map((k) => k.toPublic());
+}
+
+function rejected(message: string, cause?: unknown): SathosError {
+  return new SathosError('SIGNATURE_INVALID', message, cause === undefined ? {} : { cause });
+}
+
+/** Verifies a detached signature over `payload` by one of `keys` at the commit `time`, for `email`. */
+export async function verifyPgpSignature(input: {
+  readonly armoredSignature: string;
+  readonly payload: Buffer;
+  readonly keys: readonly PublicKey[];
+  readonly time: Date;
+  readonly email: string;
+}): Promise<PgpSigner> {
+  const signature = await readSignature({ armoredSignature: input.armoredSignature }).catch(
+    (cause: unknown) => {
+      throw rejected(`the OpenPGP signature cannot be read: ${describeCause(cause)}`, cause);
+    },
+  );
+  const packets = signature.packets;
+  if (packets.length !== 1)
+    throw rejected(`the OpenPGP signature holds ${packets.length} signatures, not 1`);
+  const ids = signature.getSigningKeyIDs();
+  const key = input.keys.find((k) => ids.some((id) => k.getKeys(id).length > 0));
+  if (key === undefined) {
+    const named = ids.map((id) => id.toHex().toUpperCase()).join(', ');
+    throw new SathosError(
+      'UNTRUSTED_SIGNER',
+      `signed by OpenPGP key ${named}, which is not in the allowed keys`,
+    );
+  }
+  const created = packets[0]?.created ?? null;
+  if (
+    created === null ||
+    Math.abs(created.getTime() - input.time.getTime()) > MAX_SIGNATURE_SKEW_MS
+  ) {
+    throw rejected('the OpenPGP signature time is more than 10 minutes from the committer time');
+  }
+  const date = created > input.time ? created : input.time;
+  const result = await verify({
+    message: await createMessage({ binary: new Uint8Array(input.payload) }),
+    signature,
+    verificationKeys: [key],
+    date,
+    expectSigned: true,
+    format: 'binary',
+  }).catch((cause: unknown) => {
+    throw rejected(`the OpenPGP signature does not verify: ${describeCause(cause)}`, cause);
+  });
+  const used = result.signatures[0];
+  const subkey = used === undefined ? undefined : key.getKeys(used.keyID)[0];
+  if (subkey === undefined) throw rejected('the OpenPGP signature names no key');
+  const user = await key.getPrimaryUser(date, { email: input.email }).catch(() => undefined);
+  if (user?.user.userID == null) {
+    throw new SathosError(
+      'UNTRUSTED_SIGNER',
+      `OpenPGP key ${key.getFingerprint().toUpperCase()} has no valid user ID for the committer ${input.email}`,
+    );
+  }
+  return { signer: user.user.userID.userID, key: subkey.getFingerprint().toUpperCase() };
+}
