@@ -101,11 +101,18 @@ void describe('signing for a job', () => {
     });
 
     void it('fails the preflight naming id-token: write when the job has no token', () => {
-      assert.throws(() => preflightSigning(keyless(), {}), {
-        code: 'USAGE',
-        message: /`permissions: id-token: write`/,
+      assert.throws(
+        () => {
+          preflightSigning(keyless(), {});
+        },
+        {
+          code: 'USAGE',
+          message: /`permissions: id-token: write`/,
+        },
+      );
+      assert.doesNotThrow(() => {
+        preflightSigning({ kind: 'key', privateKeyPem: '' }, {});
       });
-      assert.doesNotThrow(() => preflightSigning({ kind: 'key', privateKeyPem: '' }, {}));
     });
   });
 });
