@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { demoCommand } from './commands/demo.js';
 import { verifyBundleCommand } from './commands/verify-bundle.js';
 import { verifyChainCommand } from './commands/verify-chain.js';
+import { verifyCommitsCommand } from './commands/verify-commits.js';
 import type { ExitCode, Outcome, Verdict } from './outcome.js';
 import { failure, usage } from './outcome.js';
 
@@ -101,6 +102,35 @@ function buildProgram(run: Run): Command {
         verifyChainCommand({
           chain,
           ...(o as Omit<Parameters<typeof verifyChainCommand>[0], 'chain'>),
+        }),
+      ),
+    );
+
+  program
+    .command('verify-commits')
+    .description('verify that every commit of a range is signed by an allowed signer')
+    .argument(
+      '<rev-range>',
+      'base..head (a push before..after, a pull request base..head) or one commit',
+    )
+    .option('--repo <dir>', 'the git repository (default: the current directory)')
+    .option(
+      '--allowed-signers <file>',
+      'OpenSSH allowed_signers file (ssh-keygen(1) ALLOWED SIGNERS)',
+    )
+    .option('--pgp-keys <file>', 'ASCII-armored OpenPGP public keys')
+    .option('--policy <file>', 'policy whose commits: section names signers and protected paths')
+    .option(
+      '--default-branch <ref>',
+      'when base is unknown or all zeros (new branch, force push): verify the commits not on this branch',
+    )
+    .addOption(jsonOption())
+    .action((range: string, o: Record<string, unknown>) =>
+      record(
+        o.json as boolean | undefined,
+        verifyCommitsCommand({
+          range,
+          ...(o as Omit<Parameters<typeof verifyCommitsCommand>[0], 'range'>),
         }),
       ),
     );

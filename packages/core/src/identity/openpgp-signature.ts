@@ -10,6 +10,9 @@ export const MAX_PGP_KEYS_BYTES = 4 * 1024 * 1024;
 /** How far the signature's own time may lie from the committer time (git signs right after dating). */
 export const MAX_SIGNATURE_SKEW_MS = 10 * 60 * 1000;
 
+const PUBLIC_KEY_BLOCK =
+  /-----BEGIN PGP PUBLIC KEY BLOCK-----[\s\S]*?-----END PGP PUBLIC KEY BLOCK-----/g;
+
 export const PGP_SIGNATURE_ARMOR = '-----BEGIN PGP SIGNATURE-----';
 
 export interface PgpSigner {
@@ -26,18 +29,32 @@ export async function readPgpKeys(armored: string, source = 'pgpKeys'): Promise<
       where: source,
     });
   }
-  let keys: Key[];
-  try {
-    keys = await readKeys({ armoredKeys: armored });
-  } catch (cause) {
+  if (armored.includes('PRIVATE KEY BLOCK-----')) {
     throw new SathosError(
       'POLICY_INVALID',
-      `not ASCII-armored OpenPGP public keys: ${describeCause(cause)}`,
-      {
-        where: source,
-        cause,
-      },
+      'holds a private key; give public keys only (gpg --export --armor)',
+      { where: source },
     );
+  }
+  const blocks = armored.match(PUBLIC_KEY_BLOCK) ?? [];
+  if (blocks.length === 0) {
+    throw new SathosError(
+      'POLICY_INVALID',
+      'holds no "PGP PUBLIC KEY BLOCK"; give ASCII-armored public keys (gpg --export --armor)',
+      { where: source },
+    );
+  }
+  const keys: Key[] = [];
+  for (const [i, block] of blocks.entries()) {
+    try {
+      keys.push(...(await readKeys({ armoredKeys: block })));
+    } catch (cause) {
+      throw new SathosError(
+        'POLICY_INVALID',
+        `key block ${i + 1} is not a readable OpenPGP public key: ${describeCause(cause)}`,
+        { where: source, cause },
+      );
+    }
   }
   if (keys.some((k) => k.isPrivate())) {
     throw new SathosError(

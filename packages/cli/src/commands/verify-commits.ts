@@ -1,0 +1,110 @@
+// `sathos verify-commits <rev-range>`: every commit of the range must carry a valid signature from a
+// signer the policy (or the --allowed-signers / --pgp-keys files) allows. Exit 1 names each rejected commit.
+import type { CommitPolicy, CommitRange, CommitsVerification, CommitVerdict } from '@sathos/core';
+import { SathosError, openGitRepository, verifyCommits } from '@sathos/core';
+import { readPolicy, readText } from '../inputs.js';
+import type { Outcome } from '../outcome.js';
+import { failure } from '../outcome.js';
+
+export interface VerifyCommitsOptions {
+  readonly range: string;
+  readonly repo?: string;
+  readonly allowedSigners?: string;
+  readonly pgpKeys?: string;
+  readonly policy?: string;
+  readonly defaultBranch?: string;
+}
+
+/** `base..head` is a range; a single revision is a list of one. */
+export function parseRevRange(text: string, defaultBranch?: string): CommitRange {
+  if (text.includes('...')) {
+    throw new SathosError(
+      'USAGE',
+      `"${text}" is a symmetric difference; give base..head or one revision`,
+    );
+  }
+  const parts = text.split('..');
+  if (parts.length === 1) return { kind: 'list', commits: [text] };
+  const [base = '', head = ''] = parts;
+  if (parts.length !== 2 || base === '' || head === '') {
+    throw new SathosError('USAGE', `"${text}" is not base..head; name both ends of the range`);
+  }
+  return { kind: 'range', base, head, ...(defaultBranch === undefined ? {} : { defaultBranch }) };
+}
+
+async function commitPolicy(o: VerifyCommitsOptions): Promise<CommitPolicy> {
+  if (o.policy !== undefined) {
+    if (o.allowedSigners !== undefined || o.pgpKeys !== undefined) {
+      throw new SathosError(
+        'USAGE',
+        '--policy names the signers; drop --allowed-signers and --pgp-keys',
+      );
+    }
+    const policy = await readPolicy(o.policy);
+    if (policy.commits === undefined) {
+      throw new SathosError(
+        'USAGE',
+        'the policy has no commits: section; add one or use --allowed-signers',
+        {
+          where: o.policy,
+        },
+      );
+    }
+    return policy.commits;
+  }
+  if (o.allowedSigners === undefined && o.pgpKeys === undefined) {
+    throw new SathosError(
+      'USAGE',
+      'say who may sign commits: --policy, --allowed-signers or --pgp-keys',
+    );
+  }
+  return {
+    signers: {
+      ...(o.allowedSigners === undefined
+        ? {}
+        : { allowedSigners: await readText(o.allowedSigners, 'allowed signers file') }),
+      ...(o.pgpKeys === undefined
+        ? {}
+        : { pgpKeys: await readText(o.pgpKeys, 'OpenPGP keys file') }),
+    },
+    protectedPaths: [],
+    allowMergeCommits: false,
+    allowWebFlow: false,
+  };
+}
+
+function verdictLine(v: CommitVerdict): string {
+  const mark = v.verdict === 'verified' ? 'ok      ' : 'REJECTED';
+  const who =
+    v.signer === undefined ? '' : ` ${v.signer}${v.key === undefined ? '' : ` (${v.key})`}`;
+  return `${mark} ${v.commit.slice(0, 12)} ${v.format}${who}: ${v.reason}`;
+}
+
+function outcomeOf(result: CommitsVerification): Outcome {
+  const lines = [result.reason, ...result.commits.map(verdictLine)];
+  const details = { emptyRange: result.emptyRange, commits: result.commits };
+  if (result.verified) {
+    return {
+      exitCode: 0,
+      json: { verified: true, code: 'OK', reason: result.reason, ...details },
+      lines,
+    };
+  }
+  const code = result.emptyRange ? 'RANGE_UNVERIFIABLE' : 'COMMIT_REJECTED';
+  return {
+    exitCode: 1,
+    json: { verified: false, code, reason: result.reason, ...details },
+    lines: [`error: ${result.reason}`, ...result.commits.map(verdictLine)],
+  };
+}
+
+export async function verifyCommitsCommand(o: VerifyCommitsOptions): Promise<Outcome> {
+  try {
+    const range = parseRevRange(o.range, o.defaultBranch);
+    const policy = await commitPolicy(o);
+    const result = await verifyCommits({ git: openGitRepository(o.repo ?? '.'), range, policy });
+    return outcomeOf(result);
+  } catch (error) {
+    return failure('verified', error, { commits: [] });
+  }
+}
