@@ -22,12 +22,15 @@ const pullRequest = (overrides: Record<string, unknown> = {}) => ({
 void describe('event payloads', () => {
   void describe('when the event is a push', () => {
     void it('reads before, after and forced', () => {
-      assert.deepEqual(parseEvent('push', { before: A, after: B, forced: true }), {
-        kind: 'push',
-        before: A,
-        after: B,
-        forced: true,
-      });
+      assert.deepEqual(
+        parseEvent('push', {
+          before: A,
+          after: B,
+          forced: true,
+          repository: { default_branch: 'main' },
+        }),
+        { kind: 'push', before: A, after: B, forced: true, defaultBranch: 'main' },
+      );
     });
 
     void it('turns the all-zero ids of a created or deleted branch into "no commit"', () => {
@@ -36,11 +39,23 @@ void describe('event payloads', () => {
         before: undefined,
         after: B,
         forced: false,
+        defaultBranch: undefined,
       });
       assert.equal(
         (parseEvent('push', { before: A, after: ZERO }) as { after?: string }).after,
         undefined,
       );
+    });
+
+    void it('drops a default branch name git could take for an option or a range', () => {
+      for (const name of ['--upload-pack=x', 'a..b', 'a b']) {
+        const event = parseEvent('push', {
+          before: A,
+          after: B,
+          repository: { default_branch: name },
+        });
+        assert.equal((event as { defaultBranch?: string }).defaultBranch, undefined);
+      }
     });
 
     void it('refuses a before that is not a commit id', () => {

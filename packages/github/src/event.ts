@@ -17,6 +17,8 @@ export interface PushEvent {
   /** The branch's new tip; undefined when the push deleted the branch. */
   readonly after: string | undefined;
   readonly forced: boolean;
+  /** The repository's default branch (`repository.default_branch`), when the payload names a sane one. */
+  readonly defaultBranch: string | undefined;
 }
 
 export interface PullRequestEvent {
@@ -70,12 +72,24 @@ function optionalCommit(
   return ZERO.test(commit) ? undefined : commit;
 }
 
+/** A branch name we may hand to git: plain characters, no `..`, no leading dash. */
+function branchName(value: unknown): string | undefined {
+  return typeof value === 'string' &&
+    /^[A-Za-z0-9_][A-Za-z0-9._/-]{0,254}$/.test(value) &&
+    !value.includes('..')
+    ? value
+    : undefined;
+}
+
 function pushEvent(payload: Json, where: string): PushEvent {
   return {
     kind: 'push',
     before: optionalCommit(payload.before, 'push', 'before', where),
     after: optionalCommit(payload.after, 'push', 'after', where),
     forced: payload.forced === true,
+    defaultBranch: branchName(
+      isObject(payload.repository) ? payload.repository.default_branch : undefined,
+    ),
   };
 }
 

@@ -6,3 +6,4 @@ export * from './rest.js';
 export * from './oidc.js';
 export * from './io.js';
 export * from './signing.js';
+export * from './files.js';

@@ -1,0 +1,110 @@
+// The chain's first link: the source record, about the commit the run builds, with every commit's
+// verified signature as evidence (COMMIT_SIGNATURES_V1). Nothing is appended unless all verified.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  SathosError,
+  appendTransition,
+  commitSignatures,
+  decodeDssePayload,
+  type ChainStore,
+  type CommitSignatureResult,
+  type CommitVerdict,
+  type ResourceDescriptor,
+  type RunBinding,
+} from '@sathos/core';
+import type { JobSigner } from '@sathos/github';
+
+export const VERIFIER_ID = 'https://github.com/sathos/verify-commit-signature';
+
+export interface Genesis {
+  /** Link digest (hex) of the source record. */
+  readonly digest: string;
+  /** The source record's bundle, alone in one file. */
+  readonly path: string;
+}
+
+/** Fails when the chain already holds anything: the source record starts a chain. */
+export async function assertEmptyChain(store: ChainStore): Promise<void> {
+  const lines = await store.read();
+  if (lines.length > 0) {
+    throw new SathosError(
+      'USAGE',
+      `the chain already holds ${lines.length} bundle(s); the source record starts a chain, so give a new chain path`,
+      { where: store.location },
+    );
+  }
+}
+
+/** The record's subjects: the run's commit, and the verified head when it differs (a pull request's test merge). */
+export function sourceSubjects(
+  name: string,
+  runCommit: string,
+  head: string,
+): ResourceDescriptor[] {
+  const commits = runCommit === head ? [runCommit] : [runCommit, head];
+  return commits.map((gitCommit) => ({ name, digest: { gitCommit } }));
+}
+
+function evidenceResult(verdict: CommitVerdict): CommitSignatureResult {
+  if (verdict.verdict !== 'verified' || verdict.format === 'none') {
+    throw new SathosError(
+      'COMMIT_REJECTED',
+      `commit ${verdict.commit} is not verified; no record is written`,
+    );
+  }
+  return {
+    commit: verdict.commit,
+    format: verdict.format,
+    signer: verdict.signer ?? '',
+    key: verdict.key ?? '',
+    verdict: verdict.verdict,
+    reason: verdict.reason,
+  };
+}
+
+export interface GenesisInput {
+  readonly store: ChainStore;
+  readonly signer: JobSigner;
+  readonly run: RunBinding;
+  readonly subjects: readonly ResourceDescriptor[];
+  readonly verdicts: readonly CommitVerdict[];
+  /** Directory for the lone copy of the record. */
+  readonly outDir: string;
+}
+
+/** Appends the source record and writes a copy of its bundle to `outDir`/genesis.sigstore.json. */
+export async function appendGenesis(input: GenesisInput): Promise<Genesis> {
+  const results = input.verdicts.map(evidenceResult);
+  let recordBundle: unknown;
+  const sign = async (statement: Parameters<JobSigner['sign']>[0]) => {
+    const bundle = await input.signer.sign(statement);
+    recordBundle = bundle;
+    return bundle;
+  };
+  const appended = await appendTransition({
+    store: input.store,
+    sign,
+    stage: 'source',
+    subjects: input.subjects,
+    run: input.run,
+    actor: input.signer.actor,
+    evidence: [commitSignatures(input.subjects, results, VERIFIER_ID)],
+  });
+  if (
+    appended.sequence !== 0 ||
+    decodeDssePayload(recordBundle, 'source record').digest !== appended.digest
+  ) {
+    throw new SathosError(
+      'STORE_FAILED',
+      'the source record is not the chain genesis; give a new chain path',
+      {
+        where: input.store.location,
+      },
+    );
+  }
+  await mkdir(input.outDir, { recursive: true });
+  const path = join(input.outDir, 'genesis.sigstore.json');
+  await writeFile(path, `${JSON.stringify(recordBundle)}\n`);
+  return { digest: appended.digest, path };
+}

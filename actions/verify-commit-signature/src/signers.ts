@@ -1,0 +1,79 @@
+// Who may sign commits: the policy file's `commits:` section, or — for teams without a policy
+// repository — an allowed_signers file and/or a file of OpenPGP keys (signers only: no protected
+// paths, merge commits and web-flow commits refused). And the trust roots gitsign commits need.
+import {
+  MAX_TRUSTED_ROOT_BYTES,
+  POLICY_LIMITS,
+  SathosError,
+  githubTrust,
+  parsePolicy,
+  publicGoodTrust,
+  trustFromJSON,
+  type CommitPolicy,
+  type Trust,
+} from '@sathos/core';
+import { readInputFile } from '@sathos/github';
+import type { SignerSource } from './inputs.js';
+
+/** Signer files are keys, not archives: a larger file is refused before it is parsed. */
+export const MAX_SIGNER_FILE_BYTES = 1024 * 1024;
+
+export interface LoadedSigners {
+  readonly policy: CommitPolicy;
+  /** Where the signers came from, for the summary. */
+  readonly source: string;
+}
+
+/** Reads the commit policy the inputs point at. */
+export async function loadSigners(source: SignerSource): Promise<LoadedSigners> {
+  if (source.kind === 'policy') {
+    const text = await readInputFile(source.path, 'policy', POLICY_LIMITS.maxBytes);
+    const policy = parsePolicy(text, source.path);
+    if (policy.commits === undefined) {
+      throw new SathosError(
+        'POLICY_INVALID',
+        'the policy has no commits: section, so nobody may sign commits; add one (docs/policy.md)',
+        { where: source.path },
+      );
+    }
+    return { policy: policy.commits, source: `policy ${source.path} (sha256:${policy.digest})` };
+  }
+  const allowedSigners =
+    source.allowedSigners === undefined
+      ? undefined
+      : await readInputFile(source.allowedSigners, 'allowed-signers', MAX_SIGNER_FILE_BYTES);
+  const pgpKeys =
+    source.pgpKeys === undefined
+      ? undefined
+      : await readInputFile(source.pgpKeys, 'pgp-keys', MAX_SIGNER_FILE_BYTES);
+  const names = [source.allowedSigners, source.pgpKeys].filter((n) => n !== undefined);
+  return {
+    policy: {
+      signers: {
+        ...(allowedSigners === undefined ? {} : { allowedSigners }),
+        ...(pgpKeys === undefined ? {} : { pgpKeys }),
+      },
+      protectedPaths: [],
+      allowMergeCommits: false,
+      allowWebFlow: false,
+    },
+    source: names.join(' and '),
+  };
+}
+
+/** The trust roots for gitsign commits: a trusted_root.json, an embedded root by name, or public-good. */
+export async function loadTrust(path: string | undefined): Promise<Trust> {
+  if (path === undefined || path === 'embedded:public-good') return publicGoodTrust();
+  if (path === 'embedded:github') return githubTrust();
+  const text = await readInputFile(path, 'trusted-root', MAX_TRUSTED_ROOT_BYTES);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new SathosError('TRUST_ROOT_UNREADABLE', 'the trusted root is not JSON', {
+      where: path,
+      cause,
+    });
+  }
+  return trustFromJSON(json, path);
+}
