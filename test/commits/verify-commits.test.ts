@@ -446,7 +446,7 @@ describe('sathos verify-commits', () => {
 
     it('exits 1 for a commit git does not have', async () => {
       const result = await sathos([
-        `${'cd'.repeat(20)}`,
+        'cd'.repeat(20),
         '--repo',
         repo.dir,
         '--allowed-signers',
