@@ -30,11 +30,18 @@ export interface RunInputs {
 
 /** `base..head`; three dots (a symmetric difference) is refused. */
 export function parseRange(text: string): CommitRange {
-  const match = /^([^.\s][^\s]*?)\.\.([^.\s][^\s]*)$/.exec(text);
-  if (match?.[1] === undefined || match[2] === undefined || match[2].startsWith('.')) {
+  const parts = text.split('..');
+  const [base, head] = parts;
+  const plain = (rev: string | undefined): rev is string =>
+    rev !== undefined &&
+    rev !== '' &&
+    !rev.startsWith('.') &&
+    !rev.endsWith('.') &&
+    !/\s/.test(rev);
+  if (parts.length !== 2 || !plain(base) || !plain(head)) {
     throw new SathosError('USAGE', `input "range" is "${text}"; write it as base..head`);
   }
-  return { kind: 'range', base: match[1], head: match[2] };
+  return { kind: 'range', base, head };
 }
 
 function commitSelection(env: Env): CommitSelection {
