@@ -1,141 +1,106 @@
-// The policy document: which stages a chain needs, in order, and who may sign each. The CEL rules
-// of the policy layer (DESIGN.md §5) are refused here rather than ignored, so a policy is never
-// weaker than it reads.
-import { parseDocument } from 'yaml';
-import { SathosError } from '../errors.js';
+// The policy document (docs/policy.md): the stages a chain needs, who may sign each, the CEL rules
+// every decision evaluates, and what the other layers need (commit signers, deploy environments,
+// anomaly settings). Loading checks the whole schema and reports every problem with its position.
 import { sha256Hex } from '../attestation/digest.js';
-import { STAGE_PATTERN } from '../attestation/record.js';
-import type { IdentityRule } from '../identity/identity-rule.js';
-import { identityRuleProblems } from '../identity/identity-rule.js';
+import type { CommitPolicy } from '../identity/commit-policy.js';
+import type { AnomalyPolicy } from './policy-anomaly.js';
+import { anomalyProblems, readAnomaly } from './policy-anomaly.js';
+import { commitsProblems, readCommits } from './policy-commits.js';
+import type { EnvironmentPolicy } from './policy-environments.js';
+import { environmentsProblems, readEnvironments } from './policy-environments.js';
+import type { Json } from './policy-fields.js';
+import { isObject } from './policy-fields.js';
+import type { PolicyIdentityRule } from './policy-identities.js';
+import { identitiesProblems, readIdentities } from './policy-identities.js';
+import type { PolicyProblem } from './policy-problem.js';
+import { PolicyInvalidError, keyProblem, problem } from './policy-problem.js';
+import type { PolicyRule } from './policy-rules.js';
+import { readRules } from './policy-rules.js';
+import { declaredStages, stagesProblems } from './policy-stages.js';
+import { readPolicyYaml } from './policy-yaml.js';
+
+export { POLICY_LIMITS } from './policy-limits.js';
 
 export const POLICY_API_VERSION = 'sathos.dev/v1';
 export const POLICY_KIND = 'Policy';
 
-export const POLICY_LIMITS = {
-  maxBytes: 1024 * 1024,
-  maxAliases: 100,
-  maxStages: 32,
-  maxIdentitiesPerStage: 64,
-} as const;
+const TOP_LEVEL = [
+  'apiVersion',
+  'kind',
+  'metadata',
+  'stages',
+  'identities',
+  'rules',
+  'commits',
+  'environments',
+  'anomaly',
+];
 
 export interface Policy {
   /** Where it came from, as recorded in every decision. */
   readonly uri: string;
   /** SHA-256 hex of the exact policy bytes. */
   readonly digest: string;
+  readonly metadata?: Readonly<Record<string, string>>;
+  /** Required stages, in order; the first is the genesis stage. */
   readonly stages: readonly string[];
-  readonly identities: Readonly<Record<string, readonly IdentityRule[]>>;
+  readonly identities: Readonly<Record<string, readonly PolicyIdentityRule[]>>;
+  readonly rules: readonly PolicyRule[];
+  readonly commits?: CommitPolicy;
+  /** Deploy environments by name; a deploy anywhere else is denied. */
+  readonly environments: Readonly<Record<string, EnvironmentPolicy>>;
+  readonly anomaly?: AnomalyPolicy;
 }
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function stagesProblems(value: unknown): string[] {
-  if (!Array.isArray(value) || value.length === 0) return ['stages must be a non-empty list'];
-  if (value.length > POLICY_LIMITS.maxStages)
-    return [`stages has more than ${POLICY_LIMITS.maxStages} entries`];
-  const problems = value.flatMap((s, i) =>
-    typeof s === 'string' && STAGE_PATTERN.test(s)
-      ? []
-      : [`stages[${i}] must be a stage name like "build"`],
-  );
-  if (new Set(value).size !== value.length) problems.push('stages lists a stage twice');
-  return problems;
-}
-
-function identitiesProblems(value: unknown, stages: readonly unknown[]): string[] {
-  if (!isObject(value)) return ['identities must map each stage to a list of signers'];
-  const problems: string[] = [];
-  for (const [stage, rules] of Object.entries(value)) {
-    const path = `identities.${stage}`;
-    if (!stages.includes(stage)) problems.push(`${path} names a stage not listed in stages`);
-    if (!Array.isArray(rules) || rules.length === 0) {
-      problems.push(`${path} must be a non-empty list`);
-      continue;
-    }
-    if (rules.length > POLICY_LIMITS.maxIdentitiesPerStage) {
-      problems.push(`${path} has more than ${POLICY_LIMITS.maxIdentitiesPerStage} entries`);
-      continue;
-    }
-    rules.forEach((rule, i) => {
-      if (!isObject(rule)) {
-        problems.push(`${path}[${i}] must be an object`);
-        return;
-      }
-      const unknown = Object.keys(rule).filter(
-        (k) => !['keyId', 'issuer', 'subject', 'subjectRegexp'].includes(k),
-      );
-      if (unknown.length > 0)
-        problems.push(`${path}[${i}] has unknown field(s) ${unknown.join(', ')}`);
-      if (Object.values(rule).some((v) => typeof v !== 'string')) {
-        problems.push(`${path}[${i}] values must be strings`);
-        return;
-      }
-      problems.push(...identityRuleProblems(rule, `${path}[${i}]`));
-    });
-  }
-  for (const stage of stages) {
-    if (typeof stage === 'string' && !Object.hasOwn(value, stage)) {
-      problems.push(`identities.${stage} is missing: say who may sign every stage`);
-    }
-  }
-  return problems;
-}
-
-/** Parses and checks a policy document; every problem is reported at once. */
-export function parsePolicy(text: string, uri: string): Policy {
-  if (Buffer.byteLength(text) > POLICY_LIMITS.maxBytes) {
-    throw new SathosError(
-      'POLICY_INVALID',
-      `policy is larger than ${POLICY_LIMITS.maxBytes} bytes`,
-      { where: uri },
-    );
-  }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const first = doc.errors.map((e) => e.message.split('\n', 1)[0]).join('; ');
-    throw new SathosError('POLICY_INVALID', `policy is not valid YAML: ${first}`, { where: uri });
-  }
-  let value: unknown;
-  try {
-    value = doc.toJS({ maxAliasCount: POLICY_LIMITS.maxAliases });
-  } catch (cause) {
-    throw new SathosError(
-      'POLICY_INVALID',
-      'policy expands too many YAML aliases; write it out plainly',
-      {
-        where: uri,
-        cause,
-      },
-    );
-  }
-  if (!isObject(value))
-    throw new SathosError('POLICY_INVALID', 'policy must be a YAML mapping', { where: uri });
-  const problems: string[] = [];
+function headerProblems(value: Json): PolicyProblem[] {
+  const problems: PolicyProblem[] = [];
   if (value.apiVersion !== POLICY_API_VERSION)
-    problems.push(`apiVersion must be ${POLICY_API_VERSION}`);
-  if (value.kind !== POLICY_KIND) problems.push(`kind must be ${POLICY_KIND}`);
-  problems.push(...stagesProblems(value.stages));
-  const stages = Array.isArray(value.stages) ? (value.stages as unknown[]) : [];
-  problems.push(...identitiesProblems(value.identities, stages));
-  if (value.rules !== undefined) {
+    problems.push(problem(['apiVersion'], `apiVersion must be ${POLICY_API_VERSION}`));
+  if (value.kind !== POLICY_KIND) problems.push(problem(['kind'], `kind must be ${POLICY_KIND}`));
+  const unknown = Object.keys(value).filter((k) => !TOP_LEVEL.includes(k));
+  for (const key of unknown)
     problems.push(
-      'rules (CEL) are not supported by this version of sathos; remove them or upgrade',
+      keyProblem([key], `unknown top-level field(s): ${key} (known: ${TOP_LEVEL.join(', ')})`),
     );
-  }
-  const known = ['apiVersion', 'kind', 'stages', 'identities', 'rules', 'metadata'];
-  const unknown = Object.keys(value).filter((k) => !known.includes(k));
-  if (unknown.length > 0) problems.push(`unknown top-level field(s): ${unknown.join(', ')}`);
-  if (problems.length > 0) {
-    throw new SathosError('POLICY_INVALID', `policy is invalid: ${problems.join('; ')}`, {
-      where: uri,
-    });
-  }
+  const metadata = value.metadata;
+  if (
+    metadata !== undefined &&
+    (!isObject(metadata) || Object.values(metadata).some((v) => typeof v !== 'string'))
+  )
+    problems.push(problem(['metadata'], 'metadata must be a mapping of names to text'));
+  return problems;
+}
+
+/** Parses and checks a policy document; throws PolicyInvalidError listing every located problem. */
+export function parsePolicy(text: string, uri: string): Policy {
+  const yaml = readPolicyYaml(text, uri);
+  const value = yaml.value;
+  if (!isObject(value))
+    throw new PolicyInvalidError(uri, [yaml.locate(problem([], 'policy must be a YAML mapping'))]);
+  const stages = declaredStages(value.stages);
+  const environments = isObject(value.environments) ? Object.keys(value.environments) : [];
+  const rules = readRules(value.rules, { stages, environments });
+  const problems = [
+    ...headerProblems(value),
+    ...stagesProblems(value.stages),
+    ...identitiesProblems(value.identities, stages),
+    ...rules.problems,
+    ...commitsProblems(value.commits),
+    ...environmentsProblems(value.environments, stages),
+    ...anomalyProblems(value.anomaly),
+  ].map(yaml.locate);
+  if (problems.length > 0) throw new PolicyInvalidError(uri, problems);
+  const commits = readCommits(value.commits);
+  const anomaly = readAnomaly(value.anomaly);
   return {
     uri,
     digest: sha256Hex(text),
-    stages: value.stages as string[],
-    identities: value.identities as Record<string, IdentityRule[]>,
+    ...(isObject(value.metadata) ? { metadata: value.metadata as Record<string, string> } : {}),
+    stages,
+    identities: readIdentities(value.identities as Record<string, Record<string, string>[]>),
+    rules: rules.rules,
+    ...(commits === undefined ? {} : { commits }),
+    environments: readEnvironments(value.environments, stages),
+    ...(anomaly === undefined ? {} : { anomaly }),
   };
 }

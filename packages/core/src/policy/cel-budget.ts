@@ -1,0 +1,73 @@
+// The time budget of one decision. CEL runs synchronously, so the lists and maps of an input check
+// the budget while a comprehension walks them: a rule that would loop for minutes stops instead.
+
+/** Thrown from inside an evaluation when its time is up; the engine turns it into a failed rule. */
+export class BudgetExceeded extends Error {
+  override readonly name = 'BudgetExceeded';
+}
+
+export interface Budget {
+  /** Throws BudgetExceeded when the deadline has passed. */
+  check(): void;
+  readonly exceeded: boolean;
+}
+
+/** A budget ending `ms` after now by `clock` (milliseconds, monotonic). */
+export function budget(ms: number, clock: () => number): Budget {
+  const deadline = clock() + ms;
+  let exceeded = false;
+  return {
+    check() {
+      if (exceeded || clock() > deadline) {
+        exceeded = true;
+        throw new BudgetExceeded(`evaluation took longer than ${ms} ms`);
+      }
+    },
+    get exceeded() {
+      return exceeded;
+    },
+  };
+}
+
+let active: Budget | undefined;
+
+/** Runs `fn` with `b` as the budget that input lists and maps check while iterated. */
+export function withBudget<T>(b: Budget, fn: () => T): T {
+  const previous = active;
+  active = b;
+  try {
+    return fn();
+  } finally {
+    active = previous;
+  }
+}
+
+const CHECK_EVERY = 64;
+
+function* checked<T>(items: Iterator<T>): Generator<T, void, undefined> {
+  let n = 0;
+  for (let next = items.next(); next.done !== true; next = items.next()) {
+    if (++n % CHECK_EVERY === 0) active?.check();
+    yield next.value;
+  }
+}
+
+/** An input list: iterating it (as CEL comprehensions do) spends the active budget. */
+export class BudgetedList<T> extends Array<T> {
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array;
+  }
+
+  override values(): ArrayIterator<T> {
+    active?.check();
+    return checked(super.values()) as unknown as ArrayIterator<T>;
+  }
+}
+
+/** An input map: iterating its keys (as CEL comprehensions over maps do) spends the budget. */
+export class BudgetedMap<K, V> extends Map<K, V> {
+  override keys(): MapIterator<K> {
+    active?.check();
+    return checked(super.keys()) as unknown as MapIterator<K>;
+  }
+}

@@ -1,0 +1,94 @@
+// Records as decisions see them, read from a chain: verified (the chain verifier's records, their
+// evidence found by the payload digest verification already checked) or planned (a pipeline's own
+// chain so far, before it signs the next record).
+import type { ChainLine, PlannedRecord } from '../attestation/chain.js';
+import { decodeDssePayload } from '../attestation/chain.js';
+import type { ActorClaims } from '../attestation/record.js';
+import type { Statement } from '../attestation/statement.js';
+import type { ChainVerification } from '../attestation/verify-chain.js';
+import type { SignerIdentity } from '../identity/signer-identity.js';
+import type { RecordView } from './evaluation-input.js';
+
+/** Every DSSE statement in the chain by payload digest; lines that are not statements are skipped. */
+export function statementsByDigest(lines: readonly ChainLine[]): Map<string, Statement> {
+  const out = new Map<string, Statement>();
+  for (const { line, bundle } of lines) {
+    try {
+      const { payload, digest } = decodeDssePayload(bundle, `line ${line}`);
+      if (!out.has(digest)) out.set(digest, JSON.parse(payload.toString('utf8')) as Statement);
+    } catch {
+      // Not a DSSE statement: verification has judged it already; a decision has no use for it.
+    }
+  }
+  return out;
+}
+
+/** The verified records, each with the evidence statements verification matched to it. */
+export function verifiedViews(
+  verification: ChainVerification,
+  lines: readonly ChainLine[],
+): RecordView[] {
+  const statements = statementsByDigest(lines);
+  return verification.records.map((r) => ({
+    digest: r.digest,
+    statement: r.statement,
+    signer: r.signer,
+    evidence: r.evidence.flatMap((e) => {
+      const s = statements.get(e.digest);
+      return s === undefined ? [] : [s];
+    }),
+  }));
+}
+
+/** The signer a record's actor claims: for planning only, never for trust. */
+export function claimedSigner(actor: ActorClaims): SignerIdentity {
+  return actor.kind === 'key'
+    ? { kind: 'key', keyId: actor.keyId }
+    : {
+        kind: 'certificate',
+        issuer: actor.issuer,
+        subject: actor.subject,
+        claims: actor.claims ?? {},
+      };
+}
+
+/** A pipeline's chain so far, as the next step's decision sees it (signatures not checked here). */
+export function plannedViews(
+  records: readonly PlannedRecord[],
+  lines: readonly ChainLine[],
+): RecordView[] {
+  const statements = statementsByDigest(lines);
+  return records.map((r) => ({
+    digest: r.digest,
+    statement: r.statement,
+    signer: claimedSigner(r.statement.predicate.actor),
+    evidence: r.statement.predicate.evidence.flatMap((e) => {
+      const s = statements.get(e.digest.sha256);
+      return s === undefined ? [] : [s];
+    }),
+  }));
+}
+
+/** The records `record` follows, directly or not. */
+export function ancestorsOf<
+  R extends {
+    readonly digest: string;
+    readonly statement: {
+      readonly predicate: {
+        readonly previous: readonly { readonly digest: { readonly sha256: string } }[];
+      };
+    };
+  },
+>(record: R, all: readonly R[]): R[] {
+  const byDigest = new Map(all.map((r) => [r.digest, r]));
+  const seen = new Set<string>();
+  const stack = record.statement.predicate.previous.map((p) => p.digest.sha256);
+  while (stack.length > 0) {
+    const digest = stack.pop() as string;
+    if (seen.has(digest)) continue;
+    seen.add(digest);
+    for (const p of byDigest.get(digest)?.statement.predicate.previous ?? [])
+      stack.push(p.digest.sha256);
+  }
+  return all.filter((r) => seen.has(r.digest));
+}
