@@ -55,10 +55,11 @@ describe('commit policy', () => {
       });
       const result = await verify([bad]);
       assert.equal(result.verified, false);
-      const [verdict] = result.commits;
-      assert.equal(verdict?.verdict, 'rejected');
-      assert.match(verdict?.reason ?? '', /not allowed by commits\.protectedPaths\[0\]/);
-      assert.deepEqual(verdict?.protectedPaths, ['.github/workflows/**', 'infra/**']);
+      const verdict = result.commits[0];
+      assert.ok(verdict);
+      assert.equal(verdict.verdict, 'rejected');
+      assert.match(verdict.reason, /not allowed by commits\.protectedPaths\[0\]/);
+      assert.deepEqual(verdict.protectedPaths, ['.github/workflows/**', 'infra/**']);
     });
 
     it('rejects a deletion of a protected file too', async () => {
