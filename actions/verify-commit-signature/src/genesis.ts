@@ -69,11 +69,11 @@ export interface GenesisInput {
   readonly run: RunBinding;
   readonly subjects: readonly ResourceDescriptor[];
   readonly verdicts: readonly CommitVerdict[];
-  /** Directory for the lone copy of the record. */
+  /** Directory for the lone copy of the record (named by its digest, so steps never collide). */
   readonly outDir: string;
 }
 
-/** Appends the source record and writes a copy of its bundle to `outDir`/genesis.sigstore.json. */
+/** Appends the source record and writes a copy of its bundle to `outDir`/genesis-<digest>.sigstore.json. */
 export async function appendGenesis(input: GenesisInput): Promise<Genesis> {
   const results = input.verdicts.map(evidenceResult);
   let recordBundle: unknown;
@@ -104,7 +104,7 @@ export async function appendGenesis(input: GenesisInput): Promise<Genesis> {
     );
   }
   await mkdir(input.outDir, { recursive: true });
-  const path = join(input.outDir, 'genesis.sigstore.json');
+  const path = join(input.outDir, `genesis-${appended.digest}.sigstore.json`);
   await writeFile(path, `${JSON.stringify(recordBundle)}\n`);
   return { digest: appended.digest, path };
 }

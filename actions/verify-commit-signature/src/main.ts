@@ -126,7 +126,7 @@ export async function run(inputs: RunInputs, runtime: Runtime = defaultRuntime()
         verified.headId,
       ),
       verdicts: result.commits,
-      outDir: join(context.runnerTemp ?? tmpdir(), `sathos-${context.runId}-${context.runAttempt}`),
+      outDir: join(context.runnerTemp ?? tmpdir(), 'sathos'),
     });
     io.info(
       `source record sha256:${genesis.digest} signed by ${signer.description}, appended to ${store.location}`,
