@@ -120,11 +120,7 @@ export async function run(inputs: RunInputs, runtime: Runtime = defaultRuntime()
       store,
       signer,
       run: runBinding(context),
-      subjects: sourceSubjects(
-        `git+${context.serverUrl}/${context.repository}`,
-        context.sha,
-        verified.headId,
-      ),
+      subjects: sourceSubjects(`git+${context.repository}`, context.sha, verified.headId),
       verdicts: result.commits,
       outDir: join(context.runnerTemp ?? tmpdir(), 'sathos'),
     });

@@ -113,7 +113,7 @@ void describe('verify-commit-signature run()', () => {
       assert.equal(verified.genesis.stage, 'source');
       assert.equal(`sha256:${verified.genesis.digest}`, io.outputs.get('genesis-digest'));
       assert.deepEqual(verified.genesis.statement.subject, [
-        { name: `git+https://github.com/${REPOSITORY}`, digest: { gitCommit: fx.commits[2] } },
+        { name: `git+${REPOSITORY}`, digest: { gitCommit: fx.commits[2] } },
       ]);
       assert.equal(verified.run.runId, '4242');
       const [evidence] = verified.genesis.evidence;
