@@ -1,0 +1,111 @@
+// Signers from a policy file's commits: section, with a protected path that needs a stricter signer.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { recordingIO, type RecordedIO } from '@sathos/github';
+import { run } from '../../../actions/verify-commit-signature/src/main.js';
+import { allowedSignersLine } from '../../commits/repo-builder.js';
+import { ActionFixture } from './fixture.js';
+
+/** YAML block-scalar content: every line indented by `spaces`. */
+const block = (text: string, spaces: number) =>
+  text
+    .trim()
+    .split('\n')
+    .map((line) => `${' '.repeat(spaces)}${line}`)
+    .join('\n');
+
+void describe('verify-commit-signature with a policy file', () => {
+  let fx: ActionFixture;
+  let policy: string;
+  let ordinary: string;
+  let workflowEdit: string;
+  before(() => {
+    fx = new ActionFixture();
+    const alice = allowedSignersLine('alice@example.com', fx.alice, 'namespaces="git"');
+    const mallory = allowedSignersLine('mallory@example.com', fx.mallory, 'namespaces="git"');
+    policy = join(fx.work, 'policy.yml');
+    writeFileSync(
+      policy,
+      [
+        'apiVersion: sathos.dev/v1',
+        'kind: Policy',
+        'stages: [source]',
+        'identities:',
+        `  source: [{ keyId: "sha256:${'a'.repeat(64)}" }]`,
+        'commits:',
+        '  signers:',
+        '    allowedSigners: |',
+        block(`${alice}${mallory}`, 6),
+        '  protectedPaths:',
+        '    - paths: [".github/workflows/**"]',
+        '      allowedSigners: |',
+        block(alice, 8),
+        '',
+      ].join('\n'),
+    );
+    const asMallory = { signing: { ssh: fx.mallory.privatePath }, email: 'mallory@example.com' };
+    ordinary = fx.repo.commit({ ...asMallory, files: { 'src/app.js': 'export {};\n' } });
+    workflowEdit = fx.repo.commit({
+      ...asMallory,
+      files: { '.github/workflows/ci.yml': 'on: push\n' },
+    });
+  });
+  after(() => {
+    fx.dispose();
+  });
+
+  const runRange = async (
+    base: string,
+    head: string,
+    chain: string,
+    path = policy,
+  ): Promise<RecordedIO> => {
+    const io = recordingIO();
+    await run(
+      fx.inputs({
+        chain: fx.chainPath(chain),
+        signers: { kind: 'policy', path },
+        commits: { kind: 'range', base, head },
+      }),
+      { env: fx.env('workflow_dispatch', '', head), fetch, io },
+    );
+    return io;
+  };
+
+  void describe('when a commit outside the protected paths is signed by a policy signer', () => {
+    void it('verifies it', async () => {
+      const io = await runRange(fx.commits[2], ordinary, 'policy-ok');
+      assert.deepEqual(io.failures, []);
+      assert.equal(io.outputs.get('verified-commits'), JSON.stringify([ordinary]));
+      assert.match(
+        io.summaries[0]?.lines[0] ?? '',
+        /against policy .*policy\.yml \(sha256:[0-9a-f]{64}\)/,
+      );
+    });
+  });
+
+  void describe('when a commit touching a protected path lacks a signer of the stricter set', () => {
+    void it('rejects it, names the commit, and writes no record', async () => {
+      const io = await runRange(ordinary, workflowEdit, 'policy-protected');
+      assert.match(io.failures[0] ?? '', /^COMMIT_REJECTED/);
+      const errors = io.lines.filter((l) => l.level === 'error');
+      assert.equal(errors.length, 1);
+      assert.match(errors[0]?.line ?? '', new RegExp(`^commit ${workflowEdit}: .*protectedPaths`));
+      assert.equal(existsSync(fx.chainPath('policy-protected')), false);
+    });
+  });
+
+  void describe('when the policy has no commits: section', () => {
+    void it('refuses: nobody may sign commits', async () => {
+      const bare = join(fx.work, 'bare.yml');
+      writeFileSync(
+        bare,
+        `apiVersion: sathos.dev/v1\nkind: Policy\nstages: [source]\nidentities:\n  source: [{ keyId: "sha256:${'a'.repeat(64)}" }]\n`,
+      );
+      const io = await runRange(fx.commits[2], ordinary, 'policy-bare', bare);
+      assert.match(io.failures[0] ?? '', /^POLICY_INVALID: .*has no commits: section/);
+    });
+  });
+});
