@@ -46,3 +46,4 @@ export * from './policy/evaluate-chain.js';
 export * from './policy/policy-reference.js';
 export * from './policy/policy-bytes.js';
 export * from './policy/github-policy.js';
+export * from './identity/commit-evidence.js';

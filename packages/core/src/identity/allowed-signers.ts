@@ -82,6 +82,9 @@ function splitOptions(options: string): string[] {
   return out;
 }
 
+/** A token that names a key algorithm (supported or not) rather than options. */
+const KEY_TYPE_LIKE = /^(?:ssh|ecdsa|sk|rsa)-[a-z0-9@.-]+$/;
+
 const TIMESTAMP = /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?(Z?)$/;
 
 /** `YYYYMMDD[HHMM[SS]][Z]`, read as UTC. */
@@ -153,16 +156,17 @@ function parseLine(text: string, line: number, where: string): AllowedSigner {
   if (principals === '') throw invalid(where, 'no principals');
   let type = token({ ...c }, where);
   let options: Options = { certAuthority: false };
-  if (!(PLAIN_KEY_TYPES as readonly string[]).includes(type)) {
-    if (isCertificateType(type))
-      throw invalid(
-        where,
-        'a certificate cannot be an allowed signer; list its CA with cert-authority',
-      );
+  if (!KEY_TYPE_LIKE.test(type)) {
     options = parseOptions(rawToken(c, where), where);
     type = token({ ...c }, where);
   }
   token(c, where);
+  if (isCertificateType(type)) {
+    throw invalid(
+      where,
+      'a certificate cannot be an allowed signer; list its CA with cert-authority',
+    );
+  }
   if (!(PLAIN_KEY_TYPES as readonly string[]).includes(type)) {
     throw invalid(
       where,

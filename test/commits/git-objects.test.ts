@@ -1,0 +1,72 @@
+// The git adapter against hostile repositories: oversized objects, objects that are not commits and
+// option-like revisions are refused with their codes, never read whole or passed to git.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { MAX_COMMIT_BYTES, SathosError, openGitRepository } from '@sathos/core';
+import { TestRepo } from './repo-builder.js';
+
+function code(expected: string): (error: unknown) => true {
+  return (error) => {
+    assert.ok(error instanceof SathosError, String(error));
+    assert.equal(error.code, expected, error.line);
+    return true;
+  };
+}
+
+describe('openGitRepository', () => {
+  let repo: TestRepo;
+  before(() => {
+    repo = TestRepo.create();
+    repo.commit({ signing: { none: true }, files: { 'a.txt': 'a\n' } });
+  });
+  after(() => {
+    repo.dispose();
+  });
+
+  describe('when the objects are ordinary', () => {
+    it('reads many commits in one batch, in the order asked', async () => {
+      const ids = [
+        repo.commit({ signing: { none: true } }),
+        repo.commit({ signing: { none: true } }),
+      ];
+      const git = openGitRepository(repo.dir);
+      const raw = await git.readCommits([...ids].reverse());
+      assert.deepEqual(
+        raw.map((r) => r.id),
+        [...ids].reverse(),
+      );
+      assert.equal(raw[0]?.raw.toString(), repo.raw(ids[1] ?? ''));
+      assert.deepEqual(await git.resolveCommits(['HEAD', 'nope']), [ids[1], undefined]);
+    });
+  });
+
+  describe('when an object is hostile', () => {
+    it('refuses a commit object larger than the limit', async () => {
+      const head = repo.raw(repo.head());
+      const huge = repo.writeCommit(head.replace(/\n\n/, `\n\n${'x'.repeat(MAX_COMMIT_BYTES)}`));
+      await assert.rejects(openGitRepository(repo.dir).readCommits([huge]), code('TOO_LARGE'));
+    });
+
+    it('refuses an object that is not a commit', async () => {
+      const tree = repo.git(['rev-parse', 'HEAD^{tree}']);
+      await assert.rejects(
+        openGitRepository(repo.dir).readCommits([tree]),
+        code('MALFORMED_COMMIT'),
+      );
+    });
+
+    it('refuses an option-like revision without running git', async () => {
+      await assert.rejects(
+        openGitRepository(repo.dir).resolveCommits(['--output=/tmp/x']),
+        code('USAGE'),
+      );
+    });
+
+    it('refuses a commit id git does not have', async () => {
+      await assert.rejects(
+        openGitRepository(repo.dir).readCommits(['e'.repeat(40)]),
+        code('RANGE_UNVERIFIABLE'),
+      );
+    });
+  });
+});
