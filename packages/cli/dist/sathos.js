@@ -20860,7 +20860,7 @@ var require_lib3 = __commonJS({
       const [, weight = "q=1"] = preference;
       return preference.length <= 2 && /^q=(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/.test(weight) && Number(weight.slice(2)) > 0;
     };
-    var fetch = async (url, opts) => {
+    var fetch2 = async (url, opts) => {
       if (/^data:/.test(url)) {
         const request = new Request(url, opts);
         return Promise.resolve().then(() => new Promise((resolve2, reject) => {
@@ -20948,7 +20948,7 @@ var require_lib3 = __commonJS({
         req2.on("response", (res) => {
           clearTimeout(reqTimeout);
           const headers = createHeadersLenient(res.headers);
-          if (fetch.isRedirect(res.statusCode)) {
+          if (fetch2.isRedirect(res.statusCode)) {
             const location = headers.get("Location");
             let locationURL = null;
             try {
@@ -21009,7 +21009,7 @@ var require_lib3 = __commonJS({
                 requestOpts.body = void 0;
                 requestOpts.headers.delete("content-length");
               }
-              resolve2(fetch(new Request(locationURL, requestOpts)));
+              resolve2(fetch2(new Request(locationURL, requestOpts)));
               finalize();
               return;
             }
@@ -21095,13 +21095,13 @@ var require_lib3 = __commonJS({
         writeToStream(req2, request);
       });
     };
-    module.exports = fetch;
-    fetch.isRedirect = (code) => code === 301 || code === 302 || code === 303 || code === 307 || code === 308;
-    fetch.Headers = Headers;
-    fetch.Request = Request;
-    fetch.Response = Response;
-    fetch.FetchError = FetchError;
-    fetch.AbortError = AbortError;
+    module.exports = fetch2;
+    fetch2.isRedirect = (code) => code === 301 || code === 302 || code === 303 || code === 307 || code === 308;
+    fetch2.Headers = Headers;
+    fetch2.Request = Request;
+    fetch2.Response = Response;
+    fetch2.FetchError = FetchError;
+    fetch2.AbortError = AbortError;
   }
 });
 
@@ -26668,7 +26668,7 @@ var require_polyfill = __commonJS({
       mkdir: mkdir4,
       readdir,
       readlink,
-      stat: stat2,
+      stat: stat4,
       symlink,
       unlink,
       utimes
@@ -26760,7 +26760,7 @@ var require_polyfill = __commonJS({
       return destStat.ino && destStat.dev && destStat.ino === srcStat.ino && destStat.dev === srcStat.dev;
     }
     function getStats(src, dest, opts) {
-      const statFunc = opts.dereference ? (file) => stat2(file, { bigint: true }) : (file) => lstat(file, { bigint: true });
+      const statFunc = opts.dereference ? (file) => stat4(file, { bigint: true }) : (file) => lstat(file, { bigint: true });
       return Promise.all([
         statFunc(src),
         statFunc(dest).catch((err2) => {
@@ -26781,7 +26781,7 @@ var require_polyfill = __commonJS({
       return getStatsForCopy(destStat, src, dest, opts);
     }
     function pathExists(dest) {
-      return stat2(dest).then(
+      return stat4(dest).then(
         () => true,
         // istanbul ignore next: not sure when this would occur
         (err2) => err2.code === "ENOENT" ? false : Promise.reject(err2)
@@ -26795,7 +26795,7 @@ var require_polyfill = __commonJS({
       }
       let destStat;
       try {
-        destStat = await stat2(destParent, { bigint: true });
+        destStat = await stat4(destParent, { bigint: true });
       } catch (err2) {
         if (err2.code === "ENOENT") {
           return;
@@ -26831,7 +26831,7 @@ var require_polyfill = __commonJS({
       return getStatsForCopy(destStat, src, dest, opts);
     }
     async function getStatsForCopy(destStat, src, dest, opts) {
-      const statFn = opts.dereference ? stat2 : lstat;
+      const statFn = opts.dereference ? stat4 : lstat;
       const srcStat = await statFn(src);
       if (srcStat.isDirectory() && opts.recursive) {
         return onDir(srcStat, destStat, src, dest, opts);
@@ -26915,7 +26915,7 @@ var require_polyfill = __commonJS({
       return chmod(dest, srcMode);
     }
     async function setDestTimestamps(src, dest) {
-      const updatedSrcStat = await stat2(src);
+      const updatedSrcStat = await stat4(src);
       return utimes(dest, updatedSrcStat.atime, updatedSrcStat.mtime);
     }
     function onDir(srcStat, destStat, src, dest, opts) {
@@ -26967,7 +26967,7 @@ var require_polyfill = __commonJS({
           errno: EINVAL
         });
       }
-      const srcStat = await stat2(src);
+      const srcStat = await stat4(src);
       if (srcStat.isDirectory() && isSrcSubdir(resolvedDest, resolvedSrc)) {
         throw new ERR_FS_CP_SYMLINK_TO_SUBDIRECTORY({
           message: `cannot overwrite ${resolvedDest} with ${resolvedSrc}`,
@@ -27793,7 +27793,7 @@ var require_entry_index = __commonJS({
     var {
       appendFile: appendFile2,
       mkdir: mkdir4,
-      readFile: readFile5,
+      readFile: readFile6,
       readdir,
       rm: rm2,
       writeFile: writeFile4
@@ -27979,7 +27979,7 @@ ${hashEntry(stringified)}	${stringified}`);
     }
     module.exports.bucketEntries = bucketEntries;
     async function bucketEntries(bucket, filter) {
-      const data = await readFile5(bucket, "utf8");
+      const data = await readFile6(bucket, "utf8");
       return _bucketEntries(data, filter);
     }
     function _bucketEntries(data) {
@@ -29120,16 +29120,16 @@ var require_read = __commonJS({
     var MAX_SINGLE_READ_SIZE = 64 * 1024 * 1024;
     async function read(cache3, integrity, opts = {}) {
       const { size } = opts;
-      const { stat: stat2, cpath, sri } = await withContentSri(cache3, integrity, async (cpath2, sri2) => {
-        const stat3 = size ? { size } : await fs.stat(cpath2);
-        return { stat: stat3, cpath: cpath2, sri: sri2 };
+      const { stat: stat4, cpath, sri } = await withContentSri(cache3, integrity, async (cpath2, sri2) => {
+        const stat5 = size ? { size } : await fs.stat(cpath2);
+        return { stat: stat5, cpath: cpath2, sri: sri2 };
       });
-      if (stat2.size > MAX_SINGLE_READ_SIZE) {
-        return readPipeline(cpath, stat2.size, sri, new Pipeline()).concat();
+      if (stat4.size > MAX_SINGLE_READ_SIZE) {
+        return readPipeline(cpath, stat4.size, sri, new Pipeline()).concat();
       }
       const data = await fs.readFile(cpath, { encoding: null });
-      if (stat2.size !== data.length) {
-        throw sizeError(stat2.size, data.length);
+      if (stat4.size !== data.length) {
+        throw sizeError(stat4.size, data.length);
       }
       if (!ssri.checkData(data, sri)) {
         throw integrityError(sri, cpath);
@@ -29155,11 +29155,11 @@ var require_read = __commonJS({
       const { size } = opts;
       const stream = new Pipeline();
       Promise.resolve().then(async () => {
-        const { stat: stat2, cpath, sri } = await withContentSri(cache3, integrity, async (cpath2, sri2) => {
-          const stat3 = size ? { size } : await fs.stat(cpath2);
-          return { stat: stat3, cpath: cpath2, sri: sri2 };
+        const { stat: stat4, cpath, sri } = await withContentSri(cache3, integrity, async (cpath2, sri2) => {
+          const stat5 = size ? { size } : await fs.stat(cpath2);
+          return { stat: stat5, cpath: cpath2, sri: sri2 };
         });
-        return readPipeline(cpath, stat2.size, sri, stream);
+        return readPipeline(cpath, stat4.size, sri, stream);
       }).catch((err2) => stream.emit("error", err2));
       return stream;
     }
@@ -29176,8 +29176,8 @@ var require_read = __commonJS({
       }
       try {
         return await withContentSri(cache3, integrity, async (cpath, sri) => {
-          const stat2 = await fs.stat(cpath);
-          return { size: stat2.size, sri, stat: stat2 };
+          const stat4 = await fs.stat(cpath);
+          return { size: stat4.size, sri, stat: stat4 };
         });
       } catch (err2) {
         if (err2.code === "ENOENT") {
@@ -33300,9 +33300,9 @@ var require_verify = __commonJS({
   "node_modules/cacache/lib/verify.js"(exports, module) {
     "use strict";
     var {
-      readFile: readFile5,
+      readFile: readFile6,
       rm: rm2,
-      stat: stat2,
+      stat: stat4,
       truncate,
       writeFile: writeFile4
     } = __require("fs/promises");
@@ -33419,7 +33419,7 @@ var require_verify = __commonJS({
             }
           } else {
             stats.reclaimedCount++;
-            const s = await stat2(f);
+            const s = await stat4(f);
             await rm2(f, { recursive: true, force: true });
             stats.reclaimedSize += s.size;
           }
@@ -33432,7 +33432,7 @@ var require_verify = __commonJS({
     async function verifyContent(filepath, sri) {
       const contentInfo = {};
       try {
-        const { size } = await stat2(filepath);
+        const { size } = await stat4(filepath);
         contentInfo.size = size;
         contentInfo.valid = true;
         await ssri.checkStream(new fsm.ReadStream(filepath), sri);
@@ -33490,7 +33490,7 @@ var require_verify = __commonJS({
       for (const entry of bucket) {
         const content = contentPath(cache3, entry.integrity);
         try {
-          await stat2(content);
+          await stat4(content);
           await index2.insert(cache3, entry.key, entry.integrity, {
             metadata: entry.metadata,
             size: entry.size,
@@ -33518,7 +33518,7 @@ var require_verify = __commonJS({
     }
     module.exports.lastRun = lastRun;
     async function lastRun(cache3) {
-      const data = await readFile5(path.join(cache3, "_lastverified"), { encoding: "utf8" });
+      const data = await readFile6(path.join(cache3, "_lastverified"), { encoding: "utf8" });
       return /* @__PURE__ */ new Date(+data);
     }
   }
@@ -40618,7 +40618,7 @@ var require_package4 = __commonJS({
 var require_remote = __commonJS({
   "node_modules/make-fetch-happen/lib/remote.js"(exports, module) {
     var { Minipass } = require_commonjs();
-    var fetch = require_lib3();
+    var fetch2 = require_lib3();
     var { promiseRetry } = require_lib();
     var ssri = require_lib4();
     var { log } = require_lib8();
@@ -40663,10 +40663,10 @@ var require_remote = __commonJS({
         redirect: "manual"
       };
       return promiseRetry(async (retryHandler, attemptNum) => {
-        const req2 = new fetch.Request(request, _opts);
+        const req2 = new fetch2.Request(request, _opts);
         const url = cleanUrl(req2.url);
         try {
-          let res = await fetch(req2, _opts);
+          let res = await fetch2(req2, _opts);
           if (_opts.integrity && res.status === 200) {
             const integrityStream = ssri.integrityStream({
               algorithms: _opts.algorithms,
@@ -40678,7 +40678,7 @@ var require_remote = __commonJS({
             }, res.body, integrityStream);
             integrityStream.on("integrity", (i2) => pipeline.emit("integrity", i2));
             integrityStream.on("size", (s) => pipeline.emit("size", s));
-            res = new fetch.Response(pipeline, res);
+            res = new fetch2.Response(pipeline, res);
             res.body.hasIntegrityEmitter = true;
           }
           res.headers.set("x-fetch-attempts", attemptNum);
@@ -40694,7 +40694,7 @@ var require_remote = __commonJS({
           return res;
         } catch (err2) {
           const code = err2.code === "EPROMISERETRY" ? err2.retried.code : err2.code;
-          const isRetryError = err2.retried instanceof fetch.Response || RETRY_ERRORS.includes(code) && RETRY_TYPES.includes(err2.type);
+          const isRetryError = err2.retried instanceof fetch2.Response || RETRY_ERRORS.includes(code) && RETRY_TYPES.includes(err2.type);
           if (req2.method === "POST" || isRetryError) {
             throw err2;
           }
@@ -41158,7 +41158,7 @@ var require_fetch = __commonJS({
         options: _opts
       };
     };
-    var fetch = async (request, options) => {
+    var fetch2 = async (request, options) => {
       const response = CachePolicy.storable(request, options) ? await cache3(request, options) : await remote(request, options);
       if (!["GET", "HEAD"].includes(request.method) && response.status >= 200 && response.status <= 399) {
         await cache3.invalidate(request, options);
@@ -41167,9 +41167,9 @@ var require_fetch = __commonJS({
         return response;
       }
       const redirect = getRedirect(request, response, options);
-      return fetch(redirect.request, redirect.options);
+      return fetch2(redirect.request, redirect.options);
     };
-    module.exports = fetch;
+    module.exports = fetch2;
   }
 });
 
@@ -41178,11 +41178,11 @@ var require_lib11 = __commonJS({
   "node_modules/make-fetch-happen/lib/index.js"(exports, module) {
     var { FetchError, Headers, Request, Response } = require_lib3();
     var configureOptions = require_options();
-    var fetch = require_fetch();
+    var fetch2 = require_fetch();
     var makeFetchHappen = (url, opts) => {
       const options = configureOptions(opts);
       const request = new Request(url, options);
-      return fetch(request, options);
+      return fetch2(request, options);
     };
     makeFetchHappen.defaults = (defaultUrl, defaultOptions = {}, wrappedFetch = makeFetchHappen) => {
       if (typeof defaultUrl === "object") {
@@ -46280,7 +46280,7 @@ var stepError = (step, code) => (message, where, cause) => new SathosError(code,
   ...cause === void 0 ? {} : { cause }
 });
 function checkBundles(lines, checker, source) {
-  const checked = [];
+  const checked2 = [];
   for (const { line, bundle } of lines) {
     const where = `${source} line ${line}`;
     if (typeof bundle === "object" && bundle !== null && "messageSignature" in bundle) {
@@ -46298,14 +46298,14 @@ function checkBundles(lines, checker, source) {
         { where }
       );
     }
-    checked.push({
+    checked2.push({
       where,
       digest: result.payloadSha256,
       signer: result.signer,
       statement: result.statement
     });
   }
-  return checked;
+  return checked2;
 }
 function dedupe(items) {
   const byDigest = /* @__PURE__ */ new Map();
@@ -46323,11 +46323,11 @@ function actorMatches(actor, signer) {
 }
 function checkSigner(record, req2) {
   const { stage, actor } = record.statement.predicate;
-  const fail2 = stepError("identity", "UNTRUSTED_SIGNER");
+  const fail3 = stepError("identity", "UNTRUSTED_SIGNER");
   const rules = (Object.hasOwn(req2.identities, stage) ? req2.identities[stage] : void 0) ?? [];
   if (!rules.some((rule) => signerMatchesRule(record.signer, rule))) {
     const allowed = rules.length === 0 ? "nobody" : rules.map(describeRule).join(" or ");
-    throw fail2(
+    throw fail3(
       `${stage} record signed by ${describeSigner(record.signer)}, but only ${allowed} may sign ${stage}`,
       record.where
     );
@@ -46551,22 +46551,22 @@ function checkArtifacts(records, req2, artifacts) {
 }
 function checkEvidence(record, evidence) {
   return record.statement.predicate.evidence.map((pointer) => {
-    const fail2 = stepError("evidence", "EVIDENCE_INVALID");
+    const fail3 = stepError("evidence", "EVIDENCE_INVALID");
     const found = evidence.get(pointer.digest.sha256);
     if (found === void 0) {
-      throw fail2(
+      throw fail3(
         `evidence sha256:${pointer.digest.sha256} (${pointer.predicateType}) is not in the chain`,
         record.where
       );
     }
     if (found.statement.predicateType !== pointer.predicateType) {
-      throw fail2(
+      throw fail3(
         `evidence at ${found.where} is ${found.statement.predicateType}, the record says ${pointer.predicateType}`,
         record.where
       );
     }
     if (describeSigner(found.signer) !== describeSigner(record.signer)) {
-      throw fail2(
+      throw fail3(
         `evidence at ${found.where} was signed by ${describeSigner(found.signer)}, not by the record's signer`,
         record.where
       );
@@ -46577,7 +46577,7 @@ function checkEvidence(record, evidence) {
       )
     );
     if (!shared)
-      throw fail2(
+      throw fail3(
         `evidence at ${found.where} is about other subjects than the record`,
         record.where
       );
@@ -46720,6 +46720,9 @@ var keyProblem = (path, message) => ({
 });
 function pathText(path) {
   return path.map((part, i2) => typeof part === "number" ? `[${part}]` : i2 === 0 ? part : `.${part}`).join("");
+}
+function problemLine(uri, p) {
+  return p.line === void 0 ? `${uri}: ${p.message}` : `${uri}:${p.line}:${p.col ?? 1}: ${p.message}`;
 }
 var PolicyInvalidError = class extends SathosError {
   problems;
@@ -47098,6 +47101,13 @@ function readIdentities(value) {
     });
   }
   return out;
+}
+function signerMatchesPolicyRule(signer, rule) {
+  if (!signerMatchesRule(signer, rule)) return false;
+  if (rule.claims === void 0) return true;
+  if (signer.kind !== "certificate") return false;
+  const actual = signer.claims;
+  return Object.entries(rule.claims).every(([claim, expected]) => actual[claim] === expected);
 }
 
 // node_modules/@bufbuild/cel/dist/esm/error.js
@@ -48688,11 +48698,11 @@ function compileCreate(desc) {
         case INIT_ONEOF: {
           const oneofValue = initValue;
           if ((oneofValue === null || oneofValue === void 0 ? void 0 : oneofValue.case) != null) {
-            const convert = property.convert.get(oneofValue.case);
-            if (convert !== void 0) {
+            const convert2 = property.convert.get(oneofValue.case);
+            if (convert2 !== void 0) {
               message[name] = {
                 case: oneofValue.case,
-                value: convert(oneofValue.value)
+                value: convert2(oneofValue.value)
               };
               break;
             }
@@ -48772,13 +48782,13 @@ function compileInitMessage(desc) {
 function compileConvertOneof(oneof) {
   const converters = /* @__PURE__ */ new Map();
   for (const field2 of oneof.fields) {
-    let convert;
+    let convert2;
     if (field2.fieldKind == "message") {
-      convert = compileConvertMessage(field2);
+      convert2 = compileConvertMessage(field2);
     } else if (field2.fieldKind == "scalar" && field2.scalar == ScalarType.BYTES) {
-      convert = toU8Arr;
+      convert2 = toU8Arr;
     }
-    converters.set(field2.localName, convert !== null && convert !== void 0 ? convert : ((value) => value));
+    converters.set(field2.localName, convert2 !== null && convert2 !== void 0 ? convert2 : ((value) => value));
   }
   return converters;
 }
@@ -66023,6 +66033,21 @@ function plan(env2, expr) {
 var BudgetExceeded = class extends Error {
   name = "BudgetExceeded";
 };
+function budget(ms, clock) {
+  const deadline = clock() + ms;
+  let exceeded = false;
+  return {
+    check() {
+      if (exceeded || clock() > deadline) {
+        exceeded = true;
+        throw new BudgetExceeded(`evaluation took longer than ${ms} ms`);
+      }
+    },
+    get exceeded() {
+      return exceeded;
+    }
+  };
+}
 var active;
 function withBudget(b, fn) {
   const previous = active;
@@ -66033,6 +66058,29 @@ function withBudget(b, fn) {
     active = previous;
   }
 }
+var CHECK_EVERY = 64;
+function* checked(items) {
+  let n = 0;
+  for (let next = items.next(); next.done !== true; next = items.next()) {
+    if (++n % CHECK_EVERY === 0) active?.check();
+    yield next.value;
+  }
+}
+var BudgetedList = class extends Array {
+  static get [Symbol.species]() {
+    return Array;
+  }
+  values() {
+    active?.check();
+    return checked(super.values());
+  }
+};
+var BudgetedMap = class extends Map {
+  keys() {
+    active?.check();
+    return checked(super.keys());
+  }
+};
 
 // packages/core/src/policy/cel-regex.ts
 var cache2 = /* @__PURE__ */ new Map();
@@ -66164,8 +66212,8 @@ function compileExpression(source) {
       `does not parse: ${firstLine(error).replace(/^syntax error: /, "")}`
     ]);
   }
-  const checked = checkExpression(env, parsed.expr);
-  if (checked.problems.length > 0) throw new CelCompileError(checked.problems);
+  const checked2 = checkExpression(env, parsed.expr);
+  if (checked2.problems.length > 0) throw new CelCompileError(checked2.problems);
   let run3;
   try {
     run3 = plan(env, parsed);
@@ -66174,7 +66222,7 @@ function compileExpression(source) {
   }
   return {
     source,
-    variables: checked.variables,
+    variables: checked2.variables,
     evaluate(variables, budget2) {
       try {
         budget2.check();
@@ -66596,19 +66644,19 @@ function serviceURL(url, name) {
   return url.replace(/\/+$/, "");
 }
 function buildWitnesses(options, network) {
-  const fetch = fetchOptions(network);
+  const fetch2 = fetchOptions(network);
   const witnesses = [];
   if (options.rekorURL !== void 0) {
     witnesses.push(
       new import_sign2.RekorWitness({
         rekorBaseURL: serviceURL(options.rekorURL, "Rekor"),
         entryType: options.rekorEntryType ?? "dsse",
-        ...fetch
+        ...fetch2
       })
     );
   }
   if (options.tsaURL !== void 0) {
-    witnesses.push(new import_sign2.TSAWitness({ tsaBaseURL: serviceURL(options.tsaURL, "TSA"), ...fetch }));
+    witnesses.push(new import_sign2.TSAWitness({ tsaBaseURL: serviceURL(options.tsaURL, "TSA"), ...fetch2 }));
   }
   return witnesses;
 }
@@ -68661,6 +68709,7 @@ function splitOptions(options) {
   out.push(current);
   return out;
 }
+var KEY_TYPE_LIKE = /^(?:ssh|ecdsa|sk|rsa)-[a-z0-9@.-]+$/;
 var TIMESTAMP2 = /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?(Z?)$/;
 function parseSshTimestamp(value, where) {
   const m = TIMESTAMP2.exec(value);
@@ -68713,16 +68762,17 @@ function parseLine(text, line, where) {
   if (principals === "") throw invalid(where, "no principals");
   let type = token({ ...c }, where);
   let options = { certAuthority: false };
-  if (!PLAIN_KEY_TYPES.includes(type)) {
-    if (isCertificateType(type))
-      throw invalid(
-        where,
-        "a certificate cannot be an allowed signer; list its CA with cert-authority"
-      );
+  if (!KEY_TYPE_LIKE.test(type)) {
     options = parseOptions(rawToken(c, where), where);
     type = token({ ...c }, where);
   }
   token(c, where);
+  if (isCertificateType(type)) {
+    throw invalid(
+      where,
+      "a certificate cannot be an allowed signer; list its CA with cert-authority"
+    );
+  }
   if (!PLAIN_KEY_TYPES.includes(type)) {
     throw invalid(
       where,
@@ -94686,6 +94736,223 @@ async function verifyCommits(input) {
   };
 }
 
+// packages/core/src/policy/decision.ts
+function decide(policy, stage, results, environment) {
+  return {
+    allowed: results.every((r) => r.passed),
+    stage,
+    ...environment === void 0 || environment === "" ? {} : { environment },
+    policy,
+    results
+  };
+}
+function resultLine(r) {
+  if (r.passed) return `pass ${r.id}`;
+  return `fail ${r.id}: ${r.message}${r.error === void 0 ? "" : ` (${r.error})`}`;
+}
+function failureLines(decision) {
+  return decision.results.filter((r) => !r.passed).map(resultLine);
+}
+function decisionRef(decision) {
+  const lines = decision.results.map(resultLine);
+  const reasons = lines.length <= RECORD_LIMITS.maxReasons ? lines : [
+    ...lines.slice(0, RECORD_LIMITS.maxReasons - 1),
+    `and ${lines.length - RECORD_LIMITS.maxReasons + 1} more`
+  ];
+  return {
+    uri: decision.policy.uri,
+    digest: decision.policy.digest,
+    decision: decision.allowed ? "allow" : "deny",
+    reasons
+  };
+}
+
+// packages/core/src/policy/cel-values.ts
+var IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+var RESERVED = /* @__PURE__ */ new Set([
+  "true",
+  "false",
+  "null",
+  "in",
+  "as",
+  "break",
+  "const",
+  "continue",
+  "else",
+  "for",
+  "function",
+  "if",
+  "import",
+  "let",
+  "loop",
+  "package",
+  "namespace",
+  "return",
+  "var",
+  "void",
+  "while"
+]);
+function invalid2(walk, path, message) {
+  return new SathosError("POLICY_INPUT_INVALID", `${path} ${message}`, { where: walk.where });
+}
+function convert(value, depth, path, walk) {
+  walk.nodes += 1;
+  if (walk.nodes > INPUT_LIMITS.maxNodes)
+    throw invalid2(
+      walk,
+      "input",
+      `holds more than ${INPUT_LIMITS.maxNodes} values; pass only what the policy reads`
+    );
+  if (value instanceof BudgetedList || value instanceof BudgetedMap) return value;
+  if (value === null || typeof value === "boolean" || typeof value === "string" || typeof value === "bigint")
+    return value;
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw invalid2(walk, path, "is not a finite number");
+    return Number.isSafeInteger(value) ? BigInt(value) : value;
+  }
+  if (typeof value !== "object")
+    throw invalid2(walk, path, `is a ${typeof value}, not a JSON value`);
+  if (depth >= INPUT_LIMITS.maxDepth)
+    throw invalid2(walk, path, `nests deeper than ${INPUT_LIMITS.maxDepth} levels`);
+  if (Array.isArray(value)) {
+    const list = new BudgetedList();
+    value.forEach((item, i2) => list.push(convert(item, depth + 1, `${path}[${i2}]`, walk)));
+    return list;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null)
+    throw invalid2(walk, path, "is not a plain JSON object");
+  const map = new BudgetedMap();
+  for (const [key, item] of Object.entries(value)) {
+    if (item !== void 0) map.set(key, convert(item, depth + 1, `${path}.${key}`, walk));
+  }
+  return map;
+}
+function celVariables(input, where = "input") {
+  const walk = { nodes: 0, where };
+  const values = {};
+  for (const [name, value] of Object.entries(input)) {
+    if (!IDENTIFIER.test(name) || RESERVED.has(name) || value === void 0) continue;
+    values[name] = convert(value, 1, name, walk);
+  }
+  return { names: new Set(Object.keys(values)), values };
+}
+function celValue(value, where = "input") {
+  return convert(value, 1, "value", { nodes: 0, where });
+}
+function parseEvaluationInput(text, where) {
+  if (Buffer.byteLength(text) > INPUT_LIMITS.maxBytes) {
+    throw new SathosError(
+      "POLICY_INPUT_INVALID",
+      `input is larger than ${INPUT_LIMITS.maxBytes} bytes`,
+      { where }
+    );
+  }
+  let json2;
+  try {
+    json2 = JSON.parse(text);
+  } catch (cause) {
+    throw new SathosError(
+      "POLICY_INPUT_INVALID",
+      "input is not JSON; pass an object whose keys are the variables",
+      { where, cause }
+    );
+  }
+  if (typeof json2 !== "object" || json2 === null || Array.isArray(json2)) {
+    throw new SathosError(
+      "POLICY_INPUT_INVALID",
+      "input must be a JSON object whose keys are the variables",
+      { where }
+    );
+  }
+  return celVariables(json2, where);
+}
+
+// packages/core/src/policy/evaluate.ts
+var fail2 = (id, message, error) => ({
+  id,
+  passed: false,
+  message,
+  ...error === void 0 ? {} : { error }
+});
+function chainStages(vars) {
+  const chain = vars.values.chain;
+  const records = chain instanceof BudgetedMap ? chain.get("records") : void 0;
+  if (!(records instanceof BudgetedList)) return void 0;
+  const stages = /* @__PURE__ */ new Set();
+  for (const r of records) {
+    const stage = r instanceof BudgetedMap ? r.get("stage") : void 0;
+    if (typeof stage === "string") stages.add(stage);
+  }
+  return stages;
+}
+function builtinFailures(policy, req2, environment) {
+  const failures = [];
+  const { stage, identity: identity2 } = req2;
+  if (!policy.stages.includes(stage)) {
+    failures.push(
+      fail2(
+        "sathos:stage",
+        `stage "${stage}" is not declared by the policy (${policy.stages.join(", ")})`
+      )
+    );
+  } else if (identity2 !== void 0) {
+    const rules = Object.hasOwn(policy.identities, stage) ? policy.identities[stage] ?? [] : [];
+    if (!rules.some((rule) => signerMatchesPolicyRule(identity2, rule)))
+      failures.push(
+        fail2("sathos:identity", `${describeSigner(identity2)} may not sign the ${stage} stage`)
+      );
+  }
+  if (environment === "") return failures;
+  const env2 = Object.hasOwn(policy.environments, environment) ? policy.environments[environment] : void 0;
+  if (env2 === void 0) {
+    failures.push(
+      fail2("sathos:environment", `environment "${environment}" is not declared by the policy`)
+    );
+  } else if (env2.requiredStages.length > 0) {
+    const seen = chainStages(req2.variables);
+    const missing = env2.requiredStages.filter((s) => seen?.has(s) !== true);
+    if (missing.length > 0)
+      failures.push(
+        fail2(
+          "sathos:required-stages",
+          `a deploy to ${environment} needs ${env2.requiredStages.join(", ")} in the chain`,
+          seen === void 0 ? "no chain.records to check" : `missing ${missing.join(", ")}`
+        )
+      );
+  }
+  return failures;
+}
+function applies(rule, stage, environment) {
+  if (rule.stages !== void 0 && !rule.stages.includes(stage)) return false;
+  return rule.environments === void 0 || rule.environments.includes(environment);
+}
+function ruleResult(rule, vars, b) {
+  const outcome = rule.compiled.evaluate(vars, b);
+  if (outcome.ok && outcome.value) return { id: rule.id, passed: true, message: rule.message };
+  return fail2(rule.id, rule.message, outcome.ok ? void 0 : outcome.error);
+}
+function evaluatePolicy(policy, req2, options = {}) {
+  const bound = req2.variables.values.environment;
+  const environment = req2.environment ?? (typeof bound === "string" ? bound : "");
+  const values = { ...req2.variables.values, stage: req2.stage, environment };
+  const vars = { names: new Set(Object.keys(values)), values };
+  const b = budget(
+    options.timeMs ?? EVALUATION_LIMITS.timeMs,
+    options.clock ?? (() => performance.now())
+  );
+  const results = [
+    ...builtinFailures(policy, req2, environment),
+    ...policy.rules.filter((r) => applies(r, req2.stage, environment)).map((r) => ruleResult(r, vars, b))
+  ];
+  return decide(
+    { uri: policy.uri, digest: { sha256: policy.digest } },
+    req2.stage,
+    results,
+    environment
+  );
+}
+
 // packages/core/src/policy/evaluation-input.ts
 var EVIDENCE_NAMES = {
   [TEST_RESULT_V01]: "testResult",
@@ -94694,6 +94961,380 @@ var EVIDENCE_NAMES = {
   [VSA_V1]: "verificationSummary",
   [COMMIT_SIGNATURES_V1]: "commitSignatures"
 };
+function signerJson(signer) {
+  return signer.kind === "key" ? { kind: "key", keyId: signer.keyId } : {
+    kind: "certificate",
+    issuer: signer.issuer,
+    subject: signer.subject,
+    claims: { ...signer.claims }
+  };
+}
+function evidenceJson(statements) {
+  const byType = {};
+  const named = {};
+  for (const s of statements) {
+    if (!Object.hasOwn(byType, s.predicateType)) byType[s.predicateType] = s.predicate ?? {};
+    const name = EVIDENCE_NAMES[s.predicateType];
+    if (name !== void 0 && !Object.hasOwn(named, name)) named[name] = s.predicate ?? {};
+  }
+  return { ...named, byType };
+}
+function recordJson(r) {
+  const p = r.statement.predicate;
+  return {
+    stage: p.stage,
+    sequence: p.sequence,
+    digest: r.digest,
+    terminal: p.terminal === true,
+    signer: signerJson(r.signer),
+    subjects: r.statement.subject,
+    evidenceTypes: p.evidence.map((e) => e.predicateType),
+    evidence: evidenceJson(r.evidence),
+    ...p.policy === void 0 ? {} : { policy: p.policy },
+    observations: p.observations ?? {}
+  };
+}
+function stepVariables(ctx, recordValue = recordJson) {
+  const records = [...ctx.previous].sort((a, b) => a.statement.predicate.sequence - b.statement.predicate.sequence).map(recordValue);
+  const identities = [
+    ...ctx.previous.map((r) => ({ stage: r.statement.predicate.stage, ...signerJson(r.signer) })),
+    ...ctx.identity === void 0 ? [] : [{ stage: ctx.stage, ...signerJson(ctx.identity) }]
+  ];
+  return {
+    stage: ctx.stage,
+    run: ctx.run,
+    chain: { run: ctx.run, records },
+    records,
+    identities,
+    ...ctx.identity === void 0 ? {} : { identity: signerJson(ctx.identity) },
+    subjects: ctx.subjects ?? [],
+    evidence: evidenceJson(ctx.evidence ?? []),
+    observations: ctx.observations ?? {},
+    environment: ctx.environment ?? "",
+    ...ctx.changes === void 0 ? {} : { changes: ctx.changes }
+  };
+}
+
+// packages/core/src/policy/record-views.ts
+function statementsByDigest(lines) {
+  const out = /* @__PURE__ */ new Map();
+  for (const { line, bundle } of lines) {
+    try {
+      const { payload, digest } = decodeDssePayload(bundle, `line ${line}`);
+      if (!out.has(digest)) out.set(digest, JSON.parse(payload.toString("utf8")));
+    } catch {
+    }
+  }
+  return out;
+}
+function verifiedViews(verification, lines) {
+  const statements = statementsByDigest(lines);
+  return verification.records.map((r) => ({
+    digest: r.digest,
+    statement: r.statement,
+    signer: r.signer,
+    evidence: r.evidence.flatMap((e) => {
+      const s = statements.get(e.digest);
+      return s === void 0 ? [] : [s];
+    })
+  }));
+}
+function claimedSigner(actor) {
+  return actor.kind === "key" ? { kind: "key", keyId: actor.keyId } : {
+    kind: "certificate",
+    issuer: actor.issuer,
+    subject: actor.subject,
+    claims: actor.claims ?? {}
+  };
+}
+function plannedViews(records, lines) {
+  const statements = statementsByDigest(lines);
+  return records.map((r) => ({
+    digest: r.digest,
+    statement: r.statement,
+    signer: claimedSigner(r.statement.predicate.actor),
+    evidence: r.statement.predicate.evidence.flatMap((e) => {
+      const s = statements.get(e.digest.sha256);
+      return s === void 0 ? [] : [s];
+    })
+  }));
+}
+function ancestorsOf(record, all) {
+  const byDigest = new Map(all.map((r) => [r.digest, r]));
+  const seen = /* @__PURE__ */ new Set();
+  const stack = record.statement.predicate.previous.map((p) => p.digest.sha256);
+  while (stack.length > 0) {
+    const digest = stack.pop();
+    if (seen.has(digest)) continue;
+    seen.add(digest);
+    for (const p of byDigest.get(digest)?.statement.predicate.previous ?? [])
+      stack.push(p.digest.sha256);
+  }
+  return all.filter((r) => seen.has(r.digest));
+}
+
+// packages/core/src/policy/evaluate-chain.ts
+var PolicyDeniedError = class extends SathosError {
+  constructor(evaluation, denied) {
+    const failed = failureLines(denied.decision);
+    super("POLICY_DENIED", `policy: the ${denied.stage} record is denied: ${failed.join("; ")}`, {
+      where: denied.where
+    });
+    this.evaluation = evaluation;
+  }
+  evaluation;
+};
+function recordedCheck(recorded) {
+  if (recorded === void 0)
+    return [
+      {
+        id: "sathos:recorded",
+        passed: false,
+        message: "every record carries the policy decision its step evaluated",
+        error: "the record has none"
+      }
+    ];
+  if (recorded.decision !== "allow")
+    return [
+      {
+        id: "sathos:recorded",
+        passed: false,
+        message: "a step acts only after an allow decision",
+        error: `the step recorded deny under ${recorded.uri}`
+      }
+    ];
+  return [];
+}
+function evaluateChainPolicy(policy, verification, lines, options = {}) {
+  const views = verifiedViews(verification, lines);
+  const prepared = /* @__PURE__ */ new Map();
+  const recordValue = (view) => {
+    let value = prepared.get(view);
+    if (value === void 0) {
+      value = celValue(recordJson(view), view.digest);
+      prepared.set(view, value);
+    }
+    return value;
+  };
+  const decisions = views.map((view, i2) => {
+    const record = verification.records[i2];
+    const p = view.statement.predicate;
+    const environment = typeof p.observations?.environment === "string" ? p.observations.environment : "";
+    const variables = celVariables(
+      stepVariables(
+        {
+          stage: p.stage,
+          run: p.run,
+          previous: ancestorsOf(view, views),
+          identity: view.signer,
+          subjects: view.statement.subject,
+          evidence: view.evidence,
+          observations: p.observations ?? {},
+          environment,
+          ...p.observations?.changes === void 0 ? {} : { changes: p.observations.changes }
+        },
+        recordValue
+      ),
+      record?.where ?? view.digest
+    );
+    const evaluated = evaluatePolicy(
+      policy,
+      { stage: p.stage, variables, identity: view.signer, environment },
+      options
+    );
+    const extra = recordedCheck(p.policy);
+    const decision = extra.length === 0 ? evaluated : { ...evaluated, allowed: false, results: [...extra, ...evaluated.results] };
+    return {
+      digest: view.digest,
+      where: record?.where ?? view.digest,
+      stage: p.stage,
+      ...p.policy === void 0 ? {} : { recorded: p.policy },
+      decision
+    };
+  });
+  return {
+    allowed: decisions.every((d) => d.decision.allowed),
+    policy: { uri: policy.uri, digest: { sha256: policy.digest } },
+    decisions
+  };
+}
+function assertChainPolicy(policy, verification, lines, options = {}) {
+  const evaluation = evaluateChainPolicy(policy, verification, lines, options);
+  const denied = evaluation.decisions.find((d) => !d.decision.allowed);
+  if (denied !== void 0) throw new PolicyDeniedError(evaluation, denied);
+  return evaluation;
+}
+
+// packages/core/src/policy/policy-reference.ts
+var OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+var REPO = /^[A-Za-z0-9._-]{1,100}$/;
+var COMMIT = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+var GITHUB_PREFIX = "github:";
+function usage(message, where) {
+  return new SathosError("USAGE", message, { where });
+}
+function parsePolicyReference(text) {
+  if (!text.startsWith(GITHUB_PREFIX)) return { kind: "file", path: text };
+  const body = text.slice(GITHUB_PREFIX.length);
+  const at = body.lastIndexOf("@");
+  const [owner = "", repo = "", ...rest] = (at < 0 ? body : body.slice(0, at)).split("/");
+  const path = rest.join("/");
+  const ref = at < 0 ? "" : body.slice(at + 1);
+  if (!OWNER.test(owner) || !REPO.test(repo) || repo === "." || repo === "..")
+    throw usage("policy reference must be github:<owner>/<repo>/<path>@<commit sha>", text);
+  if (path === "" || path.startsWith("/") || path.split("/").some((p) => p === "" || p === "." || p === ".."))
+    throw usage("policy path in the repository must be relative, without . or .. segments", text);
+  if (!COMMIT.test(ref))
+    throw usage(
+      `policy ref "${ref}" is not a full commit SHA; pin the policy to a commit (a branch or tag can move)`,
+      text
+    );
+  return { kind: "github", owner, repo, path, ref };
+}
+function parseExpectedDigest(text) {
+  const hex = text.startsWith("sha256:") ? text.slice("sha256:".length) : text;
+  if (!/^[0-9a-fA-F]{64}$/.test(hex))
+    throw new SathosError("USAGE", `expected policy digest "${text}" must be sha256:<64 hex>`);
+  return hex.toLowerCase();
+}
+function assertPolicyDigest(bytes, expected, uri) {
+  if (expected === void 0) return;
+  const actual = sha256Hex(bytes);
+  if (actual !== parseExpectedDigest(expected)) {
+    throw new SathosError(
+      "POLICY_DIGEST_MISMATCH",
+      `policy digest is sha256:${actual}, but sha256:${parseExpectedDigest(expected)} was pinned; the policy changed or the pin is wrong`,
+      { where: uri }
+    );
+  }
+}
+
+// packages/core/src/policy/policy-bytes.ts
+function policyFromBytes(bytes, uri, expectedDigest) {
+  if (bytes.byteLength > POLICY_LIMITS.maxBytes) {
+    throw new PolicyInvalidError(uri, [
+      problem(
+        [],
+        `policy is larger than ${POLICY_LIMITS.maxBytes} bytes; split it or remove what it does not need`
+      )
+    ]);
+  }
+  assertPolicyDigest(bytes, expectedDigest, uri);
+  let text;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new PolicyInvalidError(uri, [problem([], "policy is not UTF-8 text")]);
+  }
+  return parsePolicy(text, uri);
+}
+
+// packages/core/src/policy/github-policy.ts
+var GITHUB_POLICY_TIMEOUT_MS = 1e4;
+function githubPolicyUrl(api, ref) {
+  const path = ref.path.split("/").map(encodeURIComponent).join("/");
+  return `${api.replace(/\/+$/, "")}/repos/${ref.owner}/${ref.repo}/contents/${path}?ref=${ref.ref}`;
+}
+function unavailable(message, where, cause) {
+  return new SathosError("POLICY_UNAVAILABLE", message, {
+    where,
+    ...cause === void 0 ? {} : { cause }
+  });
+}
+async function boundedBody(response, max2, where) {
+  const declared = Number(response.headers.get("content-length") ?? "NaN");
+  if (declared > max2) throw unavailable(`policy response is larger than ${max2} bytes`, where);
+  const chunks = [];
+  let size = 0;
+  if (response.body === null) return Buffer.alloc(0);
+  for await (const chunk of response.body) {
+    size += chunk.byteLength;
+    if (size > max2) throw unavailable(`policy response is larger than ${max2} bytes`, where);
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks);
+}
+function fileBytes(body, contentType, where) {
+  if (!contentType.includes("json")) return body;
+  let json2;
+  try {
+    json2 = JSON.parse(body.toString("utf8"));
+  } catch (cause) {
+    throw unavailable("policy response is neither the raw file nor contents JSON", where, cause);
+  }
+  const file = json2;
+  if (file.type !== "file" || file.encoding !== "base64" || typeof file.content !== "string")
+    throw unavailable(
+      "policy path does not name a file (contents JSON without base64 content)",
+      where
+    );
+  return Buffer.from(file.content, "base64");
+}
+function statusMessage(status) {
+  if (status === 404)
+    return "policy not found at that repository, path and commit (404); check the reference and that the token may read it";
+  if (status === 401 || status === 403)
+    return `policy repository refused the request (${status}); give the token contents: read on it`;
+  return `policy could not be fetched (HTTP ${status}); retry, or check the API address`;
+}
+async function fetchGithubPolicy(ref, options) {
+  const url = githubPolicyUrl(options.api, ref);
+  let bytes;
+  try {
+    const response = await options.fetch(url, {
+      method: "GET",
+      redirect: "error",
+      signal: AbortSignal.timeout(options.timeoutMs ?? GITHUB_POLICY_TIMEOUT_MS),
+      headers: {
+        accept: "application/vnd.github.raw",
+        "x-github-api-version": "2022-11-28",
+        "user-agent": "sathos",
+        ...options.token === void 0 || options.token === "" ? {} : { authorization: `Bearer ${options.token}` }
+      }
+    });
+    if (response.status !== 200) {
+      await response.body?.cancel();
+      throw unavailable(statusMessage(response.status), url);
+    }
+    const body = await boundedBody(response, POLICY_LIMITS.maxBytes * 2, url);
+    bytes = fileBytes(body, response.headers.get("content-type") ?? "", url);
+  } catch (error) {
+    if (error instanceof SathosError) throw error;
+    const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+    throw unavailable(
+      timedOut ? "policy request timed out" : "policy request failed; check the API address and network",
+      url,
+      error
+    );
+  }
+  return policyFromBytes(bytes, url, options.expectedDigest);
+}
+
+// packages/core/src/policy/decide-step.ts
+function decideStep(input, options = {}) {
+  const records = decodeRecords(input.chain, input.source);
+  const observations = input.observations ?? {};
+  const environment = typeof observations.environment === "string" ? observations.environment : "";
+  const variables = celVariables(
+    stepVariables({
+      stage: input.stage,
+      run: input.run,
+      previous: plannedViews(records, input.chain),
+      identity: input.identity,
+      subjects: input.subjects,
+      evidence: input.evidence ?? [],
+      observations,
+      environment,
+      ...observations.changes === void 0 ? {} : { changes: observations.changes }
+    }),
+    input.source
+  );
+  return evaluatePolicy(
+    input.policy,
+    { stage: input.stage, variables, identity: input.identity, environment },
+    options
+  );
+}
 
 // packages/cli/src/demo/scratch-repo.ts
 import { execFile } from "node:child_process";
@@ -94789,16 +95430,47 @@ var run2 = promisify2(execFile2);
 var DEMO_REPOSITORY = "demo/hello-sathos";
 var DEMO_WORKFLOW = ".github/workflows/release.yml";
 var DEMO_ENVIRONMENT = "demo";
+var DEMO_RULES = `rules:
+  - id: commit-signature-verified
+    stage: source
+    expression: "evidence.commitSignatures.commits.all(c, c.verdict == 'verified')"
+    message: every commit of the run carries a verified signature
+  - id: built-from-run-commit
+    stage: build
+    expression: "evidence.provenance.buildDefinition.resolvedDependencies.exists(d, d.digest.gitCommit == run.commit)"
+    message: the build's provenance names the commit the run is about
+  - id: tests-passed
+    stage: test
+    expression: "evidence.testResult.result == 'PASSED'"
+    message: the test stage must pass
+  - id: nothing-critical
+    stage: scan
+    expression: "evidence.vulns.scanner.result.all(f, f.severity.all(s, !(s.score in ['CRITICAL', 'HIGH'])))"
+    message: the scan found nothing high or critical
+  - id: checks-allowed
+    stage: decision
+    expression: "['source', 'build', 'test', 'scan'].all(s, records.exists(r, r.stage == s && r.policy.decision == 'allow'))"
+    message: the gate decides only after every earlier stage was allowed
+  - id: deploy-after-allow
+    stage: deploy
+    expression: "records.exists(r, r.stage == 'decision' && r.policy.decision == 'allow' && r.evidence.verificationSummary.verificationResult == 'PASSED')"
+    message: deploy only after the gate allowed it
+environments:
+  ${DEMO_ENVIRONMENT}:
+    requiredStages: [source, build, test, scan, decision]
+    description: the demo's local deployment directory
+`;
 function demoPolicy(keyId) {
   const identities = BUILTIN_STAGES.map((s) => `  ${s}: [{ keyId: "${keyId}" }]`).join("\n");
   return [
-    "# The demo policy: every stage, in order, each signed by the key generated for this demo.",
+    "# The demo policy: every stage, in order, each signed by the key generated for this demo,",
+    "# each decided by the rules below before it acts (docs/policy.md).",
     "apiVersion: sathos.dev/v1",
     "kind: Policy",
     `stages: [${BUILTIN_STAGES.join(", ")}]`,
     "identities:",
     identities,
-    ""
+    DEMO_RULES
   ].join("\n");
 }
 var SECRET_PATTERNS = [
@@ -94833,6 +95505,7 @@ async function runDemoPipeline(outDir, log) {
   const policyPath = join3(out, "policy.yaml");
   const policyText = demoPolicy(signer.keyId);
   await writeFile2(policyPath, policyText);
+  const policy = parsePolicy(policyText, policyPath);
   const runBinding = {
     repository: DEMO_REPOSITORY,
     workflowRef: `${DEMO_REPOSITORY}/${DEMO_WORKFLOW}@refs/heads/main`,
@@ -94841,7 +95514,33 @@ async function runDemoPipeline(outDir, log) {
     commit: repo.commit
   };
   const store = new JsonlFileStore(join3(out, "chain.jsonl"));
-  const step = (stage, subjects, extra = {}) => appendTransition({ store, sign: sign2, stage, subjects, run: runBinding, actor, ...extra });
+  const decide2 = async (stage, subjects, evidence = [], observations2) => decideStep({
+    policy,
+    chain: await store.read(),
+    stage,
+    run: runBinding,
+    identity: { kind: "key", keyId: signer.keyId },
+    subjects,
+    evidence,
+    ...observations2 === void 0 ? {} : { observations: observations2 },
+    source: store.location
+  });
+  const denied = (decision) => new Error(`the demo policy denied ${decision.stage}: ${failureLines(decision).join("; ")}`);
+  const step = async (stage, subjects, extra = {}) => {
+    const decision = await decide2(stage, subjects, extra.evidence, extra.observations);
+    await appendTransition({
+      store,
+      sign: sign2,
+      stage,
+      subjects,
+      run: runBinding,
+      actor,
+      ...extra,
+      policy: decisionRef(decision)
+    });
+    if (!decision.allowed) throw denied(decision);
+    return decision;
+  };
   const commitSubject = [{ name: `git+${DEMO_REPOSITORY}`, digest: { gitCommit: repo.commit } }];
   await step("source", commitSubject, {
     evidence: [
@@ -94933,14 +95632,13 @@ async function runDemoPipeline(outDir, log) {
     artifacts: [{ name: basename(artifact), digests: digestsOf(bytes) }],
     source: store.location
   });
-  const allowed = failed.length === 0 && findings.length === 0;
+  const verdict = await decide2("decision", artifactSubject);
   const reasons = [
     `chain of ${soFar.records.length} records verified from commit ${repo.commit.slice(0, 12)}`,
-    allowed ? "tests passed and the scan found nothing" : "tests failed or the scan found secrets"
+    verdict.allowed ? "every rule of the policy passed" : failureLines(verdict).join("; ")
   ];
-  const policyRef = { uri: policyPath, digest: { sha256: sha256Hex(policyText) } };
+  const policyRef = verdict.policy;
   await step("decision", artifactSubject, {
-    policy: { ...policyRef, decision: allowed ? "allow" : "deny", reasons },
     evidence: [
       verificationSummary(artifactSubject, {
         verifierId: "https://sathos.dev/verifier/sathos-demo-gate@0.1.0",
@@ -94948,19 +95646,29 @@ async function runDemoPipeline(outDir, log) {
         resourceUri: `git+${DEMO_REPOSITORY}@${repo.commit}`,
         policy: policyRef,
         inputs: soFar.records.map((r) => ({ digest: { sha256: r.digest } })),
-        passed: allowed,
+        passed: verdict.allowed,
         levels: ["SATHOS_CHAIN_PARTIAL"]
       })
     ]
   });
-  log(`decision  ${allowed ? "allow" : "deny"}: ${reasons.join("; ")}`);
-  if (!allowed) throw new Error("the demo gate denied the deployment");
+  log(`decision  ${verdict.allowed ? "allow" : "deny"}: ${reasons.join("; ")}`);
   const target = join3(out, "deployed", DEMO_ENVIRONMENT);
+  const deployed = join3(target, basename(artifact));
+  const observations = { environment: DEMO_ENVIRONMENT, target: deployed };
+  const deploy = await decide2("deploy", artifactSubject, [], observations);
+  if (!deploy.allowed) throw denied(deploy);
   await mkdir3(target, { recursive: true });
-  await copyFile(artifact, join3(target, basename(artifact)));
-  await step("deploy", artifactSubject, {
+  await copyFile(artifact, deployed);
+  await appendTransition({
+    store,
+    sign: sign2,
+    stage: "deploy",
+    subjects: artifactSubject,
+    run: runBinding,
+    actor,
     terminal: true,
-    observations: { environment: DEMO_ENVIRONMENT, target: join3(target, basename(artifact)) }
+    observations,
+    policy: decisionRef(deploy)
   });
   log(`deploy    ${basename(artifact)} → ${DEMO_ENVIRONMENT} (terminal record)`);
   return {
@@ -94990,7 +95698,7 @@ function failure(verdict, error, details = {}) {
     lines: [`error: ${reason}`]
   };
 }
-function usage(verdict, message) {
+function usage2(verdict, message) {
   return failure(verdict, new SathosError("USAGE", message));
 }
 
@@ -95056,6 +95764,103 @@ async function readPolicy(path) {
 async function readArtifact(path) {
   const bytes = await readBytes(path, "artifact", MAX_ARTIFACT_BYTES);
   return { name: basename2(path), digests: digestsOf(bytes), bytes };
+}
+
+// packages/cli/src/commands/policy-load.ts
+import { readFile as readFile5, stat as stat2 } from "node:fs/promises";
+var DEFAULT_GITHUB_API = "https://api.github.com";
+async function readLocalPolicy(path, digest) {
+  let bytes;
+  try {
+    const info = await stat2(path);
+    if (!info.isFile()) throw new Error("not a regular file");
+    if (info.size > POLICY_LIMITS.maxBytes) {
+      throw new PolicyInvalidError(path, [
+        {
+          path: [],
+          message: `policy is larger than ${POLICY_LIMITS.maxBytes} bytes (${info.size}); split it or check it is the right file`
+        }
+      ]);
+    }
+    bytes = await readFile5(path);
+  } catch (cause) {
+    if (cause instanceof SathosError) throw cause;
+    throw new SathosError("FILE_UNREADABLE", "cannot read the policy; check the path", {
+      where: path,
+      cause
+    });
+  }
+  return policyFromBytes(bytes, path, digest);
+}
+async function loadPolicy(reference, options = {}, context = {}) {
+  const ref = parsePolicyReference(reference);
+  if (ref.kind === "file") return readLocalPolicy(ref.path, options.policyDigest);
+  const env2 = context.env ?? process.env;
+  const token2 = env2.SATHOS_GITHUB_TOKEN ?? env2.GITHUB_TOKEN;
+  return fetchGithubPolicy(ref, {
+    api: options.githubApi ?? env2.GITHUB_API_URL ?? DEFAULT_GITHUB_API,
+    fetch: context.fetch ?? fetch,
+    ...token2 === void 0 ? {} : { token: token2 },
+    ...options.policyDigest === void 0 ? {} : { expectedDigest: options.policyDigest }
+  });
+}
+
+// packages/cli/src/commands/policy-check.ts
+var STANDARD_VARIABLES = /* @__PURE__ */ new Set([
+  "stage",
+  "run",
+  "chain",
+  "records",
+  "identities",
+  "identity",
+  "subjects",
+  "evidence",
+  "observations",
+  "environment",
+  "changes"
+]);
+function variableWarnings(policy) {
+  return policy.rules.flatMap(
+    (rule) => [...rule.compiled.variables].filter((v) => !STANDARD_VARIABLES.has(v)).map(
+      (v) => `rule "${rule.id}" reads "${v}", which SATHOS steps do not provide; it fails unless the input binds it`
+    )
+  );
+}
+function invalidPolicyOutcome(error, verdict = "allowed") {
+  const base = failure(verdict, error, {
+    problems: error.problems.map((p) => ({
+      ...p.line === void 0 ? {} : { line: p.line, col: p.col },
+      path: p.path,
+      message: p.message
+    }))
+  });
+  return {
+    ...base,
+    lines: error.problems.map((p) => `error: ${problemLine(error.where ?? "", p)}`)
+  };
+}
+async function policyCheckCommand(reference, options = {}, context = {}) {
+  try {
+    const policy = await loadPolicy(reference, options, context);
+    const warnings = variableWarnings(policy);
+    const reason = `policy ${policy.uri} is valid: ${policy.stages.length} stages, ${policy.rules.length} rules, ${Object.keys(policy.environments).length} environments`;
+    return success(
+      "allowed",
+      reason,
+      {
+        valid: true,
+        policy: { uri: policy.uri, digest: { sha256: policy.digest } },
+        stages: policy.stages,
+        rules: policy.rules.map((r) => r.id),
+        environments: Object.keys(policy.environments),
+        warnings
+      },
+      [reason, `sha256:${policy.digest}`, ...warnings.map((w) => `warning: ${w}`)]
+    );
+  } catch (error) {
+    if (error instanceof PolicyInvalidError) return invalidPolicyOutcome(error);
+    return failure("allowed", error);
+  }
 }
 
 // packages/cli/src/summary.ts
@@ -95131,6 +95936,20 @@ function requirementsFromFlags(o, keyIds) {
   }
   return { stages, identities: Object.fromEntries(stages.map((s) => [s, rules])) };
 }
+function policySummary(evaluation) {
+  return {
+    uri: evaluation.policy.uri,
+    digest: evaluation.policy.digest,
+    allowed: evaluation.allowed,
+    decisions: evaluation.decisions.map((d) => ({
+      stage: d.stage,
+      record: d.digest,
+      location: d.where,
+      allowed: d.decision.allowed,
+      results: d.decision.results
+    }))
+  };
+}
 function requirementsFromPolicy(policy) {
   return { stages: policy.stages, identities: policy.identities };
 }
@@ -95142,10 +95961,19 @@ async function verifyChainCommand(o) {
         "--policy names stages and signers itself; drop --require-stage and --cert-* flags"
       );
     }
+    if (o.policy === void 0 && (o.policyDigest !== void 0 || o.githubApi !== void 0)) {
+      throw new SathosError(
+        "USAGE",
+        "--policy-digest and --github-api apply to --policy; name one"
+      );
+    }
     const [trust, keys, policy] = await Promise.all([
       readTrust(o.trustedRoot),
       readKeys2(o.key),
-      o.policy === void 0 ? void 0 : readPolicy(o.policy)
+      o.policy === void 0 ? void 0 : loadPolicy(o.policy, {
+        ...o.policyDigest === void 0 ? {} : { policyDigest: o.policyDigest },
+        ...o.githubApi === void 0 ? {} : { githubApi: o.githubApi }
+      })
     ]);
     const requirements = policy === void 0 ? requirementsFromFlags(
       o,
@@ -95164,10 +95992,22 @@ async function verifyChainCommand(o) {
       artifacts: artifacts.map(({ name, digests }) => ({ name, digests })),
       source: o.chain
     });
+    const evaluation = policy === void 0 ? void 0 : assertChainPolicy(policy, result, lines);
     const summary2 = chainSummary(result, policy, /* @__PURE__ */ new Date());
     const reason = `chain of ${result.records.length} records verified from commit ${result.run.commit.slice(0, 12)} to ${result.head.stage}${result.complete ? " (complete)" : ""}`;
-    return success("verified", reason, summary2, [reason, ...summaryLines(result)]);
+    const policyLines = evaluation === void 0 ? [] : [
+      `policy ${evaluation.policy.uri} (sha256:${evaluation.policy.digest.sha256.slice(0, 16)}…): every record's decision re-evaluated and allowed`
+    ];
+    return success(
+      "verified",
+      reason,
+      evaluation === void 0 ? summary2 : { ...summary2, policy: policySummary(evaluation) },
+      [reason, ...summaryLines(result), ...policyLines]
+    );
   } catch (error) {
+    if (error instanceof PolicyInvalidError) return invalidPolicyOutcome(error, "verified");
+    if (error instanceof PolicyDeniedError)
+      return failure("verified", error, { policy: policySummary(error.evaluation) });
     return failure("verified", error);
   }
 }
@@ -95232,6 +96072,120 @@ async function demoCommand(options) {
   }
 }
 
+// packages/cli/src/commands/policy-test.ts
+import { stat as stat3 } from "node:fs/promises";
+async function readInput(path) {
+  const size = await stat3(path).then(
+    (s) => s.size,
+    () => 0
+  );
+  if (size > INPUT_LIMITS.maxBytes) {
+    throw new SathosError(
+      "POLICY_INPUT_INVALID",
+      `input is larger than ${INPUT_LIMITS.maxBytes} bytes`,
+      {
+        where: path
+      }
+    );
+  }
+  return readText(path, "policy input");
+}
+function identityOf(json2, where) {
+  const value = json2.identity;
+  if (value === void 0) return void 0;
+  const v = typeof value === "object" && value !== null ? value : {};
+  if (v.kind === "key" && typeof v.keyId === "string") return { kind: "key", keyId: v.keyId };
+  const claims = v.claims ?? {};
+  if (v.kind === "certificate" && typeof v.issuer === "string" && typeof v.subject === "string" && typeof claims === "object" && claims !== null && Object.values(claims).every((c) => typeof c === "string")) {
+    return { kind: "certificate", issuer: v.issuer, subject: v.subject, claims };
+  }
+  throw new SathosError(
+    "POLICY_INPUT_INVALID",
+    'input identity must be {"kind":"key","keyId":…} or {"kind":"certificate","issuer":…,"subject":…,"claims":{…}}',
+    { where }
+  );
+}
+function decisionOutcome(decision) {
+  const failed = decision.results.filter((r) => !r.passed);
+  const reason = decision.allowed ? `allowed: ${decision.stage} under ${decision.policy.uri} (${decision.results.length} rules passed)` : `denied: ${decision.stage} under ${decision.policy.uri}: ${failed.map(resultLine).join("; ")}`;
+  return {
+    exitCode: decision.allowed ? 0 : 1,
+    json: {
+      allowed: decision.allowed,
+      code: decision.allowed ? "OK" : "POLICY_DENIED",
+      reason,
+      stage: decision.stage,
+      ...decision.environment === void 0 ? {} : { environment: decision.environment },
+      policy: decision.policy,
+      results: decision.results
+    },
+    lines: [
+      decision.allowed ? `allowed: ${decision.stage}` : `denied: ${decision.stage}`,
+      `policy ${decision.policy.uri} sha256:${decision.policy.digest.sha256}`,
+      ...decision.results.map((r) => `  ${resultLine(r)}`)
+    ]
+  };
+}
+async function policyTestCommand(reference, options, context = {}) {
+  try {
+    const policy = await loadPolicy(reference, options, context);
+    const text = await readInput(options.input);
+    const variables = parseEvaluationInput(text, options.input);
+    const json2 = JSON.parse(text);
+    const stage = options.stage ?? (typeof json2.stage === "string" ? json2.stage : void 0);
+    if (stage === void 0) {
+      throw new SathosError(
+        "USAGE",
+        'say which stage to decide: --stage <stage> (or a "stage" key in the input)'
+      );
+    }
+    const identity2 = identityOf(json2, options.input);
+    const decision = evaluatePolicy(policy, {
+      stage,
+      variables,
+      ...identity2 === void 0 ? {} : { identity: identity2 },
+      ...options.environment === void 0 ? {} : { environment: options.environment }
+    });
+    return decisionOutcome(decision);
+  } catch (error) {
+    if (error instanceof PolicyInvalidError) return invalidPolicyOutcome(error);
+    return failure("allowed", error);
+  }
+}
+
+// packages/cli/src/commands/policy.ts
+async function policyCommand(action, reference, o, context = {}) {
+  const load = {
+    ...o.policyDigest === void 0 ? {} : { policyDigest: o.policyDigest },
+    ...o.githubApi === void 0 ? {} : { githubApi: o.githubApi }
+  };
+  if (action === "check") {
+    if (o.input !== void 0 || o.stage !== void 0 || o.environment !== void 0) {
+      return failure(
+        "allowed",
+        new SathosError(
+          "USAGE",
+          "policy check takes no --input, --stage or --environment; use policy test"
+        )
+      );
+    }
+    return policyCheckCommand(reference, load, context);
+  }
+  if (o.input === void 0) {
+    return failure("allowed", new SathosError("USAGE", "policy test needs --input <input.json>"));
+  }
+  return policyTestCommand(
+    reference,
+    {
+      ...load,
+      input: o.input,
+      ...o.stage === void 0 ? {} : { stage: o.stage },
+      ...o.environment === void 0 ? {} : { environment: o.environment }
+    },
+    context
+  );
+}
+
 // packages/cli/src/commands/verify-bundle.ts
 import { basename as basename3 } from "node:path";
 function usageError(message) {
@@ -95288,7 +96242,7 @@ function artifactLabel(o, artifact) {
   return artifact?.digests.map(formatDigest).join(", ") ?? "";
 }
 async function verifyBundleCommand(o) {
-  let checked = 0;
+  let checked2 = 0;
   try {
     const identity2 = identityFromFlags(o);
     const [trust, keys, artifact, bundleBytes] = await Promise.all([
@@ -95309,7 +96263,7 @@ async function verifyBundleCommand(o) {
         ...identity2 && { identity: identity2 },
         ...o.predicateType !== void 0 && { predicateType: o.predicateType }
       });
-      checked += 1;
+      checked2 += 1;
       return result;
     });
     const signers = [...new Set(verified2.map((v) => describeSigner(v.signer)))];
@@ -95328,7 +96282,7 @@ async function verifyBundleCommand(o) {
       lines
     );
   } catch (error) {
-    return failure("verified", error, { bundlesVerified: checked });
+    return failure("verified", error, { bundlesVerified: checked2 });
   }
 }
 
@@ -95451,7 +96405,10 @@ function buildProgram(run3) {
     "--artifact <path>",
     "an artifact the chain must have built and deployed (repeatable)",
     collect
-  ).option("--policy <file>", "policy naming the required stages and who may sign each").option(
+  ).option(
+    "--policy <file>",
+    "policy (file or github:<owner>/<repo>/<path>@<sha>): stages, signers, rules re-evaluated per record"
+  ).option("--policy-digest <sha256:hex>", "the SHA-256 the policy bytes must have").option("--github-api <url>", "GitHub REST API root for github: policies (token: GITHUB_TOKEN)").option(
     "--trusted-root <file>",
     "trusted_root.json, or embedded:public-good (default) or embedded:github"
   ).option("--key <public-key.pem>", "public key of key-signed records (repeatable)", collect).option(
@@ -95487,6 +96444,14 @@ function buildProgram(run3) {
         ...o
       })
     )
+  );
+  program2.command("policy").description("check a policy, or test it against recorded inputs (docs/policy.md)").addArgument(
+    new Argument("<action>", "check: load and compile; test: one decision").choices([
+      "check",
+      "test"
+    ])
+  ).argument("<policy>", "policy file, or github:<owner>/<repo>/<path>@<commit sha>").option("--input <input.json>", "test: JSON object whose top-level keys are the CEL variables").option("--stage <stage>", `test: the stage to decide (default: the input's "stage")`).option("--environment <name>", "test: the deploy environment to decide about").option("--policy-digest <sha256:hex>", "the SHA-256 the policy bytes must have").option("--github-api <url>", "GitHub REST API root for github: policies (token: GITHUB_TOKEN)").addOption(jsonOption()).action(
+    (action, policy, o) => record(o.json, policyCommand(action, policy, o))
   );
   program2.command("demo").description(
     "run the whole pipeline locally on embedded defaults, signed, chained and verified"
@@ -95527,7 +96492,7 @@ async function runCli(argv, io) {
       }
       const message = error.message.replace(/^error: /, "");
       return emit(
-        usage(verdictOf(argv), `${message}; see sathos ${argv[0] ?? ""} --help`.trim()),
+        usage2(verdictOf(argv), `${message}; see sathos ${argv[0] ?? ""} --help`.trim()),
         json2,
         io
       );
