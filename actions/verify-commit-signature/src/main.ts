@@ -83,9 +83,9 @@ export async function run(inputs: RunInputs, runtime: Runtime = defaultRuntime()
     const context = readRunContext(env);
     const store = new JsonlFileStore(inputs.chain);
     await assertEmptyChain(store);
-    const signers = await loadSigners(inputs.signers);
-    const trust = await loadTrust(inputs.trustedRoot);
     const api = { apiUrl: context.apiUrl, token: inputs.githubToken, fetch: runtime.fetch };
+    const signers = await loadSigners(inputs.signers, api);
+    const trust = await loadTrust(inputs.trustedRoot);
     const plan = await planCommits(inputs.commits, context, api);
     if (plan.kind === 'nothing') {
       io.notice(`${plan.reason}; no source record was written`);

@@ -5,14 +5,17 @@ import {
   MAX_TRUSTED_ROOT_BYTES,
   POLICY_LIMITS,
   SathosError,
+  fetchGithubPolicy,
   githubTrust,
   parsePolicy,
+  parsePolicyReference,
   publicGoodTrust,
   trustFromJSON,
   type CommitPolicy,
+  type Policy,
   type Trust,
 } from '@sathos/core';
-import { readInputFile } from '@sathos/github';
+import { readInputFile, type GitHubApi } from '@sathos/github';
 import type { SignerSource } from './inputs.js';
 
 /** Signer files are keys, not archives: a larger file is refused before it is parsed. */
@@ -24,19 +27,31 @@ export interface LoadedSigners {
   readonly source: string;
 }
 
-/** Reads the commit policy the inputs point at. */
-export async function loadSigners(source: SignerSource): Promise<LoadedSigners> {
+/** A policy file in the workspace, or `github:<owner>/<repo>/<path>@<commit sha>` from another repository. */
+async function readPolicy(reference: string, api: GitHubApi): Promise<Policy> {
+  const ref = parsePolicyReference(reference);
+  if (ref.kind === 'github') {
+    return fetchGithubPolicy(ref, {
+      api: api.apiUrl,
+      fetch: (url, init) => api.fetch(url, init),
+      ...(api.token === undefined ? {} : { token: api.token }),
+    });
+  }
+  return parsePolicy(await readInputFile(ref.path, 'policy', POLICY_LIMITS.maxBytes), ref.path);
+}
+
+/** Reads the commit policy the inputs point at (a remote policy through the GitHub API). */
+export async function loadSigners(source: SignerSource, api: GitHubApi): Promise<LoadedSigners> {
   if (source.kind === 'policy') {
-    const text = await readInputFile(source.path, 'policy', POLICY_LIMITS.maxBytes);
-    const policy = parsePolicy(text, source.path);
+    const policy = await readPolicy(source.path, api);
     if (policy.commits === undefined) {
       throw new SathosError(
         'POLICY_INVALID',
         'the policy has no commits: section, so nobody may sign commits; add one (docs/policy.md)',
-        { where: source.path },
+        { where: policy.uri },
       );
     }
-    return { policy: policy.commits, source: `policy ${source.path} (sha256:${policy.digest})` };
+    return { policy: policy.commits, source: `policy ${policy.uri} (sha256:${policy.digest})` };
   }
   const allowedSigners =
     source.allowedSigners === undefined

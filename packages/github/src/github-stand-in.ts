@@ -8,6 +8,8 @@ export interface GitHubStandInOptions {
   readonly apiToken: string;
   /** Commits per `owner/name#number`, oldest first. */
   readonly pullRequests?: Readonly<Record<string, readonly string[]>>;
+  /** Repository files served raw by the contents API, keyed `owner/name/path@ref`. */
+  readonly files?: Readonly<Record<string, string>>;
   /** The bearer token the OIDC endpoint accepts (ACTIONS_ID_TOKEN_REQUEST_TOKEN). */
   readonly idTokenRequestToken?: string;
   /** Mints the identity token for an audience. */
@@ -24,13 +26,31 @@ export interface GitHubStandIn {
   close(): Promise<void>;
 }
 
+/** A raw file body, as the contents API sends for `accept: application/vnd.github.raw`. */
+class Raw {
+  constructor(readonly text: string) {}
+}
+
 function send(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  const text = body instanceof Raw ? body.text : JSON.stringify(body);
   response.writeHead(status, {
-    'content-type': 'application/json',
+    'content-type': body instanceof Raw ? 'application/vnd.github.raw' : 'application/json',
     'content-length': Buffer.byteLength(text),
   });
   response.end(text);
+}
+
+function contents(
+  options: GitHubStandInOptions,
+  url: URL,
+): { status: number; body: unknown } | undefined {
+  const match = /^\/repos\/([^/]+\/[^/]+)\/contents\/(.+)$/.exec(url.pathname);
+  if (match === null) return undefined;
+  const key = `${match[1] ?? ''}/${decodeURIComponent(match[2] ?? '')}@${url.searchParams.get('ref') ?? ''}`;
+  const file = options.files?.[key];
+  return file === undefined
+    ? { status: 404, body: { message: 'Not Found' } }
+    : { status: 200, body: new Raw(file) };
 }
 
 function pullCommits(options: GitHubStandInOptions, url: URL): { status: number; body: unknown } {
@@ -65,7 +85,7 @@ function route(
   }
   if (auth !== `Bearer ${options.apiToken}`)
     return { status: 401, body: { message: 'Bad credentials' } };
-  return pullCommits(options, url);
+  return contents(options, url) ?? pullCommits(options, url);
 }
 
 /** Starts the stand-in on 127.0.0.1 (an ephemeral port). Call close() when done. */

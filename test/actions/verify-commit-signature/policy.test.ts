@@ -1,9 +1,10 @@
 // Signers from a policy file's commits: section, with a protected path that needs a stricter signer.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { recordingIO, type RecordedIO } from '@sathos/github';
+import { startGitHubStandIn, type GitHubStandIn } from '@sathos/github/testing';
 import { run } from '../../../actions/verify-commit-signature/src/main.js';
 import { allowedSignersLine } from '../../commits/repo-builder.js';
 import { ActionFixture } from './fixture.js';
@@ -61,6 +62,7 @@ void describe('verify-commit-signature with a policy file', () => {
     head: string,
     chain: string,
     path = policy,
+    env: Record<string, string> = {},
   ): Promise<RecordedIO> => {
     const io = recordingIO();
     await run(
@@ -69,7 +71,7 @@ void describe('verify-commit-signature with a policy file', () => {
         signers: { kind: 'policy', path },
         commits: { kind: 'range', base, head },
       }),
-      { env: fx.env('workflow_dispatch', '', head), fetch, io },
+      { env: fx.env('workflow_dispatch', '', head, env), fetch, io },
     );
     return io;
   };
@@ -106,6 +108,45 @@ void describe('verify-commit-signature with a policy file', () => {
       );
       const io = await runRange(fx.commits[2], ordinary, 'policy-bare', bare);
       assert.match(io.failures[0] ?? '', /^POLICY_INVALID: .*has no commits: section/);
+    });
+  });
+
+  void describe('when the policy lives in another repository, pinned to a commit', () => {
+    const PIN = 'c'.repeat(40);
+    let github: GitHubStandIn;
+    before(async () => {
+      github = await startGitHubStandIn({
+        apiToken: 'ghs_test',
+        files: { [`octo-org/policies/sathos/policy.yml@${PIN}`]: readFileSync(policy, 'utf8') },
+      });
+    });
+    after(async () => {
+      await github.close();
+    });
+
+    void it('fetches it at that commit and applies its commits: section', async () => {
+      const reference = `github:octo-org/policies/sathos/policy.yml@${PIN}`;
+      const io = await runRange(ordinary, workflowEdit, 'remote', reference, {
+        GITHUB_API_URL: github.apiUrl,
+      });
+      assert.ok(
+        github.requests.includes(`/repos/octo-org/policies/contents/sathos/policy.yml?ref=${PIN}`),
+      );
+      assert.match(io.failures[0] ?? '', /^COMMIT_REJECTED/);
+      assert.match(io.summaries[0]?.lines[0] ?? '', /contents\/sathos\/policy\.yml\?ref=c{40}/);
+    });
+
+    void it('refuses a reference pinned to a branch instead of a commit', async () => {
+      const io = await runRange(
+        ordinary,
+        workflowEdit,
+        'remote-branch',
+        'github:octo-org/policies/sathos/policy.yml@main',
+        {
+          GITHUB_API_URL: github.apiUrl,
+        },
+      );
+      assert.match(io.failures[0] ?? '', /^USAGE: .*not a full commit SHA/);
     });
   });
 });
