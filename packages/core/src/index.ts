@@ -46,4 +46,5 @@ export * from './policy/evaluate-chain.js';
 export * from './policy/policy-reference.js';
 export * from './policy/policy-bytes.js';
 export * from './policy/github-policy.js';
+export * from './policy/decide-step.js';
 export * from './identity/commit-evidence.js';

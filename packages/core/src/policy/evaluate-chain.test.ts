@@ -1,0 +1,210 @@
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { appendTransition } from '../attestation/append.js';
+import { JsonlFileStore } from '../attestation/chain-store.js';
+import type { ChainLine } from '../attestation/chain.js';
+import { digestsOf, sha256Hex } from '../attestation/digest.js';
+import { testResult } from '../attestation/evidence.js';
+import type { PolicyDecisionRef, RunBinding } from '../attestation/record.js';
+import { keySigner, signStatement } from '../attestation/sign.js';
+import type { ResourceDescriptor, Statement } from '../attestation/statement.js';
+import { createBundleVerifier } from '../attestation/verify-bundle.js';
+import type { ChainVerification } from '../attestation/verify-chain.js';
+import { verifyChain } from '../attestation/verify-chain.js';
+import { SathosError } from '../errors.js';
+import { parsePublicKeys } from '../identity/public-key.js';
+import { generateSigningKeyPair } from '../identity/signing-key.js';
+import { publicGoodTrust } from '../identity/trusted-root.js';
+import { decideStep } from './decide-step.js';
+import { decisionRef } from './decision.js';
+import { PolicyDeniedError, assertChainPolicy, evaluateChainPolicy } from './evaluate-chain.js';
+import type { Policy } from './policy-document.js';
+import { parsePolicy } from './policy-document.js';
+
+const keys = generateSigningKeyPair();
+const signer = keySigner({ privateKeyPem: keys.privateKeyPem });
+const checker = createBundleVerifier(publicGoodTrust(), {
+  keys: parsePublicKeys(keys.publicKeyPem, 'key.pub'),
+  allowUnloggedKeySignatures: true,
+});
+const COMMIT = '1f2e3d4c5b6a79880123456789abcdef01234567';
+const RUN: RunBinding = {
+  repository: 'demo/app',
+  workflowRef: 'demo/app/.github/workflows/release.yml@refs/heads/main',
+  runId: '7',
+  runAttempt: 1,
+  commit: COMMIT,
+};
+const BYTES = Buffer.from('the app');
+const APP: ResourceDescriptor = { name: 'app.tar', digest: { sha256: sha256Hex(BYTES) } };
+const SOURCE: ResourceDescriptor = { name: 'git+demo/app', digest: { gitCommit: COMMIT } };
+
+function policyText(testRule = "evidence.testResult.result == 'PASSED'"): string {
+  return `apiVersion: sathos.dev/v1
+kind: Policy
+stages: [source, build, test, deploy]
+identities:
+${['source', 'build', 'test', 'deploy'].map((s) => `  ${s}: [{ keyId: "${signer.keyId}" }]`).join('\n')}
+rules:
+  - id: tests-passed
+    stage: test
+    expression: "${testRule}"
+    message: the test stage must pass
+  - id: deploy-after-test
+    stage: deploy
+    expression: "records.exists(r, r.stage == 'test' && r.policy.decision == 'allow')"
+    message: deploy only after an allowed test
+environments:
+  prod: { requiredStages: [source, build, test] }
+`;
+}
+const POLICY = parsePolicy(policyText(), 'policy.yaml');
+
+interface Step {
+  readonly stage: string;
+  readonly subjects: readonly ResourceDescriptor[];
+  readonly evidence?: readonly Statement[];
+  readonly observations?: Record<string, unknown>;
+  readonly terminal?: boolean;
+  /** Replaces the honest decision (a step that lies about, or skips, its evaluation). */
+  readonly policy?: PolicyDecisionRef | null;
+}
+
+const honest = (failed: string[] = []): Step[] => [
+  { stage: 'source', subjects: [SOURCE] },
+  { stage: 'build', subjects: [APP] },
+  { stage: 'test', subjects: [APP], evidence: [testResult([APP], { passed: ['t'], failed })] },
+  { stage: 'deploy', subjects: [APP], observations: { environment: 'prod' }, terminal: true },
+];
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sathos-policy-chain-'));
+});
+
+/** Runs the steps as SATHOS steps do: decide, then append with the decision. */
+async function build(
+  steps: readonly Step[],
+): Promise<{ verification: ChainVerification; lines: ChainLine[] }> {
+  const store = new JsonlFileStore(join(dir, `${String(Math.random()).slice(2)}.jsonl`));
+  for (const step of steps) {
+    const decision = decideStep({
+      policy: POLICY,
+      chain: await store.read(),
+      stage: step.stage,
+      run: RUN,
+      identity: { kind: 'key', keyId: signer.keyId },
+      subjects: step.subjects,
+      ...(step.evidence === undefined ? {} : { evidence: step.evidence }),
+      ...(step.observations === undefined ? {} : { observations: step.observations }),
+    });
+    const policy = step.policy === undefined ? decisionRef(decision) : step.policy;
+    await appendTransition({
+      store,
+      sign: (s) => signStatement(s, signer),
+      stage: step.stage,
+      subjects: step.subjects,
+      run: RUN,
+      actor: { kind: 'key', keyId: signer.keyId },
+      ...(step.evidence === undefined ? {} : { evidence: step.evidence }),
+      ...(step.observations === undefined ? {} : { observations: step.observations }),
+      ...(step.terminal === undefined ? {} : { terminal: step.terminal }),
+      ...(policy === null ? {} : { policy }),
+    });
+  }
+  const lines = await store.read();
+  const verification = verifyChain({
+    lines,
+    checker,
+    requirements: { stages: POLICY.stages, identities: POLICY.identities },
+    artifacts: [{ name: 'app.tar', digests: digestsOf(BYTES) }],
+  });
+  return { verification, lines };
+}
+
+const deniedAt = (policy: Policy, chain: { verification: ChainVerification; lines: ChainLine[] }) =>
+  evaluateChainPolicy(policy, chain.verification, chain.lines)
+    .decisions.filter((d) => !d.decision.allowed)
+    .map((d) => [d.stage, d.decision.results.filter((r) => !r.passed).map((r) => r.id)]);
+
+void describe('evaluateChainPolicy', () => {
+  void it('re-evaluates every record to the decision its step recorded', async () => {
+    const chain = await build(honest());
+    const evaluation = assertChainPolicy(POLICY, chain.verification, chain.lines);
+    assert.equal(evaluation.allowed, true);
+    assert.deepEqual(
+      evaluation.decisions.map((d) => d.stage),
+      ['source', 'build', 'test', 'deploy'],
+    );
+    for (const d of evaluation.decisions) assert.deepEqual(decisionRef(d.decision), d.recorded);
+    const deploy = evaluation.decisions.at(-1)?.decision;
+    assert.equal(deploy?.environment, 'prod');
+    assert.deepEqual(
+      deploy.results.map((r) => r.id),
+      ['deploy-after-test'],
+    );
+  });
+
+  void describe('when the chain passes every structural check but not the policy', () => {
+    void it('rejects a step that recorded allow over failing evidence, naming the rule', async () => {
+      const steps = honest(['t2']);
+      const lie = {
+        uri: 'policy.yaml',
+        digest: { sha256: POLICY.digest },
+        decision: 'allow',
+        reasons: [],
+      } as const;
+      const chain = await build(steps.map((s) => (s.stage === 'test' ? { ...s, policy: lie } : s)));
+      assert.deepEqual(deniedAt(POLICY, chain), [['test', ['tests-passed']]]);
+      assert.throws(
+        () => assertChainPolicy(POLICY, chain.verification, chain.lines),
+        (e: unknown) =>
+          e instanceof PolicyDeniedError &&
+          e.code === 'POLICY_DENIED' &&
+          e.message.includes('tests-passed') &&
+          e.where === 'chain line 4',
+      );
+    });
+
+    void it('rejects a step that acted although its decision was deny', async () => {
+      const chain = await build(honest(['t2']));
+      const denied = deniedAt(POLICY, chain);
+      assert.deepEqual(denied[0], ['test', ['sathos:recorded', 'tests-passed']]);
+    });
+
+    void it('rejects a record that carries no decision', async () => {
+      const chain = await build(
+        honest().map((s) => (s.stage === 'build' ? { ...s, policy: null } : s)),
+      );
+      assert.deepEqual(deniedAt(POLICY, chain), [['build', ['sathos:recorded']]]);
+    });
+
+    void it('rejects an honest chain under a stricter policy, naming its rule', async () => {
+      const chain = await build(honest());
+      const strict = parsePolicy(
+        policyText('size(evidence.testResult.passedTests) > 5'),
+        'strict.yaml',
+      );
+      assert.deepEqual(deniedAt(strict, chain), [['test', ['tests-passed']]]);
+      assert.throws(
+        () => assertChainPolicy(strict, chain.verification, chain.lines),
+        (e: unknown) => e instanceof SathosError && e.code === 'POLICY_DENIED',
+      );
+    });
+
+    void it('rejects a deploy to an environment the policy does not declare', async () => {
+      const chain = await build(
+        honest().map((s) =>
+          s.stage === 'deploy' ? { ...s, observations: { environment: 'moon' } } : s,
+        ),
+      );
+      // The step itself was denied (and recorded deny); the verifier says why.
+      assert.deepEqual(deniedAt(POLICY, chain), [
+        ['deploy', ['sathos:recorded', 'sathos:environment']],
+      ]);
+    });
+  });
+});
