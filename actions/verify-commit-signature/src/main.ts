@@ -70,7 +70,7 @@ async function verifyWithHead(
       commits,
       verified: commits.length > 0 && commits.every((v) => v.verdict === 'verified'),
       emptyRange: false,
-      reason: alone.reason,
+      reason: result.emptyRange ? alone.reason : `${result.reason}; ${alone.reason}`,
     },
   };
 }
