@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import {
   SathosError,
   appendTransition,
-  commitSignatures,
+  commitSignaturesEvidence,
   decodeDssePayload,
   type ChainStore,
-  type CommitSignatureResult,
   type CommitVerdict,
   type ResourceDescriptor,
   type RunBinding,
@@ -36,33 +35,6 @@ export async function assertEmptyChain(store: ChainStore): Promise<void> {
   }
 }
 
-/** The record's subjects: the run's commit, and the verified head when it differs (a pull request's test merge). */
-export function sourceSubjects(
-  name: string,
-  runCommit: string,
-  head: string,
-): ResourceDescriptor[] {
-  const commits = runCommit === head ? [runCommit] : [runCommit, head];
-  return commits.map((gitCommit) => ({ name, digest: { gitCommit } }));
-}
-
-function evidenceResult(verdict: CommitVerdict): CommitSignatureResult {
-  if (verdict.verdict !== 'verified' || verdict.format === 'none') {
-    throw new SathosError(
-      'COMMIT_REJECTED',
-      `commit ${verdict.commit} is not verified; no record is written`,
-    );
-  }
-  return {
-    commit: verdict.commit,
-    format: verdict.format,
-    signer: verdict.signer ?? '',
-    key: verdict.key ?? '',
-    verdict: verdict.verdict,
-    reason: verdict.reason,
-  };
-}
-
 export interface GenesisInput {
   readonly store: ChainStore;
   readonly signer: JobSigner;
@@ -75,7 +47,6 @@ export interface GenesisInput {
 
 /** Appends the source record and writes a copy of its bundle to `outDir`/genesis-<digest>.sigstore.json. */
 export async function appendGenesis(input: GenesisInput): Promise<Genesis> {
-  const results = input.verdicts.map(evidenceResult);
   let recordBundle: unknown;
   const sign = async (statement: Parameters<JobSigner['sign']>[0]) => {
     const bundle = await input.signer.sign(statement);
@@ -89,7 +60,13 @@ export async function appendGenesis(input: GenesisInput): Promise<Genesis> {
     subjects: input.subjects,
     run: input.run,
     actor: input.signer.actor,
-    evidence: [commitSignatures(input.subjects, results, VERIFIER_ID)],
+    evidence: [
+      commitSignaturesEvidence({
+        subjects: input.subjects,
+        verdicts: input.verdicts,
+        verifier: VERIFIER_ID,
+      }),
+    ],
   });
   if (
     appended.sequence !== 0 ||

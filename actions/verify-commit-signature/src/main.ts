@@ -8,6 +8,7 @@ import {
   describeCause,
   isSathosError,
   openGitRepository,
+  sourceSubjects,
   verifyCommits,
   type CommitsVerification,
   type GitObjects,
@@ -23,7 +24,7 @@ import {
   type Fetch,
 } from '@sathos/github';
 import { planCommits } from './commits.js';
-import { appendGenesis, assertEmptyChain, sourceSubjects } from './genesis.js';
+import { appendGenesis, assertEmptyChain } from './genesis.js';
 import type { RunInputs } from './inputs.js';
 import { loadSigners, loadTrust } from './signers.js';
 import { commitSummary } from './summary.js';
@@ -120,7 +121,7 @@ export async function run(inputs: RunInputs, runtime: Runtime = defaultRuntime()
       store,
       signer,
       run: runBinding(context),
-      subjects: sourceSubjects(`git+${context.repository}`, context.sha, verified.headId),
+      subjects: sourceSubjects(context.repository, context.sha, verified.headId),
       verdicts: result.commits,
       outDir: join(context.runnerTemp ?? tmpdir(), 'sathos'),
     });

@@ -1,41 +1,52 @@
 // The source stage's evidence: the per-commit verdicts of a verified range as the commit-signatures
-// statement (docs/spec.md), about the head commit, for the genesis record of the chain.
+// statement (docs/spec.md), about the commit(s) the run builds, for the genesis record of the chain.
 import { commitSignatures, type CommitSignatureResult } from '../attestation/evidence.js';
-import type { Statement } from '../attestation/statement.js';
+import type { ResourceDescriptor, Statement } from '../attestation/statement.js';
 import { SathosError } from '../errors.js';
-import type { CommitsVerification } from './commit-verification.js';
+import type { CommitVerdict } from './commit-verification.js';
+
+/**
+ * The source record's subjects: the commit the run builds, and the verified head when it differs
+ * (a pull request's run builds GitHub's test merge of the head).
+ */
+export function sourceSubjects(
+  repository: string,
+  runCommit: string,
+  head: string,
+): ResourceDescriptor[] {
+  const commits = runCommit === head ? [runCommit] : [runCommit, head];
+  return commits.map((gitCommit) => ({ name: `git+${repository}`, digest: { gitCommit } }));
+}
+
+function evidenceResult(verdict: CommitVerdict): CommitSignatureResult {
+  if (verdict.verdict !== 'verified' || verdict.format === 'none') {
+    throw new SathosError(
+      'COMMIT_REJECTED',
+      `commit ${verdict.commit} is not verified: ${verdict.reason}; no record is written`,
+    );
+  }
+  return {
+    commit: verdict.commit,
+    format: verdict.format,
+    signer: verdict.signer ?? '',
+    key: verdict.key ?? '',
+    verdict: verdict.verdict,
+    reason: verdict.reason,
+  };
+}
 
 export interface CommitEvidenceInput {
-  /** `owner/name`; the subject is named `git+<repository>`. */
-  readonly repository: string;
-  /** The commit the run builds (the subject's gitCommit). */
-  readonly head: string;
-  readonly verification: CommitsVerification;
+  readonly subjects: readonly ResourceDescriptor[];
+  /** Every verdict must be `verified`: only a verified range is evidence. */
+  readonly verdicts: readonly CommitVerdict[];
   /** Who verified, e.g. the verify-commit-signature action's reference. */
   readonly verifier: string;
 }
 
-/** Only a verified range is evidence: a rejected or empty one throws COMMIT_REJECTED. */
+/** Throws COMMIT_REJECTED for an empty range or any commit that is not verified. */
 export function commitSignaturesEvidence(input: CommitEvidenceInput): Statement {
-  const { verification } = input;
-  if (!verification.verified) {
-    throw new SathosError(
-      'COMMIT_REJECTED',
-      `no evidence for an unverified range: ${verification.reason}`,
-    );
+  if (input.verdicts.length === 0) {
+    throw new SathosError('COMMIT_REJECTED', 'no verified commit: an empty range is no evidence');
   }
-  const results: CommitSignatureResult[] = verification.commits.map((v) => {
-    if (v.format === 'none')
-      throw new SathosError('COMMIT_REJECTED', `commit ${v.commit} is not signed`);
-    return {
-      commit: v.commit,
-      format: v.format,
-      signer: v.signer ?? '',
-      key: v.key ?? '',
-      verdict: v.verdict,
-      reason: v.reason,
-    };
-  });
-  const subject = { name: `git+${input.repository}`, digest: { gitCommit: input.head } };
-  return commitSignatures([subject], results, input.verifier);
+  return commitSignatures(input.subjects, input.verdicts.map(evidenceResult), input.verifier);
 }
