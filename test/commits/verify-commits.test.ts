@@ -349,14 +349,14 @@ describe('sathos verify-commits', () => {
     });
   });
 
-  describe('when a commit carries an x509 (gitsign) signature', () => {
-    it('rejects it, failing closed', async () => {
+  describe('when a commit carries a malformed x509 (gitsign) signature', () => {
+    it('rejects it, naming what is malformed', async () => {
       const unsigned = repo.commit({ signing: { none: true } });
       const raw = withoutSignature(repo.raw(unsigned)).replace(/\n\n[\s\S]*$/, '\n\nx509\n');
       const sig = '-----BEGIN SIGNED MESSAGE-----\nMIIB\n-----END SIGNED MESSAGE-----\n';
       const forged = repo.writeCommit(withSignature(raw, sig));
       const result = await sathos([forged, '--repo', repo.dir, '--allowed-signers', signers]);
-      assertRejected(result, forged, /x509 \(gitsign\) signatures need/);
+      assertRejected(result, forged, /malformed gitsign signature: the CMS ContentInfo/);
       assert.equal(verdictOf(result, forged).format, 'x509');
     });
   });

@@ -6,10 +6,11 @@ import { matchAllowedSigner } from './allowed-signers-match.js';
 import type { SignerSet } from './commit-signers.js';
 import type { CommitSignatureFormat } from './commit-verification.js';
 import type { GitCommit } from './git-commit.js';
-import { rejectGitsignSignature, X509_SIGNATURE_ARMOR } from './gitsign.js';
+import { checkGitsignSignature, X509_SIGNATURE_ARMOR } from './gitsign.js';
 import { PGP_SIGNATURE_ARMOR, verifyPgpSignature } from './openpgp-signature.js';
 import { sshFingerprint } from './ssh-key.js';
 import { parseSshSignature, SSH_SIGNATURE_ARMOR, verifySshSignatureOver } from './sshsig.js';
+import { publicGoodTrust, type Trust } from './trusted-root.js';
 
 export interface SignatureCheck {
   readonly signer: string;
@@ -69,10 +70,14 @@ async function checkPgp(
   return found;
 }
 
-/** Verifies the commit's signature and that every set allows its signer; throws with the reason otherwise. */
+/**
+ * Verifies the commit's signature and that every set allows its signer; throws with the reason
+ * otherwise. `trust` anchors x509 (gitsign) signatures; the embedded public-good root by default.
+ */
 export async function checkCommitSignature(
   commit: GitCommit,
   sets: readonly SignerSet[],
+  trust?: Trust,
 ): Promise<SignatureCheck> {
   const signature = commit.signature;
   switch (signatureFormat(signature)) {
@@ -83,7 +88,7 @@ export async function checkCommitSignature(
     case 'openpgp':
       return checkPgp(commit, signature ?? '', sets);
     case 'x509':
-      return rejectGitsignSignature();
+      return checkGitsignSignature(commit, signature ?? '', sets, trust ?? publicGoodTrust());
     case 'unknown':
       throw new SathosError(
         'SIGNATURE_INVALID',

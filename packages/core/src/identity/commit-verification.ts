@@ -24,9 +24,9 @@ export interface CommitVerdict {
   readonly commit: string;
   readonly verdict: 'verified' | 'rejected';
   readonly format: CommitSignatureFormat;
-  /** Who signed: the SSH principal (the committer's email) or the OpenPGP user ID. */
+  /** Who signed: the SSH principal (the committer's email), the OpenPGP user ID, or the gitsign certificate's SAN. */
   readonly signer?: string;
-  /** Which key: `SHA256:…` for SSH, the (sub)key fingerprint for OpenPGP. */
+  /** Which key: `SHA256:…` for SSH, the (sub)key fingerprint for OpenPGP, `sha256:<hex>` of the gitsign certificate. */
   readonly key?: string;
   /** Why it was verified or rejected, one line. */
   readonly reason: string;

@@ -36,6 +36,7 @@ async function judge(
   commit: GitCommit,
   paths: readonly string[],
   policy: CompiledCommitPolicy,
+  trust: Trust | undefined,
 ): Promise<CommitVerdict> {
   const touched = policy.protectedPaths.filter((p) => paths.some((path) => p.matches(path)));
   const format = signatureFormat(commit.signature);
@@ -57,7 +58,7 @@ async function judge(
   }
   const sets: SignerSet[] = [policy.signers, ...touched];
   try {
-    const { signer, key } = await checkCommitSignature(commit, sets);
+    const { signer, key } = await checkCommitSignature(commit, sets, trust);
     const where =
       touched.length === 0 ? '' : ` (protected paths: ${touched.map((t) => t.name).join(', ')})`;
     return {
@@ -94,8 +95,9 @@ function summary(verdicts: readonly CommitVerdict[], description: string): strin
 
 /**
  * Verifies every commit of `range` against `policy`. Throws (SathosError) only when the range or the
- * policy cannot be used; each commit's failure is a `rejected` verdict with its reason. `trust` is
- * accepted for x509 (gitsign) commits, which are refused until their Rekor evidence is checked.
+ * policy cannot be used; each commit's failure is a `rejected` verdict with its reason. `trust`
+ * anchors x509 (gitsign) signatures — Fulcio CAs, timestamp authorities, Rekor — and defaults to
+ * the embedded Sigstore public-good root.
  */
 export async function verifyCommits(input: {
   readonly git: GitObjects;
@@ -120,7 +122,7 @@ export async function verifyCommits(input: {
       : await input.git.changedPaths(ids);
   const verdicts: CommitVerdict[] = [];
   for (const commit of commits)
-    verdicts.push(await judge(commit, paths.get(commit.id) ?? [], policy));
+    verdicts.push(await judge(commit, paths.get(commit.id) ?? [], policy, input.trust));
   if (verdicts.length !== ids.length)
     throw new SathosError('GIT_FAILED', 'git returned a different number of commits than asked');
   return {
