@@ -112,6 +112,33 @@ describe('sathos demo', () => {
     assert.deepEqual(stages, ['source', 'build', 'test', 'scan', 'decision', 'deploy']);
   });
 
+  it('re-evaluates the policy for every record (step 8) and reports each decision', async () => {
+    const result = await sathos([...demo.verify, '--json']);
+    const policy = result.json.policy as { allowed: boolean; decisions: { stage: string }[] };
+    assert.equal(policy.allowed, true);
+    assert.deepEqual(
+      policy.decisions.map((d) => d.stage),
+      ['source', 'build', 'test', 'scan', 'decision', 'deploy'],
+    );
+  });
+
+  it('rejects its own chain under a stricter policy, naming the rule it fails', async () => {
+    const strict = join(dir, 'strict-policy.yaml');
+    const text = await readFile(demo.policy, 'utf8');
+    const stricter = text.replace(
+      "evidence.testResult.result == 'PASSED'",
+      'size(evidence.testResult.passedTests) > 5',
+    );
+    assert.notEqual(stricter, text);
+    await writeFile(strict, stricter);
+    const result = await sathos([
+      ...demo.verify.map((a) => (a === demo.policy ? strict : a)),
+      '--json',
+    ]);
+    expectRejected(result, 'POLICY_DENIED');
+    assert.match(String(result.json.reason), /tests-passed/);
+  });
+
   it('accepts the chain reordered and with lines repeated: a chain is a set', async () => {
     const result = await verifyAltered([...lines].reverse().concat(lines.slice(0, 3)));
     assert.equal(result.code, 0, JSON.stringify(result.json));

@@ -1,7 +1,8 @@
 // The `sathos` command line (../shared/CLI.md is the contract): commander parses, each command
 // returns an Outcome, and this file alone turns Outcomes into output and exit codes.
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { demoCommand } from './commands/demo.js';
+import { policyCommand } from './commands/policy.js';
 import { verifyBundleCommand } from './commands/verify-bundle.js';
 import { verifyChainCommand } from './commands/verify-chain.js';
 import { verifyCommitsCommand } from './commands/verify-commits.js';
@@ -78,7 +79,12 @@ function buildProgram(run: Run): Command {
       'an artifact the chain must have built and deployed (repeatable)',
       collect,
     )
-    .option('--policy <file>', 'policy naming the required stages and who may sign each')
+    .option(
+      '--policy <file>',
+      'policy (file or github:<owner>/<repo>/<path>@<sha>): stages, signers, rules re-evaluated per record',
+    )
+    .option('--policy-digest <sha256:hex>', 'the SHA-256 the policy bytes must have')
+    .option('--github-api <url>', 'GitHub REST API root for github: policies (token: GITHUB_TOKEN)')
     .option(
       '--trusted-root <file>',
       'trusted_root.json, or embedded:public-good (default) or embedded:github',
@@ -133,6 +139,26 @@ function buildProgram(run: Run): Command {
           ...(o as Omit<Parameters<typeof verifyCommitsCommand>[0], 'range'>),
         }),
       ),
+    );
+
+  program
+    .command('policy')
+    .description('check a policy, or test it against recorded inputs (docs/policy.md)')
+    .addArgument(
+      new Argument('<action>', 'check: load and compile; test: one decision').choices([
+        'check',
+        'test',
+      ]),
+    )
+    .argument('<policy>', 'policy file, or github:<owner>/<repo>/<path>@<commit sha>')
+    .option('--input <input.json>', 'test: JSON object whose top-level keys are the CEL variables')
+    .option('--stage <stage>', 'test: the stage to decide (default: the input\'s "stage")')
+    .option('--environment <name>', 'test: the deploy environment to decide about')
+    .option('--policy-digest <sha256:hex>', 'the SHA-256 the policy bytes must have')
+    .option('--github-api <url>', 'GitHub REST API root for github: policies (token: GITHUB_TOKEN)')
+    .addOption(jsonOption())
+    .action((action: string, policy: string, o: Record<string, unknown>) =>
+      record(o.json as boolean | undefined, policyCommand(action, policy, o)),
     );
 
   program

@@ -1,8 +1,17 @@
 // `sathos verify-chain`: the whole chain of custody for the given artifacts (DESIGN.md §3).
-import type { ChainRequirements, ChainVerification, IdentityRule, Policy } from '@sathos/core';
+import type {
+  ChainPolicyEvaluation,
+  ChainRequirements,
+  ChainVerification,
+  IdentityRule,
+  Policy,
+} from '@sathos/core';
 import {
   BUILTIN_STAGES,
+  PolicyDeniedError,
+  PolicyInvalidError,
   SathosError,
+  assertChainPolicy,
   assertIdentityRule,
   createBundleVerifier,
   parseChainText,
@@ -10,13 +19,17 @@ import {
 } from '@sathos/core';
 import type { Outcome } from '../outcome.js';
 import { failure, success } from '../outcome.js';
-import { readArtifact, readKeys, readPolicy, readText, readTrust } from '../inputs.js';
+import { readArtifact, readKeys, readText, readTrust } from '../inputs.js';
+import { invalidPolicyOutcome } from './policy-check.js';
+import { loadPolicy } from './policy-load.js';
 import { chainSummary, summaryLines } from '../summary.js';
 
 export interface VerifyChainOptions {
   readonly chain: string;
   readonly artifact: readonly string[];
   readonly policy?: string;
+  readonly policyDigest?: string;
+  readonly githubApi?: string;
   readonly trustedRoot?: string;
   readonly key?: readonly string[];
   readonly requireStage?: readonly string[];
@@ -55,6 +68,22 @@ function requirementsFromFlags(
   return { stages, identities: Object.fromEntries(stages.map((s) => [s, rules])) };
 }
 
+/** Step 8's outcome in the `--json` details: every record's re-evaluated decision. */
+function policySummary(evaluation: ChainPolicyEvaluation): Record<string, unknown> {
+  return {
+    uri: evaluation.policy.uri,
+    digest: evaluation.policy.digest,
+    allowed: evaluation.allowed,
+    decisions: evaluation.decisions.map((d) => ({
+      stage: d.stage,
+      record: d.digest,
+      location: d.where,
+      allowed: d.decision.allowed,
+      results: d.decision.results,
+    })),
+  };
+}
+
 function requirementsFromPolicy(policy: Policy): ChainRequirements {
   return { stages: policy.stages, identities: policy.identities };
 }
@@ -73,10 +102,21 @@ export async function verifyChainCommand(o: VerifyChainOptions): Promise<Outcome
         '--policy names stages and signers itself; drop --require-stage and --cert-* flags',
       );
     }
+    if (o.policy === undefined && (o.policyDigest !== undefined || o.githubApi !== undefined)) {
+      throw new SathosError(
+        'USAGE',
+        '--policy-digest and --github-api apply to --policy; name one',
+      );
+    }
     const [trust, keys, policy] = await Promise.all([
       readTrust(o.trustedRoot),
       readKeys(o.key),
-      o.policy === undefined ? undefined : readPolicy(o.policy),
+      o.policy === undefined
+        ? undefined
+        : loadPolicy(o.policy, {
+            ...(o.policyDigest === undefined ? {} : { policyDigest: o.policyDigest }),
+            ...(o.githubApi === undefined ? {} : { githubApi: o.githubApi }),
+          }),
     ]);
     const requirements =
       policy === undefined
@@ -98,10 +138,26 @@ export async function verifyChainCommand(o: VerifyChainOptions): Promise<Outcome
       artifacts: artifacts.map(({ name, digests }) => ({ name, digests })),
       source: o.chain,
     });
+    // Step 8: the policy's rules, re-evaluated for every record over what its step knew.
+    const evaluation = policy === undefined ? undefined : assertChainPolicy(policy, result, lines);
     const summary = chainSummary(result, policy, new Date());
     const reason = `chain of ${result.records.length} records verified from commit ${result.run.commit.slice(0, 12)} to ${result.head.stage}${result.complete ? ' (complete)' : ''}`;
-    return success('verified', reason, summary, [reason, ...summaryLines(result)]);
+    const policyLines =
+      evaluation === undefined
+        ? []
+        : [
+            `policy ${evaluation.policy.uri} (sha256:${evaluation.policy.digest.sha256.slice(0, 16)}…): every record's decision re-evaluated and allowed`,
+          ];
+    return success(
+      'verified',
+      reason,
+      evaluation === undefined ? summary : { ...summary, policy: policySummary(evaluation) },
+      [reason, ...summaryLines(result), ...policyLines],
+    );
   } catch (error) {
+    if (error instanceof PolicyInvalidError) return invalidPolicyOutcome(error, 'verified');
+    if (error instanceof PolicyDeniedError)
+      return failure('verified', error, { policy: policySummary(error.evaluation) });
     return failure('verified', error);
   }
 }

@@ -5,20 +5,30 @@ import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import type { ActorClaims, ResourceDescriptor, RunBinding, SignFunction } from '@sathos/core';
+import type {
+  ActorClaims,
+  Decision,
+  ResourceDescriptor,
+  RunBinding,
+  SignFunction,
+  Statement,
+} from '@sathos/core';
 import {
   BUILTIN_STAGES,
   JsonlFileStore,
   appendTransition,
   commitSignatures,
   createBundleVerifier,
+  decideStep,
+  decisionRef,
   digestsOf,
+  failureLines,
   generateSigningKeyPair,
   keySigner,
+  parsePolicy,
   parsePublicKeys,
   parseChainText,
   publicGoodTrust,
-  sha256Hex,
   signStatement,
   slsaProvenance,
   testResult,
@@ -43,16 +53,49 @@ export interface DemoFiles {
   readonly commit: string;
 }
 
+/** The demo's rules: each stage's evidence says it went well, and nothing deploys without an allow. */
+const DEMO_RULES = `rules:
+  - id: commit-signature-verified
+    stage: source
+    expression: "evidence.commitSignatures.commits.all(c, c.verdict == 'verified')"
+    message: every commit of the run carries a verified signature
+  - id: built-from-run-commit
+    stage: build
+    expression: "evidence.provenance.buildDefinition.resolvedDependencies.exists(d, d.digest.gitCommit == run.commit)"
+    message: the build's provenance names the commit the run is about
+  - id: tests-passed
+    stage: test
+    expression: "evidence.testResult.result == 'PASSED'"
+    message: the test stage must pass
+  - id: nothing-critical
+    stage: scan
+    expression: "evidence.vulns.scanner.result.all(f, f.severity.all(s, !(s.score in ['CRITICAL', 'HIGH'])))"
+    message: the scan found nothing high or critical
+  - id: checks-allowed
+    stage: decision
+    expression: "['source', 'build', 'test', 'scan'].all(s, records.exists(r, r.stage == s && r.policy.decision == 'allow'))"
+    message: the gate decides only after every earlier stage was allowed
+  - id: deploy-after-allow
+    stage: deploy
+    expression: "records.exists(r, r.stage == 'decision' && r.policy.decision == 'allow' && r.evidence.verificationSummary.verificationResult == 'PASSED')"
+    message: deploy only after the gate allowed it
+environments:
+  ${DEMO_ENVIRONMENT}:
+    requiredStages: [source, build, test, scan, decision]
+    description: the demo's local deployment directory
+`;
+
 function demoPolicy(keyId: string): string {
   const identities = BUILTIN_STAGES.map((s) => `  ${s}: [{ keyId: "${keyId}" }]`).join('\n');
   return [
-    '# The demo policy: every stage, in order, each signed by the key generated for this demo.',
+    '# The demo policy: every stage, in order, each signed by the key generated for this demo,',
+    '# each decided by the rules below before it acts (docs/policy.md).',
     'apiVersion: sathos.dev/v1',
     'kind: Policy',
     `stages: [${BUILTIN_STAGES.join(', ')}]`,
     'identities:',
     identities,
-    '',
+    DEMO_RULES,
   ].join('\n');
 }
 
@@ -95,6 +138,7 @@ export async function runDemoPipeline(
   const policyPath = join(out, 'policy.yaml');
   const policyText = demoPolicy(signer.keyId);
   await writeFile(policyPath, policyText);
+  const policy = parsePolicy(policyText, policyPath);
 
   const runBinding: RunBinding = {
     repository: DEMO_REPOSITORY,
@@ -104,11 +148,46 @@ export async function runDemoPipeline(
     commit: repo.commit,
   };
   const store = new JsonlFileStore(join(out, 'chain.jsonl'));
-  const step = (
+  /** Decides the step under the policy before it acts; the decision goes into its record. */
+  const decide = async (
+    stage: string,
+    subjects: readonly ResourceDescriptor[],
+    evidence: readonly Statement[] = [],
+    observations?: Readonly<Record<string, unknown>>,
+  ): Promise<Decision> =>
+    decideStep({
+      policy,
+      chain: await store.read(),
+      stage,
+      run: runBinding,
+      identity: { kind: 'key', keyId: signer.keyId },
+      subjects,
+      evidence,
+      ...(observations === undefined ? {} : { observations }),
+      source: store.location,
+    });
+  const denied = (decision: Decision): Error =>
+    new Error(`the demo policy denied ${decision.stage}: ${failureLines(decision).join('; ')}`);
+  /** Records a step with the decision evaluated before it; a denied step is recorded, then stops the run. */
+  const step = async (
     stage: string,
     subjects: readonly ResourceDescriptor[],
     extra: Partial<Parameters<typeof appendTransition>[0]> = {},
-  ) => appendTransition({ store, sign, stage, subjects, run: runBinding, actor, ...extra });
+  ): Promise<Decision> => {
+    const decision = await decide(stage, subjects, extra.evidence, extra.observations);
+    await appendTransition({
+      store,
+      sign,
+      stage,
+      subjects,
+      run: runBinding,
+      actor,
+      ...extra,
+      policy: decisionRef(decision),
+    });
+    if (!decision.allowed) throw denied(decision);
+    return decision;
+  };
 
   const commitSubject = [{ name: `git+${DEMO_REPOSITORY}`, digest: { gitCommit: repo.commit } }];
   await step('source', commitSubject, {
@@ -206,14 +285,13 @@ export async function runDemoPipeline(
     artifacts: [{ name: basename(artifact), digests: digestsOf(bytes) }],
     source: store.location,
   });
-  const allowed = failed.length === 0 && findings.length === 0;
+  const verdict = await decide('decision', artifactSubject);
   const reasons = [
     `chain of ${soFar.records.length} records verified from commit ${repo.commit.slice(0, 12)}`,
-    allowed ? 'tests passed and the scan found nothing' : 'tests failed or the scan found secrets',
+    verdict.allowed ? 'every rule of the policy passed' : failureLines(verdict).join('; '),
   ];
-  const policyRef = { uri: policyPath, digest: { sha256: sha256Hex(policyText) } };
+  const policyRef = verdict.policy;
   await step('decision', artifactSubject, {
-    policy: { ...policyRef, decision: allowed ? 'allow' : 'deny', reasons },
     evidence: [
       verificationSummary(artifactSubject, {
         verifierId: 'https://sathos.dev/verifier/sathos-demo-gate@0.1.0',
@@ -221,20 +299,31 @@ export async function runDemoPipeline(
         resourceUri: `git+${DEMO_REPOSITORY}@${repo.commit}`,
         policy: policyRef,
         inputs: soFar.records.map((r) => ({ digest: { sha256: r.digest } })),
-        passed: allowed,
+        passed: verdict.allowed,
         levels: ['SATHOS_CHAIN_PARTIAL'],
       }),
     ],
   });
-  log(`decision  ${allowed ? 'allow' : 'deny'}: ${reasons.join('; ')}`);
-  if (!allowed) throw new Error('the demo gate denied the deployment');
+  log(`decision  ${verdict.allowed ? 'allow' : 'deny'}: ${reasons.join('; ')}`);
 
   const target = join(out, 'deployed', DEMO_ENVIRONMENT);
+  const deployed = join(target, basename(artifact));
+  const observations = { environment: DEMO_ENVIRONMENT, target: deployed };
+  // The deploy acts only after its own decision allows it; a denied deploy leaves no record.
+  const deploy = await decide('deploy', artifactSubject, [], observations);
+  if (!deploy.allowed) throw denied(deploy);
   await mkdir(target, { recursive: true });
-  await copyFile(artifact, join(target, basename(artifact)));
-  await step('deploy', artifactSubject, {
+  await copyFile(artifact, deployed);
+  await appendTransition({
+    store,
+    sign,
+    stage: 'deploy',
+    subjects: artifactSubject,
+    run: runBinding,
+    actor,
     terminal: true,
-    observations: { environment: DEMO_ENVIRONMENT, target: join(target, basename(artifact)) },
+    observations,
+    policy: decisionRef(deploy),
   });
   log(`deploy    ${basename(artifact)} → ${DEMO_ENVIRONMENT} (terminal record)`);
 

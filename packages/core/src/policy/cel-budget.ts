@@ -42,17 +42,10 @@ export function withBudget<T>(b: Budget, fn: () => T): T {
   }
 }
 
-const CHECK_EVERY = 64;
-
-function* checked<T>(items: Iterator<T>): Generator<T, void, undefined> {
-  let n = 0;
-  for (let next = items.next(); next.done !== true; next = items.next()) {
-    if (++n % CHECK_EVERY === 0) active?.check();
-    yield next.value;
-  }
-}
-
-/** An input list: iterating it (as CEL comprehensions do) spends the active budget. */
+/**
+ * An input list: every iteration of it (each comprehension over it, at every nesting level) first
+ * checks the active budget, so nested comprehensions stop within one pass of the innermost list.
+ */
 export class BudgetedList<T> extends Array<T> {
   static override get [Symbol.species](): ArrayConstructor {
     return Array;
@@ -60,14 +53,14 @@ export class BudgetedList<T> extends Array<T> {
 
   override values(): ArrayIterator<T> {
     active?.check();
-    return checked(super.values()) as unknown as ArrayIterator<T>;
+    return super.values();
   }
 }
 
-/** An input map: iterating its keys (as CEL comprehensions over maps do) spends the budget. */
+/** An input map: iterating its keys (as CEL comprehensions over maps do) checks the budget first. */
 export class BudgetedMap<K, V> extends Map<K, V> {
   override keys(): MapIterator<K> {
     active?.check();
-    return checked(super.keys()) as unknown as MapIterator<K>;
+    return super.keys();
   }
 }

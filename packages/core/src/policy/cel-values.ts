@@ -1,19 +1,15 @@
 // Turns JSON-shaped variables into the values CEL reads: objects become maps (so no key can reach
 // a prototype), whole numbers become CEL ints, and every list and map spends the decision's time
-// budget when iterated. Depth and size are bounded here, once per input.
+// budget when iterated. Depth and size are bounded here, once per input; lists and maps are
+// wrapped for CEL here too, so evaluating allocates no wrapper per field read.
+import type { CelList, CelMap } from '@bufbuild/cel';
+import { celList, celMap, isCelList, isCelMap } from '@bufbuild/cel';
 import { SathosError } from '../errors.js';
 import { BudgetedList, BudgetedMap } from './cel-budget.js';
 import { INPUT_LIMITS } from './policy-limits.js';
 
 /** A value CEL can read; produced only by `celVariables`. */
-export type CelVariable =
-  | null
-  | boolean
-  | string
-  | number
-  | bigint
-  | BudgetedList<CelVariable>
-  | BudgetedMap<string, CelVariable>;
+export type CelVariable = null | boolean | string | number | bigint | CelList | CelMap;
 
 /** Variables ready for evaluation: prepared once, evaluated any number of times. */
 export interface CelVariables {
@@ -65,7 +61,7 @@ function convert(value: unknown, depth: number, path: string, walk: Walk): CelVa
       `holds more than ${INPUT_LIMITS.maxNodes} values; pass only what the policy reads`,
     );
   // Already prepared (a value shared between decisions): its size was counted when it was made.
-  if (value instanceof BudgetedList || value instanceof BudgetedMap) return value as CelVariable;
+  if (isCelList(value) || isCelMap(value)) return value;
   if (
     value === null ||
     typeof value === 'boolean' ||
@@ -84,7 +80,7 @@ function convert(value: unknown, depth: number, path: string, walk: Walk): CelVa
   if (Array.isArray(value)) {
     const list = new BudgetedList<CelVariable>();
     value.forEach((item: unknown, i) => list.push(convert(item, depth + 1, `${path}[${i}]`, walk)));
-    return list;
+    return celList(list);
   }
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null)
@@ -93,7 +89,7 @@ function convert(value: unknown, depth: number, path: string, walk: Walk): CelVa
   for (const [key, item] of Object.entries(value)) {
     if (item !== undefined) map.set(key, convert(item, depth + 1, `${path}.${key}`, walk));
   }
-  return map;
+  return celMap(map);
 }
 
 /** Prepares named variables (an input's top-level keys) for evaluation; throws POLICY_INPUT_INVALID. */
@@ -142,4 +138,17 @@ export function parseEvaluationInput(text: string, where: string): CelVariables 
     );
   }
   return celVariables(json as Record<string, unknown>, where);
+}
+
+/** The `stage` of every record in `chain.records`, or undefined when the variables have no such list. */
+export function chainRecordStages(vars: CelVariables): Set<string> | undefined {
+  const chain = vars.values.chain;
+  const records = isCelMap(chain) ? chain.get('records') : undefined;
+  if (!isCelList(records)) return undefined;
+  const stages = new Set<string>();
+  for (const record of records) {
+    const stage = isCelMap(record) ? record.get('stage') : undefined;
+    if (typeof stage === 'string') stages.add(stage);
+  }
+  return stages;
 }

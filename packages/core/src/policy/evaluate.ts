@@ -6,7 +6,7 @@ import { describeSigner } from '../identity/signer-identity.js';
 import { budget } from './cel-budget.js';
 import type { Budget } from './cel-budget.js';
 import type { CelVariables } from './cel-values.js';
-import { BudgetedList, BudgetedMap } from './cel-budget.js';
+import { chainRecordStages } from './cel-values.js';
 import type { Decision, RuleResult } from './decision.js';
 import { decide } from './decision.js';
 import type { Policy } from './policy-document.js';
@@ -38,19 +38,6 @@ const fail = (id: string, message: string, error?: string): RuleResult => ({
   ...(error === undefined ? {} : { error }),
 });
 
-/** The stages of `chain.records` in the variables, or undefined when there is no such list. */
-function chainStages(vars: CelVariables): Set<string> | undefined {
-  const chain = vars.values.chain;
-  const records = chain instanceof BudgetedMap ? chain.get('records') : undefined;
-  if (!(records instanceof BudgetedList)) return undefined;
-  const stages = new Set<string>();
-  for (const r of records) {
-    const stage = r instanceof BudgetedMap ? r.get('stage') : undefined;
-    if (typeof stage === 'string') stages.add(stage);
-  }
-  return stages;
-}
-
 function builtinFailures(policy: Policy, req: DecisionRequest, environment: string): RuleResult[] {
   const failures: RuleResult[] = [];
   const { stage, identity } = req;
@@ -77,7 +64,7 @@ function builtinFailures(policy: Policy, req: DecisionRequest, environment: stri
       fail('sathos:environment', `environment "${environment}" is not declared by the policy`),
     );
   } else if (env.requiredStages.length > 0) {
-    const seen = chainStages(req.variables);
+    const seen = chainRecordStages(req.variables);
     const missing = env.requiredStages.filter((s) => seen?.has(s) !== true);
     if (missing.length > 0)
       failures.push(
