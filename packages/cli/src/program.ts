@@ -126,6 +126,13 @@ function buildProgram(run: Run): Command {
     )
     .option('--pgp-keys <file>', 'ASCII-armored OpenPGP public keys')
     .option('--policy <file>', 'policy whose commits: section names signers and protected paths')
+    .option('--cert-identity <san>', 'without --policy: the gitsign certificate subject allowed')
+    .option('--cert-identity-regexp <re>', 'without --policy: pattern for the gitsign subject')
+    .option('--cert-oidc-issuer <url>', 'without --policy: the OIDC issuer of gitsign signers')
+    .option(
+      '--trusted-root <file>',
+      'trusted_root.json (or embedded:<name>) anchoring gitsign signatures (default: public-good)',
+    )
     .option(
       '--default-branch <ref>',
       'when base is unknown or all zeros (new branch, force push): verify the commits not on this branch',

@@ -1,8 +1,16 @@
 // `sathos verify-commits <rev-range>`: every commit of the range must carry a valid signature from a
-// signer the policy (or the --allowed-signers / --pgp-keys files) allows. Exit 1 names each rejected commit.
-import type { CommitPolicy, CommitRange, CommitsVerification, CommitVerdict } from '@sathos/core';
-import { SathosError, openGitRepository, verifyCommits } from '@sathos/core';
-import { readPolicy, readText } from '../inputs.js';
+// signer the policy (or the --allowed-signers / --pgp-keys files, the --cert-* gitsign identity) allows.
+// gitsign (x509) signatures are anchored in --trusted-root (public-good by default). Exit 1 names each
+// rejected commit.
+import type {
+  CommitPolicy,
+  CommitRange,
+  CommitsVerification,
+  CommitVerdict,
+  IdentityRule,
+} from '@sathos/core';
+import { SathosError, assertIdentityRule, openGitRepository, verifyCommits } from '@sathos/core';
+import { readPolicy, readText, readTrust } from '../inputs.js';
 import type { Outcome } from '../outcome.js';
 import { failure } from '../outcome.js';
 
@@ -13,6 +21,30 @@ export interface VerifyCommitsOptions {
   readonly pgpKeys?: string;
   readonly policy?: string;
   readonly defaultBranch?: string;
+  /** The gitsign identity allowed without --policy: SAN exactly or by pattern, and its OIDC issuer. */
+  readonly certIdentity?: string;
+  readonly certIdentityRegexp?: string;
+  readonly certOidcIssuer?: string;
+  /** Anchors gitsign signatures: a trusted_root.json or embedded:<name>; public-good by default. */
+  readonly trustedRoot?: string;
+}
+
+/** The gitsign rule the --cert-* flags name, if any; throws USAGE when they are incomplete. */
+function gitsignRule(o: VerifyCommitsOptions): IdentityRule | undefined {
+  if (
+    o.certIdentity === undefined &&
+    o.certIdentityRegexp === undefined &&
+    o.certOidcIssuer === undefined
+  ) {
+    return undefined;
+  }
+  const rule: IdentityRule = {
+    ...(o.certOidcIssuer === undefined ? {} : { issuer: o.certOidcIssuer }),
+    ...(o.certIdentity === undefined ? {} : { subject: o.certIdentity }),
+    ...(o.certIdentityRegexp === undefined ? {} : { subjectRegexp: o.certIdentityRegexp }),
+  };
+  assertIdentityRule(rule, '--cert-identity/--cert-identity-regexp/--cert-oidc-issuer');
+  return rule;
 }
 
 /** `base..head` is a range; a single revision is a list of one. */
@@ -33,11 +65,12 @@ export function parseRevRange(text: string, defaultBranch?: string): CommitRange
 }
 
 async function commitPolicy(o: VerifyCommitsOptions): Promise<CommitPolicy> {
+  const rule = gitsignRule(o);
   if (o.policy !== undefined) {
-    if (o.allowedSigners !== undefined || o.pgpKeys !== undefined) {
+    if (o.allowedSigners !== undefined || o.pgpKeys !== undefined || rule !== undefined) {
       throw new SathosError(
         'USAGE',
-        '--policy names the signers; drop --allowed-signers and --pgp-keys',
+        '--policy names the signers; drop --allowed-signers, --pgp-keys and --cert-*',
       );
     }
     const policy = await readPolicy(o.policy);
@@ -52,10 +85,10 @@ async function commitPolicy(o: VerifyCommitsOptions): Promise<CommitPolicy> {
     }
     return policy.commits;
   }
-  if (o.allowedSigners === undefined && o.pgpKeys === undefined) {
+  if (o.allowedSigners === undefined && o.pgpKeys === undefined && rule === undefined) {
     throw new SathosError(
       'USAGE',
-      'say who may sign commits: --policy, --allowed-signers or --pgp-keys',
+      'say who may sign commits: --policy, --allowed-signers, --pgp-keys or --cert-identity with --cert-oidc-issuer',
     );
   }
   return {
@@ -66,6 +99,7 @@ async function commitPolicy(o: VerifyCommitsOptions): Promise<CommitPolicy> {
       ...(o.pgpKeys === undefined
         ? {}
         : { pgpKeys: await readText(o.pgpKeys, 'OpenPGP keys file') }),
+      ...(rule === undefined ? {} : { gitsign: [rule] }),
     },
     protectedPaths: [],
     allowMergeCommits: false,
@@ -102,7 +136,13 @@ export async function verifyCommitsCommand(o: VerifyCommitsOptions): Promise<Out
   try {
     const range = parseRevRange(o.range, o.defaultBranch);
     const policy = await commitPolicy(o);
-    const result = await verifyCommits({ git: openGitRepository(o.repo ?? '.'), range, policy });
+    const trust = o.trustedRoot === undefined ? undefined : await readTrust(o.trustedRoot);
+    const result = await verifyCommits({
+      git: openGitRepository(o.repo ?? '.'),
+      range,
+      policy,
+      ...(trust === undefined ? {} : { trust }),
+    });
     return outcomeOf(result);
   } catch (error) {
     return failure('verified', error, { commits: [] });
