@@ -48,3 +48,4 @@ export * from './policy/policy-bytes.js';
 export * from './policy/github-policy.js';
 export * from './policy/decide-step.js';
 export * from './identity/commit-evidence.js';
+export * from './identity/gitsign-verify.js';
