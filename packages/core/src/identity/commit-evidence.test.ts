@@ -70,7 +70,7 @@ describe('commitSignaturesEvidence', () => {
 describe('sourceSubjects', () => {
   it("names the run's commit and a differing head (a pull request's test merge)", () => {
     assert.deepEqual(
-      sourceSubjects('acme/app', A, B).map((s) => s.digest.gitCommit),
+      sourceSubjects('acme/app', A, B).map((s) => s.digest?.gitCommit),
       [A, B],
     );
   });
