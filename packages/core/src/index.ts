@@ -49,3 +49,4 @@ export * from './policy/github-policy.js';
 export * from './policy/decide-step.js';
 export * from './identity/commit-evidence.js';
 export * from './identity/gitsign-verify.js';
+export * from './pattern.js';

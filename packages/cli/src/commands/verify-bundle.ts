@@ -10,6 +10,7 @@ import {
   formatDigest,
   parseBundleText,
   parseDigest,
+  patternProblem,
   sha256Hex,
 } from '@sathos/core';
 import type { Outcome } from '../outcome.js';
@@ -36,20 +37,22 @@ function identityFromFlags(o: VerifyBundleOptions): IdentityPolicy | undefined {
   if (o.certIdentity !== undefined && o.certIdentityRegexp !== undefined) {
     throw usageError('give --cert-identity or --cert-identity-regexp, not both');
   }
-  let subject: string | RegExp | undefined = o.certIdentity;
   if (o.certIdentityRegexp !== undefined) {
-    try {
-      subject = new RegExp(o.certIdentityRegexp, 'u');
-    } catch (cause) {
-      throw new SathosError(
-        'USAGE',
-        `--cert-identity-regexp is not a valid pattern: ${String(cause)}`,
-      );
+    const problem = patternProblem(o.certIdentityRegexp);
+    if (problem !== undefined) {
+      throw usageError(`--cert-identity-regexp is not a valid RE2 pattern: ${problem}`);
     }
   }
-  if (subject === undefined && o.certOidcIssuer === undefined) return undefined;
+  if (
+    o.certIdentity === undefined &&
+    o.certIdentityRegexp === undefined &&
+    o.certOidcIssuer === undefined
+  ) {
+    return undefined;
+  }
   return {
-    ...(subject !== undefined && { subject }),
+    ...(o.certIdentity !== undefined && { subject: o.certIdentity }),
+    ...(o.certIdentityRegexp !== undefined && { subjectRegexp: o.certIdentityRegexp }),
     ...(o.certOidcIssuer !== undefined && { issuer: o.certOidcIssuer }),
   };
 }

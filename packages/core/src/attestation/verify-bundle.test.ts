@@ -144,8 +144,8 @@ void describe('identity policy', () => {
     claims: {},
   } as const;
   void it('anchors patterns at both ends', () => {
-    assert.notDeepEqual(identityProblems(signer, { subject: /github\.com\/o\// }), []);
-    assert.deepEqual(identityProblems(signer, { subject: /https:\/\/github\.com\/o\/.*/ }), []);
+    assert.notDeepEqual(identityProblems(signer, { subjectRegexp: 'github\\.com/o/' }), []);
+    assert.deepEqual(identityProblems(signer, { subjectRegexp: 'https://github\\.com/o/.*' }), []);
   });
   void it('requires the exact issuer', () => {
     assert.notDeepEqual(

@@ -2,6 +2,7 @@
 // it may sign as, with options `cert-authority`, `namespaces="…"`, `valid-after="…"`, `valid-before="…"`.
 // Timestamps without a trailing `Z` are read as UTC (ssh-keygen reads them in the local zone; a CI
 // runner's zone is UTC) so a verdict never depends on the machine's time zone.
+import { matchesWhole } from '../pattern.js';
 import { SathosError } from '../errors.js';
 import { isCertificateType } from './ssh-certificate.js';
 import { parseSshKey, PLAIN_KEY_TYPES, type SshKey } from './ssh-key.js';
@@ -206,7 +207,7 @@ function wildcard(value: string, pattern: string): boolean {
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
     .replace(/\*/g, '.*')
     .replace(/\?/g, '.');
-  return new RegExp(`^${re}$`, 'su').test(value);
+  return matchesWhole(`(?s)${re}`, value);
 }
 
 /** OpenSSH's match_pattern_list: any `!pattern` that matches denies; otherwise any pattern that matches allows. */

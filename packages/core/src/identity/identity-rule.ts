@@ -1,5 +1,6 @@
 // Who may sign: one rule names a key, or a certificate issuer with an exact or patterned subject.
 import { SathosError } from '../errors.js';
+import { matchesWhole, patternProblem } from '../pattern.js';
 import type { SignerIdentity } from './signer-identity.js';
 
 export interface IdentityRule {
@@ -11,17 +12,6 @@ export interface IdentityRule {
   readonly subject?: string;
   /** Pattern the whole subject must match. */
   readonly subjectRegexp?: string;
-}
-
-const compiled = new Map<string, RegExp>();
-
-function fullMatch(pattern: string, value: string): boolean {
-  let re = compiled.get(pattern);
-  if (re === undefined) {
-    re = new RegExp(`^(?:${pattern})$`, 'u');
-    compiled.set(pattern, re);
-  }
-  return re.test(value);
 }
 
 /** Checks a rule is usable: a key rule names only a key; a certificate rule needs issuer and subject. */
@@ -46,10 +36,9 @@ export function identityRuleProblems(rule: IdentityRule, path: string): string[]
     problems.push(`${path} needs exactly one of subject or subjectRegexp`);
   }
   if (rule.subjectRegexp !== undefined) {
-    try {
-      new RegExp(rule.subjectRegexp, 'u');
-    } catch {
-      problems.push(`${path}.subjectRegexp is not a valid regular expression`);
+    const problem = patternProblem(rule.subjectRegexp);
+    if (problem !== undefined) {
+      problems.push(`${path}.subjectRegexp is not a valid RE2 pattern: ${problem}`);
     }
   }
   return problems;
@@ -65,7 +54,7 @@ export function signerMatchesRule(signer: SignerIdentity, rule: IdentityRule): b
   if (signer.kind !== 'certificate' || rule.issuer === undefined) return false;
   if (signer.issuer !== rule.issuer) return false;
   if (rule.subject !== undefined) return signer.subject === rule.subject;
-  return rule.subjectRegexp !== undefined && fullMatch(rule.subjectRegexp, signer.subject);
+  return rule.subjectRegexp !== undefined && matchesWhole(rule.subjectRegexp, signer.subject);
 }
 
 export function describeRule(rule: IdentityRule): string {

@@ -39,9 +39,11 @@ export interface KeySigner {
 
 export type SignerIdentity = CertificateSigner | KeySigner;
 
-/** What a verifier demands of a signer. Strings match exactly; RegExps must match. */
+/** What a verifier demands of a signer: exact strings, or an RE2 pattern the whole subject must match. */
 export interface IdentityPolicy {
-  readonly subject?: string | RegExp;
+  readonly subject?: string;
+  /** RE2 pattern (../pattern.ts) that must match the whole subject. */
+  readonly subjectRegexp?: string;
   readonly issuer?: string;
   readonly keyId?: string;
 }

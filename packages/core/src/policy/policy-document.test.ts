@@ -292,7 +292,7 @@ identities:
           'identities.build[0] names a key and a certificate identity',
           'identities.test[0] needs exactly one of subject or subjectRegexp',
           'identities.test[1] values must be strings',
-          'identities.scan[0].subjectRegexp is not a valid regular expression',
+          'identities.scan[0].subjectRegexp is not a valid RE2 pattern',
           'identities.decision[0] names a key and certificate claims',
         ),
       );

@@ -1,5 +1,6 @@
 // What a policy, an evaluation input and an evaluation may cost at most. Named so a reader knows the
 // worst a hostile policy file or input can do, and so docs/policy.md can cite them.
+import { PATTERN_CACHE_LIMIT } from '../pattern.js';
 
 /** Limits on a policy document, checked while loading it. */
 export const POLICY_LIMITS = {
@@ -36,5 +37,5 @@ export const EVALUATION_LIMITS = {
   /** Milliseconds for all rules of one decision; rules left when it runs out fail. */
   timeMs: 1000,
   /** Compiled regular expressions kept for reuse. */
-  maxCachedPatterns: 1024,
+  maxCachedPatterns: PATTERN_CACHE_LIMIT,
 } as const;
