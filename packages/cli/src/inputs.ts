@@ -2,13 +2,12 @@
 // and artifact digests. Every failure is a one-line usage error naming the file.
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { ArtifactInput, Policy, TrustedPublicKey, Trust } from '@sathos/core';
+import type { ArtifactInput, TrustedPublicKey, Trust } from '@sathos/core';
 import {
   MAX_TRUSTED_ROOT_BYTES,
   SathosError,
   digestsOf,
   githubTrust,
-  parsePolicy,
   parsePublicKeys,
   publicGoodTrust,
   trustFromJSON,
@@ -81,10 +80,6 @@ export async function readKeys(paths: readonly string[] | undefined): Promise<Tr
   for (const path of paths ?? [])
     keys.push(...parsePublicKeys(await readText(path, 'public key'), path));
   return keys;
-}
-
-export async function readPolicy(path: string): Promise<Policy> {
-  return parsePolicy(await readText(path, 'policy'), path);
 }
 
 export async function readArtifact(path: string): Promise<ArtifactInput & { bytes: Buffer }> {

@@ -10,7 +10,8 @@ import type {
   IdentityRule,
 } from '@sathos/core';
 import { SathosError, assertIdentityRule, openGitRepository, verifyCommits } from '@sathos/core';
-import { readPolicy, readText, readTrust } from '../inputs.js';
+import { readText, readTrust } from '../inputs.js';
+import { loadPolicy } from './policy-load.js';
 import type { Outcome } from '../outcome.js';
 import { failure } from '../outcome.js';
 
@@ -73,7 +74,7 @@ async function commitPolicy(o: VerifyCommitsOptions): Promise<CommitPolicy> {
         '--policy names the signers; drop --allowed-signers, --pgp-keys and --cert-*',
       );
     }
-    const policy = await readPolicy(o.policy);
+    const policy = await loadPolicy(o.policy);
     if (policy.commits === undefined) {
       throw new SathosError(
         'USAGE',

@@ -4,10 +4,10 @@ import { identityRuleProblems, signerMatchesRule } from './identity-rule.js';
 import type { SignerIdentity } from './signer-identity.js';
 
 const ISSUER = 'https://token.actions.githubusercontent.com';
-const workflow = (subject: string): SignerIdentity => ({
+const workflow = (subject: string, issuer = ISSUER): SignerIdentity => ({
   kind: 'certificate',
   subject,
-  issuer: ISSUER,
+  issuer,
   claims: {},
 });
 const KEY = `sha256:${'1'.repeat(64)}`;
@@ -37,10 +37,7 @@ describe('signerMatchesRule', () => {
 
     it('does not match another issuer, a key for a certificate rule, or a certificate for a key rule', () => {
       const rule = { issuer: ISSUER, subject: 'x' };
-      assert.equal(
-        signerMatchesRule({ ...workflow('x'), issuer: 'https://evil.example' }, rule),
-        false,
-      );
+      assert.equal(signerMatchesRule(workflow('x', 'https://evil.example'), rule), false);
       assert.equal(signerMatchesRule({ kind: 'key', keyId: KEY }, rule), false);
       assert.equal(signerMatchesRule(workflow('x'), { keyId: KEY }), false);
     });
