@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import {
   SathosError,
   appendTransition,
-  commitSignaturesEvidence,
   decodeDssePayload,
   type ChainStore,
-  type CommitVerdict,
+  type PolicyDecisionRef,
+  type Statement,
   type ResourceDescriptor,
   type RunBinding,
 } from '@sathos/core';
@@ -40,7 +40,10 @@ export interface GenesisInput {
   readonly signer: JobSigner;
   readonly run: RunBinding;
   readonly subjects: readonly ResourceDescriptor[];
-  readonly verdicts: readonly CommitVerdict[];
+  /** The commit-signatures statement (commitSignaturesEvidence). */
+  readonly evidence: Statement;
+  /** The policy decision evaluated before the record was signed, when a policy was given. */
+  readonly policy?: PolicyDecisionRef;
   /** Directory for the lone copy of the record (named by its digest, so steps never collide). */
   readonly outDir: string;
 }
@@ -60,13 +63,8 @@ export async function appendGenesis(input: GenesisInput): Promise<Genesis> {
     subjects: input.subjects,
     run: input.run,
     actor: input.signer.actor,
-    evidence: [
-      commitSignaturesEvidence({
-        subjects: input.subjects,
-        verdicts: input.verdicts,
-        verifier: VERIFIER_ID,
-      }),
-    ],
+    evidence: [input.evidence],
+    ...(input.policy === undefined ? {} : { policy: input.policy }),
   });
   if (
     appended.sequence !== 0 ||

@@ -7,7 +7,12 @@ import {
   SathosError,
   describeCause,
   isSathosError,
+  commitSignaturesEvidence,
+  decideStep,
+  decisionRef,
+  failureLines,
   openGitRepository,
+  signerFromActor,
   sourceSubjects,
   verifyCommits,
   type CommitsVerification,
@@ -24,7 +29,7 @@ import {
   type Fetch,
 } from '@sathos/github';
 import { planCommits } from './commits.js';
-import { appendGenesis, assertEmptyChain } from './genesis.js';
+import { VERIFIER_ID, appendGenesis, assertEmptyChain } from './genesis.js';
 import type { RunInputs } from './inputs.js';
 import { loadSigners, loadTrust } from './signers.js';
 import { commitSummary } from './summary.js';
@@ -117,12 +122,42 @@ export async function run(inputs: RunInputs, runtime: Runtime = defaultRuntime()
       fetch: runtime.fetch,
       serverUrl: context.serverUrl,
     });
+    const run = runBinding(context);
+    const subjects = sourceSubjects(context.repository, context.sha, verified.headId);
+    const evidence = commitSignaturesEvidence({
+      subjects,
+      verdicts: result.commits,
+      verifier: VERIFIER_ID,
+    });
+    // Under a policy, the source step is decided before it is signed, and the decision recorded.
+    const decision =
+      signers.document === undefined
+        ? undefined
+        : decideStep({
+            policy: signers.document,
+            chain: await store.read(),
+            stage: 'source',
+            run,
+            identity: signerFromActor(signer.actor),
+            subjects,
+            evidence: [evidence],
+            source: store.location,
+          });
+    if (decision !== undefined && !decision.allowed) {
+      for (const line of failureLines(decision))
+        io.error(line, { title: 'Policy denied the source step' });
+      throw new SathosError(
+        'POLICY_DENIED',
+        `the policy denied the source step: ${failureLines(decision).join('; ')}`,
+      );
+    }
     const genesis = await appendGenesis({
       store,
       signer,
-      run: runBinding(context),
-      subjects: sourceSubjects(context.repository, context.sha, verified.headId),
-      verdicts: result.commits,
+      run,
+      subjects,
+      evidence,
+      ...(decision === undefined ? {} : { policy: decisionRef(decision) }),
       outDir: join(context.runnerTemp ?? tmpdir(), 'sathos'),
     });
     io.info(

@@ -23,6 +23,8 @@ export const MAX_SIGNER_FILE_BYTES = 1024 * 1024;
 
 export interface LoadedSigners {
   readonly policy: CommitPolicy;
+  /** The whole policy, when the signers came from one: the source step is decided under it. */
+  readonly document?: Policy;
   /** Where the signers came from, for the summary. */
   readonly source: string;
 }
@@ -51,7 +53,11 @@ export async function loadSigners(source: SignerSource, api: GitHubApi): Promise
         { where: policy.uri },
       );
     }
-    return { policy: policy.commits, source: `policy ${policy.uri} (sha256:${policy.digest})` };
+    return {
+      policy: policy.commits,
+      document: policy,
+      source: `policy ${policy.uri} (sha256:${policy.digest})`,
+    };
   }
   const allowedSigners =
     source.allowedSigners === undefined

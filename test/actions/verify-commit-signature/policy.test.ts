@@ -34,7 +34,7 @@ void describe('verify-commit-signature with a policy file', () => {
         'kind: Policy',
         'stages: [source]',
         'identities:',
-        `  source: [{ keyId: "sha256:${'a'.repeat(64)}" }]`,
+        `  source: [{ keyId: "${fx.recordKey.keyId}" }]`,
         'commits:',
         '  signers:',
         '    allowedSigners: |',
@@ -85,6 +85,40 @@ void describe('verify-commit-signature with a policy file', () => {
         io.summaries[0]?.lines[0] ?? '',
         /against policy .*policy\.yml \(sha256:[0-9a-f]{64}\)/,
       );
+    });
+  });
+
+  void describe('when the policy allows the source step', () => {
+    void it('records its decision in the source record', async () => {
+      await runRange(fx.commits[2], ordinary, 'policy-decision');
+      const [line] = readFileSync(fx.chainPath('policy-decision'), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(-1);
+      const bundle = JSON.parse(line ?? '') as { dsseEnvelope: { payload: string } };
+      const statement = JSON.parse(
+        Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8'),
+      ) as {
+        predicate: { stage: string; policy?: { decision: string; digest: { sha256: string } } };
+      };
+      assert.equal(statement.predicate.stage, 'source');
+      const recorded = statement.predicate.policy;
+      assert.ok(recorded !== undefined, 'the source record carries a policy decision');
+      assert.equal(recorded.decision, 'allow');
+      assert.match(recorded.digest.sha256, /^[0-9a-f]{64}$/);
+    });
+  });
+
+  void describe('when the policy does not let the job sign the source stage', () => {
+    void it('fails the step before signing and writes no record', async () => {
+      const other = join(fx.work, 'policy-other-signer.yml');
+      writeFileSync(
+        other,
+        readFileSync(policy, 'utf8').replace(fx.recordKey.keyId, `sha256:${'a'.repeat(64)}`),
+      );
+      const io = await runRange(fx.commits[2], ordinary, 'policy-denied', other);
+      assert.match(io.failures[0] ?? '', /^POLICY_DENIED: .*may not sign the source stage/);
+      assert.equal(existsSync(fx.chainPath('policy-denied')), false);
     });
   });
 

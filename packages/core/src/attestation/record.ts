@@ -257,6 +257,18 @@ export function actorFor(signer: SignerIdentity): ActorClaims {
       };
 }
 
+/** The signer an actor claims to be: what a step's record will be verified against. */
+export function signerFromActor(actor: ActorClaims): SignerIdentity {
+  return actor.kind === 'key'
+    ? { kind: 'key', keyId: actor.keyId }
+    : {
+        kind: 'certificate',
+        issuer: actor.issuer,
+        subject: actor.subject,
+        claims: actor.claims ?? {},
+      };
+}
+
 export interface TransitionInput {
   readonly stage: string;
   readonly subjects: readonly ResourceDescriptor[];
