@@ -1,6 +1,9 @@
 // The git adapter against hostile repositories: oversized objects, objects that are not commits and
 // option-like revisions are refused with their codes, never read whole or passed to git.
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { MAX_COMMIT_BYTES, SathosError, openGitRepository } from '@sathos/core';
 import { TestRepo } from './repo-builder.js';
@@ -59,6 +62,39 @@ describe('openGitRepository', () => {
       await assert.rejects(
         openGitRepository(repo.dir).resolveCommits(['--output=/tmp/x']),
         code('USAGE'),
+      );
+    });
+
+    it('reads the commit itself, not the object a replace ref substitutes for it', async () => {
+      const base = repo.head();
+      const substitute = repo.commit({ signing: { none: true }, message: 'substitute' });
+      repo.git(['reset', '-q', '--hard', base]);
+      const real = repo.commit({ signing: { none: true }, message: 'real' });
+      repo.git(['replace', real, substitute]);
+      try {
+        const git = openGitRepository(repo.dir);
+        const [read] = await git.readCommits([real]);
+        assert.equal(
+          read?.raw.toString(),
+          repo.git(['--no-replace-objects', 'cat-file', 'commit', real]) + '\n',
+        );
+        assert.deepEqual(await git.listRange([base], real, 10), [real]);
+      } finally {
+        repo.git(['replace', '-d', real]);
+      }
+    });
+
+    it('refuses an object whose content does not hash to its id', async () => {
+      const signedLike = repo.raw(repo.head());
+      const forgedId = 'f'.repeat(40);
+      const body = Buffer.from(signedLike);
+      const object = Buffer.concat([Buffer.from(`commit ${body.length}\0`), body]);
+      const dir = join(repo.dir, '.git', 'objects', forgedId.slice(0, 2));
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, forgedId.slice(2)), deflateSync(object));
+      await assert.rejects(
+        openGitRepository(repo.dir).readCommits([forgedId]),
+        code('MALFORMED_COMMIT'),
       );
     });
 

@@ -1,6 +1,7 @@
 // Reading commits from a repository: an interface the verifier depends on, and its implementation
 // over git's batch plumbing — one `git cat-file --batch` per batch of commits, one `git rev-list` per
 // range, one `git diff-tree --stdin` for the paths of every commit — never one process per commit.
+import { createHash } from 'node:crypto';
 import { SathosError } from '../errors.js';
 import { MAX_COMMIT_BYTES } from './git-commit.js';
 import { firstLine, runGit } from './git-process.js';
@@ -46,6 +47,14 @@ function assertIds(ids: readonly string[]): void {
   }
 }
 
+/** The id git gives a commit object with this content (SHA-1, or SHA-256 for 64-digit ids). */
+function objectId(id: string, raw: Buffer): string {
+  return createHash(id.length === 64 ? 'sha256' : 'sha1')
+    .update(`commit ${raw.length}\0`)
+    .update(raw)
+    .digest('hex');
+}
+
 /** Incremental reader of `git cat-file --batch` output that refuses oversized objects as they arrive. */
 class BatchReader {
   readonly objects: RawCommit[] = [];
@@ -69,7 +78,15 @@ class BatchReader {
     }
     const { id, size } = this.expected;
     if (this.pending.length < size + 1) return false;
-    this.objects.push({ id, raw: Buffer.from(this.pending.subarray(0, size)) });
+    const raw = Buffer.from(this.pending.subarray(0, size));
+    if (objectId(id, raw) !== id) {
+      throw new SathosError(
+        'MALFORMED_COMMIT',
+        'the object git printed does not hash to its id (a corrupt or tampered repository); refusing it',
+        { where: `commit ${id}` },
+      );
+    }
+    this.objects.push({ id, raw });
     this.pending = this.pending.subarray(size + 1);
     this.expected = undefined;
     return true;
@@ -156,8 +173,8 @@ class GitRepository implements GitObjects {
         reader.push(chunk);
       },
     });
-    if (reader.objects.length !== ids.length) {
-      throw new SathosError('GIT_FAILED', 'git cat-file stopped before printing every commit');
+    if (reader.objects.length !== ids.length || reader.objects.some((o, i) => o.id !== ids[i])) {
+      throw new SathosError('GIT_FAILED', 'git cat-file did not print exactly the commits asked');
     }
     return reader.objects;
   }

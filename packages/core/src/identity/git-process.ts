@@ -32,11 +32,12 @@ function gitFailed(call: GitCall, message: string, cause?: unknown): SathosError
   });
 }
 
-/** Runs `git -C dir args…`; resolves with its exit code, rejects on spawn failure, limits or onData errors. */
+/** Runs `git --no-replace-objects -C dir args…`; resolves with its exit code, rejects on spawn failure, limits or onData errors. */
 export function runGit(call: GitCall): Promise<GitResult> {
   const maxBytes = call.maxBytes ?? MAX_GIT_OUTPUT_BYTES;
   return new Promise((resolve, reject) => {
-    const child = spawn('git', ['-C', call.dir, ...call.args], {
+    // Replace refs would let git hand back another object under a commit's id (and walk its parents).
+    const child = spawn('git', ['--no-replace-objects', '-C', call.dir, ...call.args], {
       stdio: ['pipe', 'pipe', 'pipe'],
       timeout: call.timeoutMs ?? GIT_TIMEOUT_MS,
     });
