@@ -42,6 +42,11 @@ export function withBudget<T>(b: Budget, fn: () => T): T {
   }
 }
 
+/** Throws BudgetExceeded when the active budget has run out (a loop's step checks it). */
+export function checkActiveBudget(): void {
+  active?.check();
+}
+
 /**
  * An input list: every iteration of it (each comprehension over it, at every nesting level) first
  * checks the active budget, so nested comprehensions stop within one pass of the innermost list.

@@ -88,6 +88,26 @@ void describe('compileExpression', () => {
       assert.ok(performance.now() - started < 5000);
     });
 
+    void it('stops nested comprehensions over list literals at the time limit', () => {
+      // No input list is iterated, so only a check inside the loop itself can stop it (10^8 steps).
+      const l = '[0,1,2,3,4,5,6,7,8,9]';
+      let expression = 'true';
+      for (const v of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'])
+        expression = `${l}.all(${v}, ${expression})`;
+      const started = performance.now();
+      const r = run(expression, {}, 100);
+      assert.deepEqual(r, { ok: false, error: 'time limit exceeded', timedOut: true });
+      assert.ok(performance.now() - started < 5000);
+    });
+
+    void it('stops a loop over a literal whose every step is slow at the time limit', () => {
+      const items = Array.from({ length: 2000 }, (_, i) => i).join(',');
+      const started = performance.now();
+      const r = run(`[${items}].all(i, s.matches('^(a|c)*$'))`, { s: 'a'.repeat(100_000) }, 100);
+      assert.deepEqual(r, { ok: false, error: 'time limit exceeded', timedOut: true });
+      assert.ok(performance.now() - started < 5000);
+    });
+
     void it('stops a comprehension over a large map at the time limit', () => {
       const m = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`k${i}`, i]));
       const r = run('m.all(a, m.all(b, m.all(c, a != "")))', { m }, 100);

@@ -5,10 +5,11 @@ import { celEnv, isCelError, parse, plan } from '@bufbuild/cel';
 import type { Budget } from './cel-budget.js';
 import { BudgetExceeded, withBudget } from './cel-budget.js';
 import { checkExpression } from './cel-check.js';
+import { addLoopChecks, loopBudgetFunc } from './cel-loop-checks.js';
 import { cachedRe2 } from './cel-regex.js';
 import type { CelVariables } from './cel-values.js';
 
-const env = celEnv({ re2: cachedRe2 });
+const env = celEnv({ re2: cachedRe2, funcs: [loopBudgetFunc] });
 
 export type Evaluation =
   | { readonly ok: true; readonly value: boolean }
@@ -44,6 +45,7 @@ export function compileExpression(source: string): CompiledExpression {
   }
   const checked = checkExpression(env, parsed.expr);
   if (checked.problems.length > 0) throw new CelCompileError(checked.problems);
+  addLoopChecks(parsed.expr);
   let run: ReturnType<typeof plan>;
   try {
     run = plan(env, parsed);
