@@ -423,6 +423,47 @@ describe('sathos verify-commits', () => {
     });
   });
 
+  describe('when the history between base and head is cut (a shallow clone)', () => {
+    it('refuses the range instead of verifying only the commits git can walk', async () => {
+      const base = repo.commit({ signing: { ssh: alice.privatePath } });
+      const hidden = repo.commit({ signing: { none: true } });
+      const head = repo.commit({ signing: { ssh: alice.privatePath } });
+      const clone = join(repo.home, 'shallow');
+      repo.run('git', ['init', '-q', clone]);
+      for (const id of [head, base]) {
+        repo.run('git', ['-C', clone, 'fetch', '-q', '--depth=1', `file://${repo.dir}`, id]);
+      }
+      const result = await sathos([
+        `${base}..${head}`,
+        '--repo',
+        clone,
+        '--allowed-signers',
+        signers,
+      ]);
+      assert.equal(result.code, 1, result.json.reason);
+      assert.equal(result.json.code, 'RANGE_UNVERIFIABLE');
+      assert.match(result.json.reason, new RegExp(`${hidden.slice(0, 12)}.*shallow`));
+    });
+
+    it('still verifies a range whose first commit is the shallow boundary and whose parent is the base', async () => {
+      const base = repo.commit({ signing: { ssh: alice.privatePath } });
+      const head = repo.commit({ signing: { ssh: alice.privatePath } });
+      const clone = join(repo.home, 'shallow-ok');
+      repo.run('git', ['init', '-q', clone]);
+      for (const id of [head, base]) {
+        repo.run('git', ['-C', clone, 'fetch', '-q', '--depth=1', `file://${repo.dir}`, id]);
+      }
+      const result = await sathos([
+        `${base}..${head}`,
+        '--repo',
+        clone,
+        '--allowed-signers',
+        signers,
+      ]);
+      assert.equal(result.code, 0, result.json.reason);
+    });
+  });
+
   describe('when the input is unusable', () => {
     it('exits 2 without signers', async () => {
       const result = await sathos(['HEAD', '--repo', repo.dir]);

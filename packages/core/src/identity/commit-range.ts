@@ -13,6 +13,8 @@ export interface ResolvedRange {
   readonly ids: readonly string[];
   /** What was resolved, for people: `abc1234..def5678`, or the fallback taken. */
   readonly description: string;
+  /** For a walked range: the commits outside it that its commits may name as parents (bases, boundary). */
+  readonly outside?: ReadonlySet<string>;
 }
 
 const ZERO_ID = /^0+$/;
@@ -22,14 +24,49 @@ function unverifiable(message: string): SathosError {
   return new SathosError('RANGE_UNVERIFIABLE', message);
 }
 
-function bounded(ids: readonly string[], description: string): ResolvedRange {
+function bounded(
+  ids: readonly string[],
+  description: string,
+  outside?: ReadonlySet<string>,
+): ResolvedRange {
   if (ids.length > MAX_RANGE_COMMITS) {
     throw new SathosError(
       'TOO_LARGE',
       `${description} holds more than ${MAX_RANGE_COMMITS} commits; verify it in parts`,
     );
   }
-  return { ids, description };
+  return { ids, description, ...(outside === undefined ? {} : { outside }) };
+}
+
+async function walk(
+  git: GitObjects,
+  base: string,
+  head: string,
+  description: string,
+): Promise<ResolvedRange> {
+  const { ids, boundary } = await git.listRange([base], head, MAX_RANGE_COMMITS);
+  return bounded(ids, description, new Set([base, ...boundary]));
+}
+
+/**
+ * Refuses a walked range whose history git cut short (a shallow clone, a graft): every parent a
+ * commit records must be in the range or excluded by its base, or commits in between went unseen.
+ */
+export function assertRangeComplete(
+  range: ResolvedRange,
+  commits: readonly { readonly id: string; readonly parents: readonly string[] }[],
+): void {
+  const outside = range.outside;
+  if (outside === undefined) return;
+  const inside = new Set(range.ids);
+  for (const commit of commits) {
+    const unseen = commit.parents.find((p) => !inside.has(p) && !outside.has(p));
+    if (unseen !== undefined) {
+      throw unverifiable(
+        `commit ${short(commit.id)} has parent ${short(unseen)}, which git did not walk (a shallow clone or a graft): the commits between it and the base were not seen; fetch the whole history (actions/checkout fetch-depth: 0)`,
+      );
+    }
+  }
 }
 
 async function resolveList(git: GitObjects, revs: readonly string[]): Promise<ResolvedRange> {
@@ -62,8 +99,7 @@ async function resolveSpan(
   }
   const base = knownBase ? rest.shift() : undefined;
   if (base !== undefined) {
-    const ids = await git.listRange([base], head, MAX_RANGE_COMMITS);
-    return bounded(ids, `${short(base)}..${short(head)}`);
+    return walk(git, base, head, `${short(base)}..${short(head)}`);
   }
   const why = knownBase
     ? `base ${range.base} is unknown to git (a force push or a shallow clone)`
@@ -79,9 +115,10 @@ async function resolveSpan(
       `${why}, and the default branch ${range.defaultBranch} is not in the repository either; fetch it`,
     );
   }
-  const ids = await git.listRange([fallback], head, MAX_RANGE_COMMITS);
-  return bounded(
-    ids,
+  return walk(
+    git,
+    fallback,
+    head,
     `${why}; verified the commits of ${short(head)} not on ${range.defaultBranch}`,
   );
 }

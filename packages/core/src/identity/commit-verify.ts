@@ -3,7 +3,7 @@
 // stricter signer sets allow too. Merges and GitHub web-flow commits pass only when the policy says so.
 import { SathosError, describeCause, isSathosError } from '../errors.js';
 import type { CommitPolicy } from './commit-policy.js';
-import { resolveCommitRange } from './commit-range.js';
+import { assertRangeComplete, resolveCommitRange } from './commit-range.js';
 import { checkCommitSignature, signatureFormat } from './commit-signature.js';
 import {
   compileCommitPolicy,
@@ -106,7 +106,8 @@ export async function verifyCommits(input: {
   readonly trust?: Trust;
 }): Promise<CommitsVerification> {
   const policy = await compileCommitPolicy(input.policy);
-  const { ids, description } = await resolveCommitRange(input.git, input.range);
+  const resolved = await resolveCommitRange(input.git, input.range);
+  const { ids, description } = resolved;
   if (ids.length === 0) {
     return {
       commits: [],
@@ -116,6 +117,7 @@ export async function verifyCommits(input: {
     };
   }
   const commits = await readAll(input.git, ids);
+  assertRangeComplete(resolved, commits);
   const paths =
     policy.protectedPaths.length === 0
       ? new Map<string, string[]>()

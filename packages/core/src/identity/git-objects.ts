@@ -11,13 +11,21 @@ export interface RawCommit {
   readonly raw: Buffer;
 }
 
+export interface RangeWalk {
+  readonly ids: string[];
+  readonly boundary: string[];
+}
+
 export interface GitObjects {
   /** Full commit ids of revisions (`HEAD~2`, a branch, a hex id), undefined where git has no such commit. */
   resolveCommits(revs: readonly string[]): Promise<(string | undefined)[]>;
   /** The raw commit objects, in the order asked; rejects when one is missing or not a commit. */
   readCommits(ids: readonly string[]): Promise<RawCommit[]>;
-  /** Commits reachable from `head` and from none of `bases`, parents first; at most `limit + 1`. */
-  listRange(bases: readonly string[], head: string, limit: number): Promise<string[]>;
+  /**
+   * Commits reachable from `head` and from none of `bases`, parents first; at most `limit + 1`. The
+   * boundary: excluded commits that are parents of listed ones (as git walked them).
+   */
+  listRange(bases: readonly string[], head: string, limit: number): Promise<RangeWalk>;
   /** Paths each commit changes against each parent (every path for a root commit). */
   changedPaths(ids: readonly string[]): Promise<Map<string, string[]>>;
 }
@@ -179,18 +187,23 @@ class GitRepository implements GitObjects {
     return reader.objects;
   }
 
-  async listRange(bases: readonly string[], head: string, limit: number): Promise<string[]> {
+  async listRange(bases: readonly string[], head: string, limit: number): Promise<RangeWalk> {
     assertIds([...bases, head]);
     const output = await this.git([
       'rev-list',
       '--topo-order',
       '--reverse',
+      '--boundary',
       `--max-count=${limit + 1}`,
       head,
       ...bases.map((b) => `^${b}`),
       '--',
     ]);
-    return output.toString('utf8').split('\n').filter(Boolean);
+    const lines = output.toString('utf8').split('\n').filter(Boolean);
+    return {
+      ids: lines.filter((l) => !l.startsWith('-')),
+      boundary: lines.filter((l) => l.startsWith('-')).map((l) => l.slice(1)),
+    };
   }
 
   async changedPaths(ids: readonly string[]): Promise<Map<string, string[]>> {
