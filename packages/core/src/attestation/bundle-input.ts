@@ -10,6 +10,7 @@ import {
   type Bundle,
 } from '@sigstore/bundle';
 import { SathosError } from '../errors.js';
+import { nonBlankLines } from './text-lines.js';
 
 /** A bundle file (JSON or JSON Lines) larger than this is refused unread. */
 export const MAX_BUNDLE_FILE_BYTES = 32 * 1024 * 1024;
@@ -82,15 +83,17 @@ export function parseBundleText(text: string, source: string): BundleDocument[] 
       where: source,
     });
   }
-  const lines = text.split('\n').map((line, i) => ({ line: line.trim(), number: i + 1 }));
-  const filled = lines.filter(({ line }) => line.length > 0);
+  const filled: { line: string; number: number }[] = [];
+  for (const { text: line, number } of nonBlankLines(text)) {
+    if (filled.length >= MAX_BUNDLES_PER_FILE) {
+      throw new SathosError('TOO_LARGE', `more than ${MAX_BUNDLES_PER_FILE} bundles in one file`, {
+        where: source,
+      });
+    }
+    filled.push({ line, number });
+  }
   if (filled.length === 0) {
     throw new SathosError('MALFORMED_BUNDLE', 'the file holds no bundle', { where: source });
-  }
-  if (filled.length > MAX_BUNDLES_PER_FILE) {
-    throw new SathosError('TOO_LARGE', `more than ${MAX_BUNDLES_PER_FILE} bundles in one file`, {
-      where: source,
-    });
   }
   if (
     filled.length === 1 ||

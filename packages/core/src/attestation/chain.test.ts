@@ -107,6 +107,16 @@ void describe('parseChainText', () => {
       );
     });
 
+    void it('reads a text of more blank lines than an array can hold, without crashing', () => {
+      // Under the byte limit, but past V8's largest array: splitting it aborted the process.
+      const blanks = 135_000_000;
+      const lines = parseChainText(`{"a":1}\n${'\n'.repeat(blanks)}{"b":2}\n`);
+      assert.deepEqual(lines, [
+        { line: 1, bundle: { a: 1 } },
+        { line: blanks + 2, bundle: { b: 2 } },
+      ]);
+    });
+
     void it('rejects a text larger than the byte limit before splitting it (TOO_LARGE)', () => {
       assert.throws(
         () => parseChainText(' '.repeat(CHAIN_LIMITS.maxBytes + 1), 'big.jsonl'),

@@ -4,6 +4,7 @@ import { SathosError } from '../errors.js';
 import { sha256Hex } from './digest.js';
 import type { LinkRef, NextLink, TransitionStatement } from './record.js';
 import { TRANSITION_PREDICATE_TYPE, assertTransitionStatement } from './record.js';
+import { nonBlankLines } from './text-lines.js';
 
 /** Limits on a chain file, named so a reader knows what a hostile file costs us at most. */
 export const CHAIN_LIMITS = {
@@ -27,12 +28,9 @@ export function parseChainText(text: string, source = 'chain'): ChainLine[] {
       { where: source },
     );
   }
-  const rows = text.split('\n');
   const lines: ChainLine[] = [];
-  for (const [index, raw] of rows.entries()) {
-    const where = `${source} line ${index + 1}`;
-    const row = raw.trim();
-    if (row === '') continue;
+  for (const { text: row, number } of nonBlankLines(text)) {
+    const where = `${source} line ${number}`;
     if (lines.length >= CHAIN_LIMITS.maxLines) {
       throw new SathosError('TOO_LARGE', `chain has more than ${CHAIN_LIMITS.maxLines} bundles`, {
         where,
@@ -48,7 +46,7 @@ export function parseChainText(text: string, source = 'chain'): ChainLine[] {
       );
     }
     try {
-      lines.push({ line: index + 1, bundle: JSON.parse(row) as unknown });
+      lines.push({ line: number, bundle: JSON.parse(row) as unknown });
     } catch (cause) {
       throw new SathosError(
         'MALFORMED_CHAIN',
