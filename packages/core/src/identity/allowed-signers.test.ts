@@ -45,6 +45,17 @@ describe('parseAllowedSigners', () => {
       ['a key that is not base64', 'a@x ssh-ed25519 !!!', 'base64'],
       ['a key of another type', `a@x ecdsa-sha2-nistp256 ${KEY.split(' ')[1] ?? ''}`, 'not ecdsa'],
       ['an open quote', `"a@x ${KEY}`, 'unterminated quote'],
+      [
+        'a repeated valid-before (ssh-keygen refuses the line; the later one must not win)',
+        `a@x valid-before="20200101",valid-before="20991231" ${KEY}`,
+        'more than once',
+      ],
+      ['a repeated namespaces', `a@x namespaces="file",namespaces="git" ${KEY}`, 'more than once'],
+      [
+        'a repeated valid-after',
+        `a@x valid-after="20990101",VALID-AFTER="20000101" ${KEY}`,
+        'more than once',
+      ],
     ];
     for (const [what, line, fragment] of cases) {
       it(`rejects ${what}, naming the line`, () => {

@@ -129,10 +129,15 @@ function unquote(value: string, where: string): string {
 
 function parseOptions(text: string, where: string): Options {
   const options: Options = { certAuthority: false };
+  const seen = new Set<string>();
   for (const option of splitOptions(text)) {
     const eq = option.indexOf('=');
     const name = (eq < 0 ? option : option.slice(0, eq)).toLowerCase();
     const value = eq < 0 ? undefined : option.slice(eq + 1);
+    if (value !== undefined && seen.has(name)) {
+      throw invalid(where, `option ${name} appears more than once; keep one`);
+    }
+    seen.add(name);
     if (name === 'cert-authority' && value === undefined) options.certAuthority = true;
     else if (name === 'namespaces' && value !== undefined)
       options.namespaces = unquote(value, where);
