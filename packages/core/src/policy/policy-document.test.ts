@@ -375,6 +375,25 @@ anomaly:
       assert.equal(problemsOf(text)[0]?.line, 15);
     });
 
+    void it('refuses YAML tags that make values JSON cannot hold (a set, an ordered map, bytes, a date)', () => {
+      // Read as a Map, `!!omap` looked like an object with no fields: production required nothing.
+      const text = `${VALID}environments:
+  production: !!omap [ requiredStages: [source, build] ]
+anomaly: !!set { mode }
+commits: { allowWebFlow: !!timestamp 2001-12-14, signers: { allowedSigners: !!binary aGVsbG8= } }
+`;
+      assert.throws(() => parsePolicy(text, URI), invalid('environments.production', 'anomaly'));
+      assert.deepEqual(
+        problemsOf(text).map((p) => [p.path.join('.'), p.line]),
+        [
+          ['environments.production', 16],
+          ['anomaly', 17],
+          ['commits.allowWebFlow', 18],
+          ['commits.signers.allowedSigners', 18],
+        ],
+      );
+    });
+
     void it('refuses text that is not YAML', () => {
       assert.throws(() => parsePolicy('stages: [source\n', URI), invalid('not valid YAML'));
     });

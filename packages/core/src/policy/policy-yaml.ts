@@ -3,7 +3,7 @@
 import type { Document, Node } from 'yaml';
 import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { PolicyPath, PolicyProblem } from './policy-problem.js';
-import { PolicyInvalidError, problem } from './policy-problem.js';
+import { PolicyInvalidError, pathText, problem } from './policy-problem.js';
 import { POLICY_LIMITS } from './policy-limits.js';
 
 export interface PolicyYaml {
@@ -35,6 +35,19 @@ function nodeAt(doc: Document, path: PolicyPath, atKey: boolean): Node | undefin
 function positionOf(node: Node | undefined, lines: LineCounter): Position | undefined {
   const start = node?.range?.[0];
   return start === undefined ? undefined : lines.linePos(start);
+}
+
+/**
+ * The paths of values JSON cannot hold: YAML tags such as !!set, !!omap, !!binary and !!timestamp
+ * read as Set, Map, bytes or Date, which the schema checks would mistake for empty objects.
+ */
+function nonJsonPaths(value: unknown, path: PolicyPath, out: PolicyPath[]): PolicyPath[] {
+  if (typeof value === 'number' && !Number.isFinite(value)) out.push(path);
+  if (typeof value !== 'object' || value === null) return out;
+  if (Array.isArray(value)) value.forEach((v, i) => nonJsonPaths(v, [...path, i], out));
+  else if (Object.getPrototypeOf(value) !== Object.prototype) out.push(path);
+  else for (const [k, v] of Object.entries(value)) nonJsonPaths(v, [...path, k], out);
+  return out;
 }
 
 function refuse(uri: string, message: string, at?: Position): never {
@@ -86,5 +99,19 @@ export function readPolicyYaml(text: string, uri: string): PolicyYaml {
     const at = positionOf(nodeAt(doc, p.path, p.atKey === true), lines);
     return at === undefined ? p : { ...p, ...at };
   };
+  const nonJson = nonJsonPaths(value, [], []);
+  if (nonJson.length > 0) {
+    throw new PolicyInvalidError(
+      uri,
+      nonJson.map((path) =>
+        locate(
+          problem(
+            path,
+            `${pathText(path) || 'the policy'} is not plain YAML data (a set, ordered map, binary, timestamp or non-finite number); write it as a mapping, list, text, number or true/false`,
+          ),
+        ),
+      ),
+    );
+  }
   return { value, locate };
 }
