@@ -286,6 +286,18 @@ describe('sathos verify-commits', () => {
       const result = await sathos([bad, '--repo', repo.dir, '--pgp-keys', keys]);
       assertRejected(result, bad, /revoked/i);
     });
+
+    it('refuses keys that also hold a stale copy of it from before the revocation', async () => {
+      const key = repo.gpgKey('Alice (stale) <alice@example.com>', 'ed25519');
+      const stale = repo.gpgPublicKey(key);
+      const bad = repo.commit({ signing: { gpg: key } });
+      repo.gpgRevoke(key);
+      const keys = write('stale.asc', stale + repo.gpgPublicKey(key));
+      const result = await sathos([bad, '--repo', repo.dir, '--pgp-keys', keys]);
+      assert.equal(result.code, 2, result.json.reason);
+      assert.equal(result.json.code, 'POLICY_INVALID');
+      assert.match(result.json.reason, new RegExp(`${key}.*more than once`));
+    });
   });
 
   describe('when a commit is signed with an SSH certificate', () => {

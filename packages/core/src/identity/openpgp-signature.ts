@@ -65,6 +65,18 @@ export async function readPgpKeys(armored: string, source = 'pgpKeys'): Promise<
       },
     );
   }
+  const seen = new Set<string>();
+  for (const key of keys) {
+    const fingerprint = key.getFingerprint().toUpperCase();
+    if (seen.has(fingerprint)) {
+      throw new SathosError(
+        'POLICY_INVALID',
+        `key ${fingerprint} appears more than once (a stale copy may lack its revocation or expiry); keep only its current export`,
+        { where: source },
+      );
+    }
+    seen.add(fingerprint);
+  }
   return keys.map((k) => k.toPublic());
 }
 
