@@ -107,6 +107,25 @@ void describe('verify-bundle against attacks', () => {
       });
       assert.equal(outcome.exitCode, 0, String(outcome.json.reason));
     });
+    void it('rejects a keyless bundle when --key alone names the signer (UNTRUSTED_SIGNER)', async () => {
+      // Anyone can get a public-good certificate: naming a key must not also trust every one.
+      const key = file('only-key.pem', keySignedBundle({}).publicKeyPem);
+      await expectRejected({ ...base, key: [key] }, 'UNTRUSTED_SIGNER');
+    });
+    void it('accepts a keyless bundle beside --key when its identity is named too', async () => {
+      const key = file('named-key.pem', keySignedBundle({}).publicKeyPem);
+      const outcome = await verifyBundleCommand({
+        ...base,
+        key: [key],
+        certIdentity: PROVENANCE.san,
+        certOidcIssuer: PROVENANCE.issuer,
+      });
+      assert.equal(outcome.exitCode, 0, String(outcome.json.reason));
+    });
+    void it('refuses a pattern that only parses outside the anchors, as a usage error', async () => {
+      // `\Q` quotes to the end, swallowing the closing anchor group the matcher adds.
+      await expectRejected({ ...base, certIdentityRegexp: '\\Qhttps://github.com' }, 'USAGE', 2);
+    });
     void it('rejects a predicate type it was not asked for', async () => {
       await expectRejected(
         { ...base, predicateType: 'https://slsa.dev/provenance/v0.2' },

@@ -24,6 +24,9 @@ export function compilePattern(pattern: string): Matcher {
   return compiled;
 }
 
+/** The pattern as `matchesWhole` runs it: the whole value, never a part. */
+const anchored = (pattern: string): string => `^(?:${pattern})$`;
+
 /** The problem with a pattern, or undefined when RE2 accepts it. */
 export function patternProblem(pattern: string): string | undefined {
   try {
@@ -34,7 +37,15 @@ export function patternProblem(pattern: string): string | undefined {
   }
 }
 
+/**
+ * The problem with a pattern `matchesWhole` will run, or undefined: it must parse alone and
+ * anchored (`\Q` without `\E` quotes to the end, so alone it parses and anchored it does not).
+ */
+export function wholePatternProblem(pattern: string): string | undefined {
+  return patternProblem(pattern) ?? patternProblem(anchored(pattern));
+}
+
 /** True when the pattern matches the whole value (identity patterns never match a part). */
 export function matchesWhole(pattern: string, value: string): boolean {
-  return compilePattern(`^(?:${pattern})$`).test(value);
+  return compilePattern(anchored(pattern)).test(value);
 }

@@ -10,7 +10,7 @@ import {
   formatDigest,
   parseBundleText,
   parseDigest,
-  patternProblem,
+  wholePatternProblem,
   sha256Hex,
 } from '@sathos/core';
 import type { Outcome } from '../outcome.js';
@@ -38,7 +38,7 @@ function identityFromFlags(o: VerifyBundleOptions): IdentityPolicy | undefined {
     throw usageError('give --cert-identity or --cert-identity-regexp, not both');
   }
   if (o.certIdentityRegexp !== undefined) {
-    const problem = patternProblem(o.certIdentityRegexp);
+    const problem = wholePatternProblem(o.certIdentityRegexp);
     if (problem !== undefined) {
       throw usageError(`--cert-identity-regexp is not a valid RE2 pattern: ${problem}`);
     }
@@ -113,6 +113,14 @@ export async function verifyBundleCommand(o: VerifyBundleOptions): Promise<Outco
         ...(identity && { identity }),
         ...(o.predicateType !== undefined && { predicateType: o.predicateType }),
       });
+      // --key alone names who is trusted: a certificate anyone can obtain is not that signer.
+      if (identity === undefined && keys.length > 0 && result.signer.kind !== 'key') {
+        throw new SathosError(
+          'UNTRUSTED_SIGNER',
+          `signed by ${describeSigner(result.signer)}, not by a --key key; name a keyless signer with --cert-identity and --cert-oidc-issuer`,
+          { where },
+        );
+      }
       checked += 1;
       return result;
     });

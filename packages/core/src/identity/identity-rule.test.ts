@@ -57,4 +57,9 @@ describe('identityRuleProblems', () => {
       assert.match(problems.join('; '), /not a valid RE2 pattern/);
     }
   });
+
+  it('refuses a pattern that parses alone but not anchored (\\Q quotes the anchors away)', () => {
+    const problems = identityRuleProblems({ issuer: ISSUER, subjectRegexp: '\\Qa.b' }, 'rule');
+    assert.match(problems.join('; '), /not a valid RE2 pattern/);
+  });
 });

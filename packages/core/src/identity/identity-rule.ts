@@ -1,6 +1,6 @@
 // Who may sign: one rule names a key, or a certificate issuer with an exact or patterned subject.
 import { SathosError } from '../errors.js';
-import { matchesWhole, patternProblem } from '../pattern.js';
+import { matchesWhole, wholePatternProblem } from '../pattern.js';
 import type { SignerIdentity } from './signer-identity.js';
 
 export interface IdentityRule {
@@ -36,7 +36,7 @@ export function identityRuleProblems(rule: IdentityRule, path: string): string[]
     problems.push(`${path} needs exactly one of subject or subjectRegexp`);
   }
   if (rule.subjectRegexp !== undefined) {
-    const problem = patternProblem(rule.subjectRegexp);
+    const problem = wholePatternProblem(rule.subjectRegexp);
     if (problem !== undefined) {
       problems.push(`${path}.subjectRegexp is not a valid RE2 pattern: ${problem}`);
     }
