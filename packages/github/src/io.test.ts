@@ -17,6 +17,19 @@ void describe('the job summary', () => {
       assert.match(html, /<th>signer<\/th>/);
     });
 
+    void it('keeps every cell and line on one line, so a blank line cannot end the HTML and start Markdown', () => {
+      // An SSH signature's namespace (attacker-chosen) reaches a rejected commit's reason cell.
+      const injected = 'ns\n\n[approve here](https://attacker.invalid/)\r\n \r\nmore';
+      const html = renderSummary({
+        heading: `h${injected}`,
+        lines: [`l${injected}`],
+        table: { header: ['reason'], rows: [[`c${injected}`]] },
+      });
+      assert.ok(!/\n[ \t]*\r?\n/.test(html), JSON.stringify(html));
+      assert.ok(!/[^>]\r?\n[^<]/.test(html), JSON.stringify(html));
+      assert.match(html, /<td>cns +\[approve here\]\(https:\/\/attacker\.invalid\/\) +more<\/td>/);
+    });
+
     void it('escapes quotes too', () => {
       assert.equal(escapeHtml(`"x' `), '&quot;x&#39; ');
     });

@@ -29,9 +29,13 @@ export interface ActionIO {
   setFailed(line: string): void;
 }
 
-/** Escapes text for the HTML the job summary renders: commit data is attacker-chosen text. */
+/**
+ * Escapes text for the HTML the job summary renders: commit data is attacker-chosen text. Line
+ * breaks become spaces: a blank line would end the HTML block and the rest would render as Markdown.
+ */
 export function escapeHtml(text: string): string {
   return text
+    .replace(/[\r\n]+/g, ' ')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
