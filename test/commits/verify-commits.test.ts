@@ -231,6 +231,22 @@ describe('sathos verify-commits', () => {
       assertRejected(result, bad, /valid after 2099-01-01T12:00:00Z/);
     });
 
+    it('rejects a commit whose committer time is beyond any date (not a window-passing NaN)', async () => {
+      const expired = write(
+        'expired-nan',
+        allowedSignersLine('alice@example.com', alice, 'valid-before="20200101Z"'),
+      );
+      const unsigned = repo.commit({ signing: { none: true } });
+      const raw = withoutSignature(repo.raw(unsigned))
+        .replace(/^committer (.*) \d+ ([+-]\d{4})$/m, 'committer $1 999999999999999 $2')
+        .replace(/\n\n[\s\S]*$/, '\n\nfar future\n');
+      const bad = repo.writeCommit(withSignature(raw, repo.sshSign(alice, raw, 'git')));
+      const result = await sathos([bad, '--repo', repo.dir, '--allowed-signers', expired]);
+      assert.equal(result.code, 1, result.json.reason);
+      assert.equal(result.json.verified, false);
+      assert.match(result.json.reason, /committer line/);
+    });
+
     it('accepts a commit dated inside the window', async () => {
       const window = write(
         'window',

@@ -55,6 +55,11 @@ describe('parseCommit', () => {
       ['a continuation first', ` x\n${TREE}${PEOPLE}\nm\n`, 'MALFORMED_COMMIT'],
       ['a bad parent', `${TREE}parent zz\n${PEOPLE}\nm\n`, 'MALFORMED_COMMIT'],
       ['two committers', `${TREE}${PEOPLE}committer C <c@x> 1 +0000\n\nm\n`, 'MALFORMED_COMMIT'],
+      [
+        'a committer time past the last Date',
+        `${TREE}author A <a@x> 1 +0000\ncommitter C <c@x> 999999999999999 +0000\n\nm\n`,
+        'MALFORMED_COMMIT',
+      ],
     ];
     for (const [what, raw, expected] of cases) {
       it(`rejects ${what} with ${expected}`, () => {

@@ -79,11 +79,12 @@ const PERSON = /^(.*) <([^<>]*)> (\d{1,15}) [+-]\d{4}$/;
 function person(id: string, header: Header | undefined, role: string): GitPerson {
   const match = header === undefined ? null : PERSON.exec(header.value);
   if (match === null) throw malformed(id, `the ${role} line is missing or malformed`);
-  return {
-    name: match[1] ?? '',
-    email: match[2] ?? '',
-    time: new Date(Number(match[3]) * 1000),
-  };
+  const time = new Date(Number(match[3]) * 1000);
+  // A time past JavaScript's last date is NaN, and NaN passes every validity-window comparison.
+  if (Number.isNaN(time.getTime())) {
+    throw malformed(id, `the ${role} line's time is beyond any real date`);
+  }
+  return { name: match[1] ?? '', email: match[2] ?? '', time };
 }
 
 function only(id: string, headers: readonly Header[], name: string): Header | undefined {
