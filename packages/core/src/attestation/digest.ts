@@ -55,3 +55,19 @@ export function digestSetContains(set: DigestSet, digest: Digest): boolean {
   const value = set[digest.algorithm];
   return typeof value === 'string' && value.toLowerCase() === digest.hex;
 }
+
+/**
+ * True when the set names the artifact these digests describe: at least one algorithm both know
+ * agrees, and none disagrees — a set whose sha1 matches but whose sha256 does not is about another
+ * artifact (a SHA-1 collision twin), not this one.
+ */
+export function digestSetNames(set: DigestSet, digests: readonly Digest[]): boolean {
+  let agreed = false;
+  for (const digest of digests) {
+    const value = set[digest.algorithm];
+    if (typeof value !== 'string') continue;
+    if (value.toLowerCase() !== digest.hex) return false;
+    agreed = true;
+  }
+  return agreed;
+}

@@ -4,7 +4,7 @@
 // is validated for the same shape and exposed only through `subjects` and `predicateType`.
 import { SathosError } from '../errors.js';
 import {
-  digestSetContains,
+  digestSetNames,
   hashBytes,
   isDigestAlgorithm,
   type Digest,
@@ -95,9 +95,7 @@ export function subjectsName(
   artifact: ArtifactEvidence,
 ): boolean {
   const digests = candidateDigests(artifact, subjects);
-  return subjects.some(
-    (s) => s.digest !== undefined && digests.some((d) => digestSetContains(s.digest ?? {}, d)),
-  );
+  return subjects.some((s) => s.digest !== undefined && digestSetNames(s.digest, digests));
 }
 
 /** For a non-in-toto DSSE payload the signed payload itself is the artifact. */

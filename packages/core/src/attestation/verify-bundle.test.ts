@@ -89,6 +89,31 @@ void describe('createBundleVerifier', () => {
     });
   });
 
+  void describe('when a subject names the artifact by one digest and another artifact by a second', () => {
+    // A SHA-1 collision twin of the signed artifact matches its sha1 but not its sha256.
+    const sha1 = createHash('sha1').update(ARTIFACT).digest('hex');
+    const subject = { name: 'a', digest: { sha256: 'ab'.repeat(32), sha1 } };
+    const payload = Buffer.from(
+      JSON.stringify({
+        _type: 'https://in-toto.io/Statement/v1',
+        subject: [subject],
+        predicateType: 'https://example.com/p',
+        predicate: {},
+      }),
+    );
+    const { bundle, keys } = keySigned('application/vnd.in-toto+json', payload);
+    void it('rejects the artifact with SUBJECT_MISMATCH: the digests it shares must all agree', () => {
+      assert.equal(
+        codeOf(() =>
+          createBundleVerifier(EMPTY_ROOT, { keys }).verify(bundle, {
+            artifact: { bytes: ARTIFACT },
+          }),
+        ),
+        'SUBJECT_MISMATCH',
+      );
+    });
+  });
+
   void describe('when the payload is an in-toto Statement v0.1', () => {
     const { bundle, keys } = keySigned(
       'application/vnd.in-toto+json',

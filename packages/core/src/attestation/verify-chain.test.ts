@@ -593,6 +593,21 @@ void describe('verifyChain', () => {
       ]);
     });
 
+    void it('rejects an artifact whose sha1 the records name beside another sha256 (SUBJECT_MISMATCH)', async () => {
+      // The artifact shares a SHA-1 with what was built (a collision twin), not its SHA-256.
+      const twin: ResourceDescriptor = {
+        name: APP.subject.name ?? 'app',
+        digest: {
+          sha256: sha256Hex('what was really built'),
+          sha1: APP.input.digests.find((d) => d.algorithm === 'sha1')?.hex ?? '',
+        },
+      };
+      const chain = await TestChain.create();
+      await chain.step('source');
+      for (const stage of BUILTIN_STAGES.slice(1)) await chain.step(stage, { subjects: [twin] });
+      await chain.rejects('SUBJECT_MISMATCH', /hello-sathos.tar is not a subject/);
+    });
+
     void it('rejects a test record naming a subject no build produced (SUBJECT_DISCONTINUITY)', async () => {
       const chain = await TestChain.create();
       await chain.steps('source', 'build');

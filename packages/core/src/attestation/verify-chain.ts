@@ -6,8 +6,8 @@ import { describeRule, signerMatchesRule } from '../identity/identity-rule.js';
 import type { SignerIdentity } from '../identity/signer-identity.js';
 import { describeSigner } from '../identity/signer-identity.js';
 import type { ChainLine } from './chain.js';
-import type { Digest, DigestSet } from './digest.js';
-import { digestSetContains } from './digest.js';
+import type { Digest } from './digest.js';
+import { digestSetNames } from './digest.js';
 import type { ActorClaims, RunBinding, TransitionStatement } from './record.js';
 import { TRANSITION_PREDICATE_TYPE, assertTransitionStatement } from './record.js';
 import type { ResourceDescriptor, Statement } from './statement.js';
@@ -331,10 +331,7 @@ function checkCompleteness(
 }
 
 function namesDigest(subjects: readonly ResourceDescriptor[], digests: readonly Digest[]): boolean {
-  return subjects.some(
-    (s) =>
-      s.digest !== undefined && digests.some((d) => digestSetContains(s.digest as DigestSet, d)),
-  );
+  return subjects.some((s) => s.digest !== undefined && digestSetNames(s.digest, digests));
 }
 
 function subjectDigests(subject: ResourceDescriptor): Digest[] {
