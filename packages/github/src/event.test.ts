@@ -1,5 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -141,6 +142,16 @@ void describe('event payloads', () => {
       await assert.rejects(readEvent('push', join(dir, 'absent.json')), {
         code: 'FILE_UNREADABLE',
       });
+    });
+
+    void it('refuses a path that is not a regular file (a FIFO would block the read forever)', async () => {
+      const fifo = join(dir, 'event.fifo');
+      execFileSync('mkfifo', [fifo]);
+      await assert.rejects(readEvent('push', fifo), {
+        code: 'FILE_UNREADABLE',
+        message: /event payload/,
+      });
+      await assert.rejects(readEvent('push', '/dev/zero'), { code: 'FILE_UNREADABLE' });
     });
 
     void it('needs no file for an event without a range', async () => {

@@ -158,7 +158,10 @@ export async function readEvent(name: string, path: string | undefined): Promise
   }
   let text: string;
   try {
-    if ((await stat(path)).size > MAX_EVENT_BYTES) {
+    const info = await stat(path);
+    // A FIFO or device reports no size and could be read forever.
+    if (!info.isFile()) throw new Error('not a regular file');
+    if (info.size > MAX_EVENT_BYTES) {
       throw new SathosError(
         'TOO_LARGE',
         `the event payload is larger than ${MAX_EVENT_BYTES} bytes`,
