@@ -735,6 +735,25 @@ void describe('verifyChain', () => {
       await chain.store.append({ mediaType: 'application/vnd.dev.sigstore.bundle.v9+json' });
       await chain.rejects('UNSUPPORTED_BUNDLE', /unsupported bundle media type/);
     });
+
+    void it('rejects a transition record in an older bundle version than v0.3 (UNSUPPORTED_BUNDLE)', async () => {
+      const { chain } = await completeChain();
+      const lines = (await chain.lines()).map(({ line, bundle }) =>
+        predicateOf({ line, bundle })?.stage === 'test'
+          ? {
+              line,
+              bundle: {
+                ...(bundle as object),
+                mediaType: 'application/vnd.dev.sigstore.bundle+json;version=0.1',
+              },
+            }
+          : { line, bundle },
+      );
+      assert.throws(
+        () => verifyOrThrow(lines, requirements(), [APP.input], 'chain'),
+        hasCode('UNSUPPORTED_BUNDLE', /v0\.3/),
+      );
+    });
   });
 });
 

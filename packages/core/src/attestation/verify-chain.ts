@@ -1,5 +1,6 @@
 // Verifies a chain of custody (DESIGN.md §3, steps 2–7 and 9): every bundle, every link, the run,
 // the genesis, the stages in order, the terminal record, and that the artifacts are what was built.
+import { BUNDLE_V03_MEDIA_TYPE } from '@sigstore/bundle';
 import { SathosError } from '../errors.js';
 import type { IdentityRule } from '../identity/identity-rule.js';
 import { describeRule, signerMatchesRule } from '../identity/identity-rule.js';
@@ -77,6 +78,8 @@ function seal(fields: Omit<VerifiedRecord, typeof verifiedBrand>): VerifiedRecor
 
 interface Checked {
   readonly where: string;
+  /** The bundle's media type (verified: the bundle verifier accepted the bundle as that version). */
+  readonly mediaType: unknown;
   readonly digest: string;
   readonly signer: SignerIdentity;
   readonly statement: Statement;
@@ -117,6 +120,7 @@ function checkBundles(
     }
     checked.push({
       where,
+      mediaType: (bundle as { mediaType?: unknown }).mediaType,
       digest: result.payloadSha256,
       signer: result.signer,
       statement: result.statement,
@@ -481,6 +485,14 @@ export function verifyChain(input: VerifyChainInput): ChainVerification {
     if (item.statement.predicateType !== TRANSITION_PREDICATE_TYPE) {
       evidence.set(item.digest, item);
       continue;
+    }
+    // docs/spec.md §1: every transition record is a v0.3 bundle (evidence may be any version).
+    if (item.mediaType !== BUNDLE_V03_MEDIA_TYPE) {
+      throw new SathosError(
+        'UNSUPPORTED_BUNDLE',
+        `a transition record must be a Sigstore bundle v0.3 (${BUNDLE_V03_MEDIA_TYPE}), not ${JSON.stringify(item.mediaType)}`,
+        { where: item.where },
+      );
     }
     assertTransitionStatement(item.statement, item.where);
     const record = item as Record_;
