@@ -394,6 +394,21 @@ commits: { allowWebFlow: !!timestamp 2001-12-14, signers: { allowedSigners: !!bi
       );
     });
 
+    void it('refuses keys that become the same name once read (1 and "1", 0x10 and 16), at their line', () => {
+      // Read as one key, the later entry replaced the stricter environment without a word.
+      const text = `${VALID}environments:
+  1: { requiredStages: [source, build] }
+  "1": {}
+  0x10: { requiredStages: [source] }
+  "16":
+`;
+      assert.throws(() => parsePolicy(text, URI), invalid('"1"', '"16"', 'twice'));
+      assert.deepEqual(
+        problemsOf(text).map((p) => p.line),
+        [17, 19],
+      );
+    });
+
     void it('refuses text that is not YAML', () => {
       assert.throws(() => parsePolicy('stages: [source\n', URI), invalid('not valid YAML'));
     });

@@ -50,6 +50,15 @@ function nonJsonPaths(value: unknown, path: PolicyPath, out: PolicyPath[]): Poli
   return out;
 }
 
+/** The property name toJS gives a scalar key, when it is a plain value. */
+function keyName(value: unknown): string | undefined {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
+  return undefined;
+}
+
 function refuse(uri: string, message: string, at?: Position): never {
   throw new PolicyInvalidError(uri, [{ ...problem([], message), ...(at ?? {}) }]);
 }
@@ -73,6 +82,28 @@ export function readPolicyYaml(text: string, uri: string): PolicyYaml {
       })),
     );
   }
+  const sameKeys: PolicyProblem[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const names = new Set<string>();
+      for (const { key } of map.items) {
+        // toJS names a property String(key): 1 and "1", or 0x10 and 16, become one key.
+        const name = isScalar(key) ? keyName(key.value) : undefined;
+        if (name === undefined || !names.has(name)) {
+          if (name !== undefined) names.add(name);
+          continue;
+        }
+        sameKeys.push({
+          ...problem(
+            [],
+            `key "${name}" appears twice in one mapping (written differently); keep one`,
+          ),
+          ...positionOf(key as Node, lines),
+        });
+      }
+    },
+  });
+  if (sameKeys.length > 0) throw new PolicyInvalidError(uri, sameKeys);
   let aliases = 0;
   let firstAlias: Position | undefined;
   visit(doc, {
