@@ -220,6 +220,17 @@ describe('sathos demo', () => {
     });
   });
 
+  it('rejects its key-signed records under a trusted root that demands a log entry or timestamp', async () => {
+    const result = await sathos([
+      ...demo.verify,
+      '--trusted-root',
+      'embedded:public-good',
+      '--json',
+    ]);
+    assert.equal(result.code, 1, JSON.stringify(result.json));
+    assert.equal(result.json.verified, false);
+  });
+
   describe('when the arguments are unusable', () => {
     it('exits 2 for a missing chain file', async () => {
       const result = await sathos([

@@ -129,7 +129,9 @@ export async function verifyChainCommand(o: VerifyChainOptions): Promise<Outcome
     const lines = parseChainText(await readText(o.chain, 'chain'), o.chain);
     const checker = createBundleVerifier(trust, {
       keys,
-      allowUnloggedKeySignatures: keys.length > 0,
+      // Air-gapped key signing leaves no log entry: accepted only when the user named the keys and no
+      // trusted root (which would demand a log entry or timestamp) was given; as in verify-bundle.
+      allowUnloggedKeySignatures: keys.length > 0 && o.trustedRoot === undefined,
     });
     const result: ChainVerification = verifyChain({
       lines,

@@ -62,12 +62,16 @@ export function digestSetContains(set: DigestSet, digest: Digest): boolean {
  * artifact (a SHA-1 collision twin), not this one.
  */
 export function digestSetNames(set: DigestSet, digests: readonly Digest[]): boolean {
+  // SHA-1 collisions can be made (SHAttered, 2017): when the caller knows a stronger digest (an
+  // artifact's bytes give all of them), agreeing on SHA-1 alone binds nothing. A caller who names
+  // only a SHA-1 (a git commit id) asked for exactly that.
+  const sha1Only = digests.every((d) => d.algorithm === 'sha1');
   let agreed = false;
   for (const digest of digests) {
     const value = set[digest.algorithm];
     if (typeof value !== 'string') continue;
     if (value.toLowerCase() !== digest.hex) return false;
-    agreed = true;
+    if (digest.algorithm !== 'sha1' || sha1Only) agreed = true;
   }
   return agreed;
 }

@@ -585,6 +585,23 @@ void describe('verifyChain', () => {
     });
   });
 
+  void describe('when a step recorded that it was denied', () => {
+    void it('rejects the chain even without a policy to re-evaluate (POLICY_DENIED)', async () => {
+      const chain = await TestChain.create();
+      await chain.steps('source', 'build');
+      await chain.forge('test', (p) => {
+        p.policy = {
+          uri: 'policy.yaml',
+          digest: { sha256: '0'.repeat(64) },
+          decision: 'deny',
+          reasons: ['tests-passed: the test stage must pass'],
+        };
+      });
+      await chain.steps('scan', 'decision', 'deploy');
+      await chain.rejects('POLICY_DENIED', /test step recorded a deny decision.*tests-passed/);
+    });
+  });
+
   void describe('when the artifacts are not what was built', () => {
     void it('rejects an artifact that no build produced (SUBJECT_MISMATCH)', async () => {
       const { chain } = await completeChain();

@@ -136,6 +136,14 @@ function dedupe(items: readonly Checked[]): Map<string, Checked> {
   return byDigest;
 }
 
+/** Field by field: two signers are the same identity, not merely described alike. */
+function sameSigner(a: SignerIdentity, b: SignerIdentity): boolean {
+  if (a.kind === 'key' || b.kind === 'key') {
+    return a.kind === 'key' && b.kind === 'key' && a.keyId === b.keyId;
+  }
+  return a.issuer === b.issuer && a.subject === b.subject;
+}
+
 function actorMatches(actor: ActorClaims, signer: SignerIdentity): boolean {
   if (actor.kind === 'key' || signer.kind === 'key') {
     return actor.kind === 'key' && signer.kind === 'key' && actor.keyId === signer.keyId;
@@ -164,6 +172,15 @@ function checkSigner(
   if (!actorMatches(actor, record.signer)) {
     throw stepError('identity', 'ACTOR_MISMATCH')(
       `record claims an actor its signature does not prove (signed by ${describeSigner(record.signer)})`,
+      record.where,
+    );
+  }
+  // A step that recorded a denial was not allowed to act: no chain holding it is trustworthy,
+  // with or without a policy to re-evaluate.
+  const recorded = record.statement.predicate.policy;
+  if (recorded?.decision === 'deny') {
+    throw stepError('identity', 'POLICY_DENIED')(
+      `the ${stage} step recorded a deny decision under ${recorded.uri}: ${recorded.reasons.join('; ') || 'no reason given'}`,
       record.where,
     );
   }
@@ -439,7 +456,7 @@ function checkEvidence(
         record.where,
       );
     }
-    if (describeSigner(found.signer) !== describeSigner(record.signer)) {
+    if (!sameSigner(found.signer, record.signer)) {
       throw fail(
         `evidence at ${found.where} was signed by ${describeSigner(found.signer)}, not by the record's signer`,
         record.where,
