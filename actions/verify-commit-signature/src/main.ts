@@ -12,6 +12,7 @@ import {
   decisionRef,
   failureLines,
   openGitRepository,
+  parseCommit,
   signerFromActor,
   sourceSubjects,
   verifyCommits,
@@ -81,6 +82,33 @@ async function verifyWithHead(
   };
 }
 
+/**
+ * The genesis names the commit the run builds, so that commit must be the verified head, or — on a
+ * pull request — GitHub's test merge of it: a two-parent merge whose second parent is the head (its
+ * first is the base branch, already protected). Anything else would vouch for an unchecked commit.
+ */
+async function assertRunCommitCovered(
+  git: GitObjects,
+  runCommit: string,
+  headId: string,
+): Promise<void> {
+  if (runCommit === headId) return;
+  const [raw] = await git.readCommits([runCommit]).catch((cause: unknown) => {
+    throw new SathosError(
+      'RANGE_UNVERIFIABLE',
+      `the run builds ${runCommit}, which is not in the repository; check out with fetch-depth: 0`,
+      { cause },
+    );
+  });
+  const parents = raw === undefined ? [] : parseCommit(raw.id, raw.raw).parents;
+  if (parents.length !== 2 || parents[1] !== headId) {
+    throw new SathosError(
+      'RANGE_UNVERIFIABLE',
+      `the run builds ${runCommit}, which is neither the verified head ${headId} nor GitHub's merge of it; verify the commit the run builds`,
+    );
+  }
+}
+
 export async function run(inputs: RunInputs, runtime: Runtime = defaultRuntime()): Promise<void> {
   const { io, env } = runtime;
   const started = Date.now();
@@ -122,6 +150,7 @@ export async function run(inputs: RunInputs, runtime: Runtime = defaultRuntime()
       fetch: runtime.fetch,
       serverUrl: context.serverUrl,
     });
+    await assertRunCommitCovered(git, context.sha, verified.headId);
     const run = runBinding(context);
     const subjects = sourceSubjects(context.repository, context.sha, verified.headId);
     const evidence = commitSignaturesEvidence({

@@ -39,6 +39,22 @@ function verifyKeyChain(fx: ActionFixture, chain: string): ChainVerification {
   });
 }
 
+/** GitHub's pull request test merge: an unsigned two-parent commit, base first, head second. */
+function githubTestMerge(
+  fx: ActionFixture,
+  base: string | undefined,
+  head: string | undefined,
+): string {
+  assert.ok(base !== undefined && head !== undefined);
+  const tree = fx.repo.git(['rev-parse', `${head}^{tree}`]);
+  return fx.repo.git(['commit-tree', tree, '-p', base, '-p', head, '-m', 'Merge into base'], {
+    GIT_AUTHOR_NAME: 'Octo Cat',
+    GIT_AUTHOR_EMAIL: 'octocat@example.com',
+    GIT_COMMITTER_NAME: 'GitHub',
+    GIT_COMMITTER_EMAIL: 'noreply@github.com',
+  });
+}
+
 void describe('verify-commit-signature run()', () => {
   let fx: ActionFixture;
   let github: GitHubStandIn;
@@ -187,7 +203,7 @@ void describe('verify-commit-signature run()', () => {
 
     void it('verifies the commits the API lists, and binds the genesis to the test merge and the head', async () => {
       const chain = fx.chainPath('pr-ok');
-      const mergeSha = fx.commits[0];
+      const mergeSha = githubTestMerge(fx, fx.commits[0], fx.commits[2]);
       const io = await runWith(fx.env('pull_request', prEvent(7, fx.commits[2]), mergeSha), {
         chain,
       });
@@ -200,6 +216,15 @@ void describe('verify-commit-signature run()', () => {
         verified.genesis.statement.subject.map((s) => s.digest?.gitCommit),
         [mergeSha, fx.commits[2]],
       );
+    });
+
+    void it('refuses when the run builds a commit that is neither the head nor its test merge', async () => {
+      const chain = fx.chainPath('pr-unrelated');
+      const io = await runWith(fx.env('pull_request', prEvent(7, fx.commits[2]), fx.commits[0]), {
+        chain,
+      });
+      assert.match(io.failures[0] ?? '', /^RANGE_UNVERIFIABLE: .*neither the verified head/);
+      assert.equal(existsSync(chain), false);
     });
 
     void it('rejects a pull request carrying an unsigned commit, naming it', async () => {
