@@ -50,3 +50,4 @@ export * from './policy/decide-step.js';
 export * from './identity/commit-evidence.js';
 export * from './identity/gitsign-verify.js';
 export * from './pattern.js';
+export * from './http-body.js';

@@ -94,3 +94,25 @@ void describe('listing a pull request commits', () => {
     });
   });
 });
+
+void describe('when the API answers with an endless body and no length', () => {
+  void it('stops reading at the limit and refuses (TOO_LARGE), instead of reading it all', async () => {
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += 1;
+        controller.enqueue(new Uint8Array(64 * 1024).fill(0x20));
+      },
+    });
+    const fetchEndless = () => Promise.resolve(new Response(endless, { status: 200 }));
+    await assert.rejects(
+      listPullRequestCommits(
+        { apiUrl: 'http://127.0.0.1:1', token: 't', fetch: fetchEndless },
+        'octo-org/octo-repo',
+        1,
+      ),
+      { code: 'TOO_LARGE' },
+    );
+    assert.ok(pulled * 64 * 1024 <= REST_LIMITS.maxResponseBytes + 2 * 64 * 1024);
+  });
+});

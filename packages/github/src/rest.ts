@@ -1,7 +1,7 @@
 // The few GitHub REST calls the actions make, through a fetch handed in, so tests answer them from a
 // loopback server. Pages are requested by number (never by following a Link header to another host).
 // https://docs.github.com/en/rest/pulls/pulls#list-commits-on-a-pull-request
-import { SathosError, describeCause } from '@sathos/core';
+import { SathosError, describeCause, readBoundedBody } from '@sathos/core';
 
 export type Fetch = typeof fetch;
 
@@ -33,16 +33,15 @@ function headers(token: string | undefined): Record<string, string> {
 }
 
 async function boundedText(response: Response, where: string): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? '0');
-  const text = declared > REST_LIMITS.maxResponseBytes ? undefined : await response.text();
-  if (text === undefined || text.length > REST_LIMITS.maxResponseBytes) {
+  const body = await readBoundedBody(response, REST_LIMITS.maxResponseBytes);
+  if (body === undefined) {
     throw new SathosError(
       'TOO_LARGE',
       `the GitHub API answer is larger than ${REST_LIMITS.maxResponseBytes} bytes`,
       { where },
     );
   }
-  return text;
+  return body.toString('utf8');
 }
 
 /** GET one API path as JSON; HTTP errors say which permission is likely missing. */

@@ -1,6 +1,7 @@
 // Fetches a policy from another repository at a pinned commit through the GitHub contents API
 // (https://docs.github.com/en/rest/repos/contents), so the security team's policy repository, not
 // the pipeline, decides what is allowed. The fetcher is injected; every failure denies.
+import { readBoundedBody } from '../http-body.js';
 import { SathosError } from '../errors.js';
 import type { PolicyReference } from './policy-reference.js';
 import type { Policy } from './policy-document.js';
@@ -39,18 +40,9 @@ function unavailable(message: string, where: string, cause?: unknown): SathosErr
 
 /** Reads at most `max` bytes of a body; more is refused without reading the rest. */
 async function boundedBody(response: Response, max: number, where: string): Promise<Buffer> {
-  const declared = Number(response.headers.get('content-length') ?? 'NaN');
-  if (declared > max) throw unavailable(`policy response is larger than ${max} bytes`, where);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  if (response.body === null) return Buffer.alloc(0);
-  // Leaving the loop early cancels the stream: the rest is never read.
-  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > max) throw unavailable(`policy response is larger than ${max} bytes`, where);
-    chunks.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(chunks);
+  const body = await readBoundedBody(response, max);
+  if (body === undefined) throw unavailable(`policy response is larger than ${max} bytes`, where);
+  return body;
 }
 
 /** The file's bytes from a raw body, or from the JSON form's base64 `content`. */
