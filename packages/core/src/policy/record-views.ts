@@ -3,10 +3,9 @@
 // chain so far, before it signs the next record).
 import type { ChainLine, PlannedRecord } from '../attestation/chain.js';
 import { decodeDssePayload } from '../attestation/chain.js';
-import type { ActorClaims } from '../attestation/record.js';
+import { signerFromActor } from '../attestation/record.js';
 import type { Statement } from '../attestation/statement.js';
 import type { ChainVerification } from '../attestation/verify-chain.js';
-import type { SignerIdentity } from '../identity/signer-identity.js';
 import type { RecordView } from './evaluation-input.js';
 
 /** Every DSSE statement in the chain by payload digest; lines that are not statements are skipped. */
@@ -40,18 +39,6 @@ export function verifiedViews(
   }));
 }
 
-/** The signer a record's actor claims: for planning only, never for trust. */
-export function claimedSigner(actor: ActorClaims): SignerIdentity {
-  return actor.kind === 'key'
-    ? { kind: 'key', keyId: actor.keyId }
-    : {
-        kind: 'certificate',
-        issuer: actor.issuer,
-        subject: actor.subject,
-        claims: actor.claims ?? {},
-      };
-}
-
 /** A pipeline's chain so far, as the next step's decision sees it (signatures not checked here). */
 export function plannedViews(
   records: readonly PlannedRecord[],
@@ -61,7 +48,7 @@ export function plannedViews(
   return records.map((r) => ({
     digest: r.digest,
     statement: r.statement,
-    signer: claimedSigner(r.statement.predicate.actor),
+    signer: signerFromActor(r.statement.predicate.actor),
     evidence: r.statement.predicate.evidence.flatMap((e) => {
       const s = statements.get(e.digest.sha256);
       return s === undefined ? [] : [s];
