@@ -1,0 +1,2 @@
+// The anomaly layer's I/O: supervisor, egress gateway, sandbox.
+export {};
