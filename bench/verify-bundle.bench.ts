@@ -37,7 +37,7 @@ interface Sample {
 }
 
 function vectors(): string {
-  return process.env.SATHOS_VECTORS ?? resolve(import.meta.dirname, '../../shared/vectors');
+  return process.env.SATHOS_VECTORS ?? resolve(import.meta.dirname, '../test/fixtures/vectors');
 }
 
 const SAMPLES: readonly Sample[] = [

@@ -94,7 +94,7 @@ describe('sathos demo', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('writes demo.json with the verify and gate arguments CLI.md promises', () => {
+  it('writes demo.json with the verify and gate arguments docs/cli.md promises', () => {
     assert.equal(demo.verify[0], 'verify-chain');
     assert.equal(demo.gate[0], 'gate');
     assert.ok(demo.verify.includes(demo.chain));

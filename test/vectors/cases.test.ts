@@ -1,4 +1,4 @@
-// Every case of the shared Sigstore vectors (../shared/vectors/cases.json) through the real
+// Every case of the real-world Sigstore vectors (test/fixtures/vectors/cases.json) through the real
 // `verify-bundle` command: ok cases must verify, fail cases must be rejected — never crash.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Turns one entry of ../shared/vectors/cases.json into the `sathos verify-bundle` options that
+// Turns one entry of test/fixtures/vectors/cases.json into the `sathos verify-bundle` options that
 // test it: the bundle (extracted to a file when it is a JSONL line or a JSON pointer), the root,
 // keys, identity policy, and the artifact or the digest the case names it by.
 import { createHash } from 'node:crypto';
@@ -33,9 +33,9 @@ export interface VectorCase {
   };
 }
 
-/** The shared vectors directory; missing vectors are a test failure, never a skip. */
+/** The committed vectors (SATHOS_VECTORS overrides); missing vectors are a test failure, never a skip. */
 export function vectorsDir(): string {
-  const dir = process.env.SATHOS_VECTORS ?? resolve(import.meta.dirname, '../../../shared/vectors');
+  const dir = process.env.SATHOS_VECTORS ?? resolve(import.meta.dirname, '../fixtures/vectors');
   if (!existsSync(join(dir, 'cases.json'))) {
     throw new Error(
       `test vectors not found at ${dir}: set SATHOS_VECTORS to the vectors directory`,

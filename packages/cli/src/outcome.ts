@@ -1,5 +1,5 @@
 // What every command returns: an exit code, the `--json` object and the human lines. Commands never
-// print or exit themselves, so tests drive them in-process and the contract of CLI.md lives here.
+// print or exit themselves, so tests drive them in-process and the contract of docs/cli.md lives here.
 import { SathosError, describeCause, isSathosError } from '@sathos/core';
 
 export type ExitCode = 0 | 1 | 2;

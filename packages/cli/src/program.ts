@@ -1,4 +1,4 @@
-// The `sathos` command line (../shared/CLI.md is the contract): commander parses, each command
+// The `sathos` command line (docs/cli.md is the contract): commander parses, each command
 // returns an Outcome, and this file alone turns Outcomes into output and exit codes.
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { demoCommand } from './commands/demo.js';
@@ -72,7 +72,7 @@ function buildProgram(run: Run): Command {
 
   program
     .command('verify-chain')
-    .description('verify the whole chain of custody for the artifacts (DESIGN.md §3)')
+    .description('verify the whole chain of custody for the artifacts (docs/spec.md §5)')
     .argument('<chain>', 'chain file: JSON Lines of Sigstore bundles')
     .requiredOption(
       '--artifact <path>',

@@ -1,4 +1,4 @@
-// `sathos demo --out DIR`: runs the local pipeline, writes DIR/demo.json (CLI.md), then verifies the
+// `sathos demo --out DIR`: runs the local pipeline, writes DIR/demo.json (docs/cli.md), then verifies the
 // chain with exactly the arguments demo.json hands the user.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// `sathos verify-chain`: the whole chain of custody for the given artifacts (DESIGN.md §3).
+// `sathos verify-chain`: the whole chain of custody for the given artifacts (docs/spec.md §5).
 import type {
   ChainPolicyEvaluation,
   ChainRequirements,

@@ -1,4 +1,4 @@
-// Verifies a chain of custody (DESIGN.md §3, steps 2–7 and 9): every bundle, every link, the run,
+// Verifies a chain of custody (docs/spec.md §5, steps 2–7 and 9): every bundle, every link, the run,
 // the genesis, the stages in order, the terminal record, and that the artifacts are what was built.
 import { BUNDLE_V03_MEDIA_TYPE } from '@sigstore/bundle';
 import { SathosError } from '../errors.js';

@@ -1,4 +1,4 @@
-// Step 8 of chain verification (DESIGN.md §3): the policy's rules evaluated again for every record,
+// Step 8 of chain verification (docs/spec.md §5): the policy's rules evaluated again for every record,
 // over what the record's step knew before it acted (the records it follows, its own signer,
 // subjects, evidence and observations). A record whose step did not record an allow decision, or
 // whose decision does not hold under the policy, rejects the chain.
