@@ -1,0 +1,78 @@
+// The decision on each egress request, made before any upstream connection opens: the policy's
+// allowedHosts allow; a host the baseline knows (k of the last N runs) allows; anything else is
+// audited, blocked or halts the step, per the mode. The decider never throws: a request it cannot
+// read is decided like an unknown host, and anything unexpected blocks or halts.
+import type { EgressAction, EgressDecider, EgressRequest, EgressVerdict } from './events.js';
+import { canonicalHost, canonicalHostEntryFor, isPort, patternCovers } from './hosts.js';
+import type { StepPlan } from './plan.js';
+
+/** What the mode does to a request nothing allows. */
+export function unknownAction(mode: StepPlan['settings']['mode']): EgressAction {
+  return mode;
+}
+
+function baselineVerdict(
+  plan: StepPlan,
+  host: string,
+  request: EgressRequest,
+): EgressVerdict | undefined {
+  const key = canonicalHostEntryFor(host, request);
+  let seen = plan.knownHosts.get(key);
+  // A name lookup is known when the name was reached on any port.
+  if (request.protocol === 'dns') {
+    for (const [entry, n] of plan.knownHosts)
+      if (entry === key || entry.startsWith(`${key}:`)) seen = Math.max(seen ?? 0, n);
+  }
+  if (seen === undefined) return undefined;
+  return {
+    action: 'allow',
+    rule: `baseline: seen in ${seen} of ${plan.hostRuns} runs`,
+    reason: `${key} is known from the step's baseline`,
+  };
+}
+
+function decideOne(plan: StepPlan, request: EgressRequest): EgressVerdict {
+  const mode = plan.settings.mode;
+  const host = canonicalHost(request.host);
+  if (host === undefined || (request.protocol !== 'dns' && !isPort(request.port))) {
+    return {
+      action: unknownAction(mode),
+      rule: 'default',
+      reason: `"${request.host}" port ${String(request.port)} is not a host and port that can be allowed`,
+    };
+  }
+  const index = plan.settings.allowedHosts.findIndex((p) => patternCovers(p, host, request));
+  const pattern = plan.settings.allowedHosts[index];
+  if (pattern !== undefined)
+    return {
+      action: 'allow',
+      rule: `allowedHosts[${index}]`,
+      reason: `${pattern.text} is allowed by the policy`,
+    };
+  const known = baselineVerdict(plan, host, request);
+  if (known !== undefined) return known;
+  const what = canonicalHostEntryFor(host, request);
+  return {
+    action: unknownAction(mode),
+    rule: 'default',
+    reason: plan.learning
+      ? `${what} is neither allowed nor known (the baseline is still learning)`
+      : `${what} is neither allowed by the policy nor known from the baseline`,
+  };
+}
+
+/** The decider the supervisor and the gateway call for every request of the step. */
+export function egressDecider(plan: StepPlan): EgressDecider {
+  return (request) => {
+    try {
+      return decideOne(plan, request);
+    } catch (error) {
+      // Fail closed: nothing unexpected connects.
+      return {
+        action: plan.settings.mode === 'halt' ? 'halt' : 'block',
+        rule: 'error',
+        reason: `the request could not be decided: ${String(error)}`,
+      };
+    }
+  };
+}

@@ -1,0 +1,168 @@
+// What a supervised step's run showed against its plan: findings (unknown, blocked or halting hosts,
+// a step slower than its baseline allows) and the `anomaly` observation a step records in its
+// transition record (docs/spec.md §2.2), where the gate's policy reads it back.
+import type { AnomalyMode } from '../policy/policy-anomaly.js';
+import type { EgressDecision, EgressProtocol, SandboxKind } from './events.js';
+import { canonicalHost, canonicalHostEntryFor } from './hosts.js';
+import type { StepPlan } from './plan.js';
+
+/** Findings kept in one observation; the rest are counted in `findingsOmitted`. */
+export const MAX_FINDINGS = 64;
+
+export type HostFindingKind = 'unknown-host' | 'blocked-host' | 'halted-host';
+
+export type AnomalyFinding =
+  | {
+      /** unknown-host: reached anyway (audit); blocked-host: refused; halted-host: refused, step ended. */
+      readonly kind: HostFindingKind;
+      /** `host:port`, or `host` for a name lookup. */
+      readonly host: string;
+      readonly protocol: EgressProtocol;
+      /** How many requests of the run this finding stands for. */
+      readonly count: number;
+      readonly reason: string;
+    }
+  | {
+      readonly kind: 'slow-step';
+      readonly durationMs: number;
+      readonly deadlineMs: number;
+      readonly source: 'baseline' | 'max-duration';
+      /** True when the supervisor ended the step at the deadline; false when it was only recorded. */
+      readonly halted: boolean;
+      readonly medianMs?: number;
+      readonly reason: string;
+    };
+
+/** The supervisor's report, as far as findings need it (packages/guard's SupervisionReport fits). */
+export interface SupervisedRun {
+  readonly exitCode: number | null;
+  readonly signal?: string | null;
+  readonly halted: boolean;
+  readonly durationMs: number;
+  readonly decisions: readonly EgressDecision[];
+  readonly sandbox?: SandboxKind;
+  readonly sandboxNote?: string;
+}
+
+const HOST_KIND = { audit: 'unknown-host', block: 'blocked-host', halt: 'halted-host' } as const;
+
+function hostFindings(decisions: readonly EgressDecision[]): AnomalyFinding[] {
+  const byKey = new Map<string, AnomalyFinding & { kind: HostFindingKind }>();
+  for (const { request, verdict } of decisions) {
+    if (verdict.action === 'allow') continue;
+    const host = canonicalHost(request.host);
+    const entry =
+      host === undefined
+        ? `${request.host}:${String(request.port)}`
+        : canonicalHostEntryFor(host, request);
+    const kind = HOST_KIND[verdict.action];
+    const key = `${kind} ${request.protocol} ${entry}`;
+    const found = byKey.get(key);
+    byKey.set(
+      key,
+      found === undefined
+        ? { kind, host: entry, protocol: request.protocol, count: 1, reason: verdict.reason }
+        : { ...found, count: found.count + 1 },
+    );
+  }
+  return [...byKey.values()];
+}
+
+// The deadline a run is measured against: what was enforced, else the baseline's (reported only).
+function slowFinding(plan: StepPlan, run: SupervisedRun): AnomalyFinding | undefined {
+  const hostHalt = run.decisions.some((d) => d.verdict.action === 'halt');
+  const measured =
+    plan.deadline ??
+    (plan.baselineDeadlineMs === undefined
+      ? undefined
+      : { ms: plan.baselineDeadlineMs, source: 'baseline' as const });
+  if (measured === undefined) return undefined;
+  const haltedHere = run.halted && !hostHalt && plan.deadline !== undefined;
+  if (!haltedHere && run.durationMs <= measured.ms) return undefined;
+  const median = plan.stats === undefined ? undefined : Math.round(plan.stats.medianMs);
+  const against =
+    measured.source === 'baseline'
+      ? `the baseline's deadline of ${measured.ms} ms (median ${String(median)} ms)`
+      : `--max-duration ${measured.ms} ms`;
+  return {
+    kind: 'slow-step',
+    durationMs: Math.round(run.durationMs),
+    deadlineMs: measured.ms,
+    source: measured.source,
+    halted: haltedHere,
+    ...(median === undefined ? {} : { medianMs: median }),
+    reason: haltedHere
+      ? `the step was halted at ${against}`
+      : `the step took ${Math.round(run.durationMs)} ms, over ${against}`,
+  };
+}
+
+/** Every finding of a run, host findings first (in order of first request), then the duration. */
+export function runFindings(plan: StepPlan, run: SupervisedRun): AnomalyFinding[] {
+  const slow = slowFinding(plan, run);
+  return [...hostFindings(run.decisions), ...(slow === undefined ? [] : [slow])];
+}
+
+export interface AnomalyObservation {
+  readonly version: 1;
+  readonly step: string;
+  readonly mode: AnomalyMode;
+  readonly sandbox?: SandboxKind;
+  readonly exitCode: number | null;
+  readonly halted: boolean;
+  readonly durationMs: number;
+  readonly deadline?: { readonly ms: number; readonly source: 'baseline' | 'max-duration' };
+  readonly baseline: {
+    readonly runs: number;
+    readonly learning: boolean;
+    readonly medianMs?: number;
+    readonly deadlineMs?: number;
+    readonly knownHosts: number;
+    /** `sha256:<hex>` of the baseline file the plan was made from, when there was one. */
+    readonly digest?: string;
+  };
+  readonly connections: {
+    readonly allowed: number;
+    readonly audited: number;
+    readonly blocked: number;
+    readonly halted: number;
+  };
+  readonly findings: readonly AnomalyFinding[];
+  readonly findingsOmitted?: number;
+}
+
+/** The `anomaly` observation of a supervised step, for its transition record. */
+export function anomalyObservation(
+  plan: StepPlan,
+  run: SupervisedRun,
+  baselineDigest?: string,
+): AnomalyObservation {
+  const findings = runFindings(plan, run);
+  const count = (action: string) => run.decisions.filter((d) => d.verdict.action === action).length;
+  return {
+    version: 1,
+    step: plan.step,
+    mode: plan.settings.mode,
+    ...(run.sandbox === undefined ? {} : { sandbox: run.sandbox }),
+    exitCode: run.exitCode,
+    halted: run.halted,
+    durationMs: Math.round(run.durationMs),
+    ...(plan.deadline === undefined ? {} : { deadline: plan.deadline }),
+    baseline: {
+      runs: plan.stats?.runs ?? 0,
+      learning: plan.learning,
+      ...(plan.stats === undefined ? {} : { medianMs: Math.round(plan.stats.medianMs) }),
+      ...(plan.baselineDeadlineMs === undefined ? {} : { deadlineMs: plan.baselineDeadlineMs }),
+      knownHosts: plan.knownHosts.size,
+      ...(baselineDigest === undefined ? {} : { digest: baselineDigest }),
+    },
+    connections: {
+      allowed: count('allow'),
+      audited: count('audit'),
+      blocked: count('block'),
+      halted: count('halt'),
+    },
+    findings: findings.slice(0, MAX_FINDINGS),
+    ...(findings.length > MAX_FINDINGS ? { findingsOmitted: findings.length - MAX_FINDINGS } : {}),
+  };
+}

@@ -1,0 +1,130 @@
+// Everything decided before a supervised step starts: the settings (policy, then what the caller may
+// add), what the baseline knows (hosts seen k of N times, the duration deadline), and so the
+// deadline the supervisor enforces. Pure: the baseline and the limits are handed in.
+import { SathosError } from '../errors.js';
+import type { AnomalyMode, AnomalyPolicy } from '../policy/policy-anomaly.js';
+import { ANOMALY_MODES } from '../policy/policy-anomaly.js';
+import type { Baseline } from './baseline.js';
+import { hostCounts } from './baseline.js';
+import type { HostPattern } from './hosts.js';
+import { parseHostPatterns } from './hosts.js';
+import type { DurationStats } from './statistics.js';
+import { baselineDeadlineMs, durationStats } from './statistics.js';
+
+/** What applies when neither the policy nor the caller says otherwise: deny by default. */
+export const ANOMALY_DEFAULTS = {
+  mode: 'block',
+  durationRatio: 2,
+  minRuns: 5,
+  knownAfter: { seen: 3, of: 10 },
+  /** Robust standard deviations above the median (log space) a noisy step may run. */
+  z: 4,
+  /** No baseline deadline is shorter than this. */
+  minDeadlineMs: 1000,
+} as const;
+
+export interface AnomalySettings {
+  readonly mode: AnomalyMode;
+  readonly allowedHosts: readonly HostPattern[];
+  readonly durationRatio: number;
+  readonly minRuns: number;
+  readonly knownAfter: { readonly seen: number; readonly of: number };
+}
+
+/** What the caller of a supervised step adds to a policy: flags or action inputs. */
+export interface AnomalyRequest {
+  readonly mode?: AnomalyMode;
+  /** Hosts given on the command line; refused when a policy names the hosts. */
+  readonly allowHosts?: readonly string[];
+}
+
+const strictness = (mode: AnomalyMode): number => ANOMALY_MODES.indexOf(mode);
+
+/**
+ * The settings of one step. With a policy, the policy decides: the caller may make the mode stricter
+ * (audit < block < halt) but not looser, and may not add hosts, since a workflow must not widen the
+ * policy it is judged by. Without a policy, the caller's hosts and mode apply.
+ */
+export function anomalySettings(
+  policy: AnomalyPolicy | undefined,
+  request: AnomalyRequest,
+  where: string,
+): AnomalySettings {
+  const policyMode = policy?.mode ?? ANOMALY_DEFAULTS.mode;
+  if (policy !== undefined && (request.allowHosts?.length ?? 0) > 0)
+    throw new SathosError(
+      'USAGE',
+      'the policy names the allowed hosts (anomaly.allowedHosts); add hosts there, not on the command line',
+      { where },
+    );
+  if (policy !== undefined && request.mode !== undefined) {
+    if (strictness(request.mode) < strictness(policyMode))
+      throw new SathosError(
+        'USAGE',
+        `the policy's anomaly mode is ${policyMode}; a step may only make it stricter, not ${request.mode}`,
+        { where },
+      );
+  }
+  return {
+    mode: request.mode ?? policyMode,
+    allowedHosts: parseHostPatterns(policy?.allowedHosts ?? request.allowHosts ?? [], where),
+    durationRatio: policy?.durationRatio ?? ANOMALY_DEFAULTS.durationRatio,
+    minRuns: policy?.minRuns ?? ANOMALY_DEFAULTS.minRuns,
+    knownAfter: policy?.knownAfter ?? ANOMALY_DEFAULTS.knownAfter,
+  };
+}
+
+export interface StepPlan {
+  readonly step: string;
+  readonly settings: AnomalySettings;
+  /** Duration statistics of the baseline's runs; undefined when it has none. */
+  readonly stats?: DurationStats;
+  /** True while the baseline has fewer than minRuns runs: it records but sets no deadline. */
+  readonly learning: boolean;
+  /** The deadline the baseline sets (enforced under halt, reported under audit and block). */
+  readonly baselineDeadlineMs?: number;
+  /** What the supervisor enforces, and why; undefined when nothing bounds the step. */
+  readonly deadline?: { readonly ms: number; readonly source: 'baseline' | 'max-duration' };
+  /** Host entries reached in at least knownAfter.seen of the last knownAfter.of runs, with counts. */
+  readonly knownHosts: ReadonlyMap<string, number>;
+  /** How many runs the host counts were taken over. */
+  readonly hostRuns: number;
+}
+
+/**
+ * Plans a step from its settings and baseline, before it starts. `maxDurationMs` (a flag or input)
+ * is a hard bound in every mode; the baseline's deadline is enforced only under `halt`.
+ */
+export function planStep(
+  settings: AnomalySettings,
+  baseline: Baseline,
+  maxDurationMs?: number,
+): StepPlan {
+  const stats = durationStats(baseline.runs.map((r) => r.durationMs));
+  const learning = (stats?.runs ?? 0) < settings.minRuns;
+  const fromBaseline =
+    learning || stats === undefined
+      ? undefined
+      : baselineDeadlineMs(stats, {
+          ratio: settings.durationRatio,
+          z: ANOMALY_DEFAULTS.z,
+          minMs: ANOMALY_DEFAULTS.minDeadlineMs,
+        });
+  const { runs, counts } = hostCounts(baseline, settings.knownAfter.of);
+  const knownHosts = new Map([...counts].filter(([, n]) => n >= settings.knownAfter.seen));
+  const enforced = settings.mode === 'halt' ? fromBaseline : undefined;
+  let deadline: StepPlan['deadline'];
+  if (maxDurationMs !== undefined && (enforced === undefined || maxDurationMs <= enforced))
+    deadline = { ms: maxDurationMs, source: 'max-duration' };
+  else if (enforced !== undefined) deadline = { ms: enforced, source: 'baseline' };
+  return {
+    step: baseline.step,
+    settings,
+    ...(stats === undefined ? {} : { stats }),
+    learning,
+    ...(fromBaseline === undefined ? {} : { baselineDeadlineMs: fromBaseline }),
+    ...(deadline === undefined ? {} : { deadline }),
+    knownHosts,
+    hostRuns: runs,
+  };
+}
