@@ -58,3 +58,5 @@ export * from './anomaly/baseline.js';
 export * from './anomaly/plan.js';
 export * from './anomaly/decide.js';
 export * from './anomaly/findings.js';
+export * from './posture/index.js';
+export * from './policy/policy-posture.js';

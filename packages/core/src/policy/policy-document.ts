@@ -14,6 +14,8 @@ import type { PolicyIdentityRule } from './policy-identities.js';
 import { identitiesProblems, readIdentities } from './policy-identities.js';
 import type { PolicyProblem } from './policy-problem.js';
 import { PolicyInvalidError, keyProblem, problem } from './policy-problem.js';
+import type { PosturePolicy } from './policy-posture.js';
+import { postureProblems, readPosture } from './policy-posture.js';
 import type { PolicyRule } from './policy-rules.js';
 import { readRules } from './policy-rules.js';
 import { declaredStages, stagesProblems } from './policy-stages.js';
@@ -34,6 +36,7 @@ const TOP_LEVEL = [
   'commits',
   'environments',
   'anomaly',
+  'posture',
 ];
 
 export interface Policy {
@@ -50,6 +53,8 @@ export interface Policy {
   /** Deploy environments by name; a deploy anywhere else is denied. */
   readonly environments: Readonly<Record<string, EnvironmentPolicy>>;
   readonly anomaly?: AnomalyPolicy;
+  /** What the workflows at the verified commit may look like (docs/posture.md). */
+  readonly posture?: PosturePolicy;
 }
 
 function headerProblems(value: Json): PolicyProblem[] {
@@ -88,10 +93,12 @@ export function parsePolicy(text: string, uri: string): Policy {
     ...commitsProblems(value.commits),
     ...environmentsProblems(value.environments, stages),
     ...anomalyProblems(value.anomaly),
+    ...postureProblems(value.posture),
   ].map(yaml.locate);
   if (problems.length > 0) throw new PolicyInvalidError(uri, problems);
   const commits = readCommits(value.commits);
   const anomaly = readAnomaly(value.anomaly);
+  const posture = readPosture(value.posture);
   return {
     uri,
     digest: sha256Hex(text),
@@ -102,5 +109,6 @@ export function parsePolicy(text: string, uri: string): Policy {
     ...(commits === undefined ? {} : { commits }),
     environments: readEnvironments(value.environments, stages),
     ...(anomaly === undefined ? {} : { anomaly }),
+    ...(posture === undefined ? {} : { posture }),
   };
 }
