@@ -1,0 +1,220 @@
+// The proxy half of the gateway: CONNECT tunnels and absolute-URI HTTP requests. The decision comes
+// first; only an allowed request resolves its host and opens an upstream connection.
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { EgressVerdict } from '@sathos/core';
+import { opens, type DecisionLog } from './decisions.js';
+import { normalizeHost, parseAuthority, parsePort, type Resolver } from './hosts.js';
+import type { GatewayLimits } from './limits.js';
+
+export interface ProxyContext {
+  readonly log: DecisionLog;
+  readonly resolve: Resolver;
+  readonly limits: GatewayLimits;
+  readonly refuse: (reason: string) => void;
+}
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  403: 'Forbidden',
+  431: 'Request Header Fields Too Large',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+};
+
+/** Hop-by-hop and proxy headers: never forwarded (RFC 9110 §7.6.1). */
+const HOP_HEADERS = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** Answers a raw client socket with one short plain-text response and closes it. */
+export function refuseSocket(socket: Duplex, status: number, message: string): void {
+  if (socket.destroyed || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = `sathos guard: ${message}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nContent-Type: text/plain\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+function deniedMessage(host: string, port: number, verdict: EgressVerdict): string {
+  return `${verdict.action === 'halt' ? 'halted' : 'blocked'} ${host}:${port} (${verdict.rule})`;
+}
+
+// The allowed host's first address, or undefined when it does not resolve.
+async function firstAddress(context: ProxyContext, host: string): Promise<string | undefined> {
+  try {
+    return (await context.resolve(host))[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/** CONNECT host:port — decide, then tunnel bytes both ways to the resolved address. */
+export function handleConnect(
+  context: ProxyContext,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): void {
+  const target = parseAuthority(req.url ?? '');
+  if (target === undefined) {
+    context.refuse('CONNECT to a target that is not host:port');
+    refuseSocket(socket, 400, 'CONNECT needs host:port');
+    return;
+  }
+  const verdict = context.log.decide(target.host, target.port, 'connect');
+  if (!opens(verdict)) {
+    refuseSocket(socket, 403, deniedMessage(target.host, target.port, verdict));
+    return;
+  }
+  void tunnel(context, socket, head, target);
+}
+
+async function tunnel(
+  context: ProxyContext,
+  client: Duplex,
+  head: Buffer,
+  target: { host: string; port: number },
+): Promise<void> {
+  const address = await firstAddress(context, target.host);
+  if (address === undefined) {
+    refuseSocket(client, 502, `${target.host} does not resolve`);
+    return;
+  }
+  if (client.destroyed) return;
+  const upstream: Socket = connect({ host: address, port: target.port });
+  upstream.setTimeout(context.limits.connectTimeoutMs, () => upstream.destroy());
+  const closeBoth = (): void => {
+    upstream.destroy();
+    client.destroy();
+  };
+  upstream.once('error', () => {
+    if (upstream.connecting) refuseSocket(client, 502, `${target.host}:${target.port} unreachable`);
+    else closeBoth();
+  });
+  client.once('error', closeBoth);
+  client.once('close', () => upstream.destroy());
+  upstream.once('close', () => client.destroy());
+  upstream.once('connect', () => {
+    upstream.setTimeout(0);
+    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    if (head.length > 0) upstream.write(head);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+}
+
+// The request's absolute http:// URI split into what the decision and the upstream need.
+function absoluteTarget(
+  url: string,
+): { host: string; port: number; hostHeader: string; path: string } | undefined {
+  if (!/^http:\/\//i.test(url)) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const host = normalizeHost(parsed.hostname);
+  const port = parsed.port === '' ? 80 : parsePort(parsed.port);
+  if (
+    host === undefined ||
+    port === undefined ||
+    parsed.username !== '' ||
+    parsed.password !== ''
+  ) {
+    return undefined;
+  }
+  return { host, port, hostHeader: parsed.host, path: `${parsed.pathname}${parsed.search}` };
+}
+
+function forwardedHeaders(headers: IncomingMessage['headers']): Record<string, string | string[]> {
+  const named = new Set(
+    (headers.connection ?? '').split(',').map((name) => name.trim().toLowerCase()),
+  );
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_HEADERS.has(name) || named.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+function plainRefusal(res: ServerResponse, status: number, message: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'text/plain', connection: 'close' });
+  res.end(`sathos guard: ${message}\n`);
+}
+
+/** GET http://host:port/path — decide, then forward the request and stream the answer back. */
+export function handleRequest(
+  context: ProxyContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
+  const target = absoluteTarget(req.url ?? '');
+  if (target === undefined) {
+    context.refuse('a request that is neither CONNECT nor an absolute http:// URI');
+    plainRefusal(res, 400, 'this is a proxy: send CONNECT host:port or an absolute http:// URI');
+    return;
+  }
+  const verdict = context.log.decide(target.host, target.port, 'http');
+  if (!opens(verdict)) {
+    plainRefusal(res, 403, deniedMessage(target.host, target.port, verdict));
+    return;
+  }
+  void forward(context, req, res, target);
+}
+
+async function forward(
+  context: ProxyContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: { host: string; port: number; hostHeader: string; path: string },
+): Promise<void> {
+  const address = await firstAddress(context, target.host);
+  if (address === undefined) {
+    plainRefusal(res, 502, `${target.host} does not resolve`);
+    return;
+  }
+  const upstream = httpRequest({
+    host: address,
+    port: target.port,
+    method: req.method ?? 'GET',
+    path: target.path,
+    headers: { ...forwardedHeaders(req.headers), host: target.hostHeader },
+    setHost: false,
+    agent: false,
+    timeout: context.limits.connectTimeoutMs,
+  });
+  upstream.on('timeout', () => upstream.destroy(new Error('upstream timed out')));
+  upstream.on('error', () => {
+    plainRefusal(res, 502, `${target.host}:${target.port} unreachable`);
+  });
+  upstream.on('response', (answer) => {
+    upstream.setTimeout(0);
+    res.writeHead(answer.statusCode ?? 502, forwardedHeaders(answer.headers));
+    answer.pipe(res);
+    answer.on('error', () => res.destroy());
+  });
+  res.on('close', () => {
+    if (!res.writableFinished) upstream.destroy();
+  });
+  req.pipe(upstream);
+}
