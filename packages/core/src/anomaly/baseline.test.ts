@@ -139,6 +139,7 @@ void describe('learnRun: what a baseline learns from', () => {
       [{ decisions: [decision('evil.example', 443, 'block')] }, /1 connection\(s\) were refused/],
       [{ decisions: [decision('evil.example', 443, 'halt')] }, /refused/],
       [{ trusted: false }, /not verified and allowed/],
+      [{ decisionsDropped: 3 }, /3 decisions were not logged/],
       [{ durationMs: BASELINE_LIMITS.maxDurationMs + 1 }, /duration/],
     ];
     for (const [overrides, reason] of cases) {

@@ -199,6 +199,8 @@ export interface RunOutcome {
   readonly at: number;
   /** False when the caller could not vouch for the run (the action: chain not verified, policy denied). */
   readonly trusted?: boolean;
+  /** Decisions the supervisor did not keep (its log is bounded): an incomplete log teaches nothing. */
+  readonly decisionsDropped?: number;
 }
 
 export type LearnResult =
@@ -215,6 +217,8 @@ export function learnRun(baseline: Baseline, outcome: RunOutcome): LearnResult {
   if (outcome.trusted === false) return refused('the run was not verified and allowed');
   if (outcome.halted) return refused('the run was halted');
   if (outcome.exitCode !== 0) return refused(`the run exited with ${String(outcome.exitCode)}`);
+  if ((outcome.decisionsDropped ?? 0) > 0)
+    return refused(`${String(outcome.decisionsDropped)} decisions were not logged`);
   const blocked = outcome.decisions.filter(
     (d) => d.verdict.action === 'block' || d.verdict.action === 'halt',
   ).length;

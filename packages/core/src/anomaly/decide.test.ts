@@ -156,6 +156,16 @@ void describe('the egress decision', () => {
     assert.equal(decide(request('old.example')).action, 'block', 'aged out of the window');
   });
 
+  void it('only audits a known host when the baseline is not trusted to widen egress', () => {
+    const baseline = baselineOf(Array.from({ length: 5 }, () => ({ hosts: ['pkg.example:443'] })));
+    const plan = planStep(settings({ allowedHosts: [] }), baseline, undefined, {
+      knownHostAction: 'audit',
+    });
+    const verdict = egressDecider(plan)(request('pkg.example'));
+    assert.equal(verdict.action, 'audit');
+    assert.match(verdict.reason, /cannot trust/);
+  });
+
   void it('learns nothing from one poisoned run: a host needs k runs', () => {
     let baseline = emptyBaseline('build');
     const learn = (decisions: EgressDecision[]) => {

@@ -25,9 +25,12 @@ function baselineVerdict(
   }
   if (seen === undefined) return undefined;
   return {
-    action: 'allow',
+    action: plan.knownHostAction,
     rule: `baseline: seen in ${seen} of ${plan.hostRuns} runs`,
-    reason: `${key} is known from the step's baseline`,
+    reason:
+      plan.knownHostAction === 'allow'
+        ? `${key} is known from the step's baseline`
+        : `${key} is known only from a baseline this run cannot trust`,
   };
 }
 

@@ -89,6 +89,16 @@ export interface StepPlan {
   readonly knownHosts: ReadonlyMap<string, number>;
   /** How many runs the host counts were taken over. */
   readonly hostRuns: number;
+  /** What a known host gets: `allow`, or `audit` when the baseline came from an untrusted source. */
+  readonly knownHostAction: 'allow' | 'audit';
+}
+
+export interface PlanOptions {
+  /**
+   * `audit` when whoever could have written the baseline is not trusted to widen egress (the action
+   * on a pull request: the cache it restores may have been saved by the pull request's own code).
+   */
+  readonly knownHostAction?: 'allow' | 'audit';
 }
 
 /**
@@ -99,6 +109,7 @@ export function planStep(
   settings: AnomalySettings,
   baseline: Baseline,
   maxDurationMs?: number,
+  options: PlanOptions = {},
 ): StepPlan {
   const stats = durationStats(baseline.runs.map((r) => r.durationMs));
   const learning = (stats?.runs ?? 0) < settings.minRuns;
@@ -125,6 +136,7 @@ export function planStep(
     ...(fromBaseline === undefined ? {} : { baselineDeadlineMs: fromBaseline }),
     ...(deadline === undefined ? {} : { deadline }),
     knownHosts,
+    knownHostAction: options.knownHostAction ?? 'allow',
     hostRuns: runs,
   };
 }
