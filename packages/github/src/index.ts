@@ -7,3 +7,5 @@ export * from './oidc.js';
 export * from './io.js';
 export * from './signing.js';
 export * from './files.js';
+export * from './workflow-runs.js';
+export * from './baseline-cache.js';

@@ -1,0 +1,91 @@
+// Where the guard action keeps a step's baseline between runs: the Actions cache. A cache entry is
+// immutable, so every learned run saves a new entry (the key names the run) and the next run
+// restores the newest entry by prefix. The backend is an interface: the action passes
+// @actions/cache, tests a directory.
+import { copyFile, mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import * as cache from '@actions/cache';
+import { SathosError, STEP_ID_PATTERN, describeCause } from '@sathos/core';
+
+export interface CacheBackend {
+  /** Restores `path` from the newest entry whose key starts with `prefix`; the key, or undefined. */
+  restore(path: string, prefix: string): Promise<string | undefined>;
+  save(path: string, key: string): Promise<void>;
+}
+
+/** The runner's Actions cache. */
+export function actionsCacheBackend(): CacheBackend {
+  return {
+    restore: async (path, prefix) => {
+      if (!cache.isFeatureAvailable()) return undefined;
+      return cache.restoreCache([path], prefix, [prefix]);
+    },
+    save: async (path, key) => {
+      if (!cache.isFeatureAvailable())
+        throw new Error('the Actions cache service is not available to this job');
+      await cache.saveCache([path], key);
+    },
+  };
+}
+
+/** A directory of files named by key, for tests and for runs outside GitHub. */
+export function directoryCacheBackend(dir: string): CacheBackend {
+  const entries: string[] = [];
+  return {
+    restore: async (path, prefix) => {
+      const key = entries.filter((k) => k.startsWith(prefix)).at(-1);
+      if (key === undefined) return undefined;
+      await mkdir(dirname(path), { recursive: true });
+      await copyFile(join(dir, encodeURIComponent(key)), path);
+      return key;
+    },
+    save: async (path, key) => {
+      await mkdir(dir, { recursive: true });
+      await copyFile(path, join(dir, encodeURIComponent(key)));
+      entries.push(key);
+    },
+  };
+}
+
+/** Cache keys of a baseline: restore by prefix, save under the prefix plus this run. */
+export function baselineCacheKeys(
+  baselineKey: string,
+  run: { readonly runId: string; readonly runAttempt: number },
+): { prefix: string; save: string } {
+  if (!STEP_ID_PATTERN.test(baselineKey))
+    throw new SathosError(
+      'USAGE',
+      `input "baseline-key" is "${baselineKey}"; use letters, digits, ".", "_" and "-" (at most 128)`,
+    );
+  // `/` cannot occur in a key, so the prefix of `build` never matches the entries of `build-2`.
+  const prefix = `sathos-baseline-v1/${baselineKey}/`;
+  return { prefix, save: `${prefix}${run.runId}-${run.runAttempt}` };
+}
+
+/** Restores the baseline file; a cache that cannot be read is a miss with a reason, not a failure. */
+export async function restoreBaselineFile(
+  backend: CacheBackend,
+  path: string,
+  prefix: string,
+): Promise<{ key?: string; note?: string }> {
+  try {
+    const key = await backend.restore(path, prefix);
+    return key === undefined ? {} : { key };
+  } catch (error) {
+    return { note: `the baseline cache could not be read (${describeCause(error)})` };
+  }
+}
+
+/** Saves the baseline file under the run's key; a failure says why (the step's result stands). */
+export async function saveBaselineFile(
+  backend: CacheBackend,
+  path: string,
+  key: string,
+): Promise<string | undefined> {
+  try {
+    await backend.save(path, key);
+    return undefined;
+  } catch (error) {
+    return `the baseline was not saved to the cache (${describeCause(error)})`;
+  }
+}
