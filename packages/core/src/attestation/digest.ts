@@ -50,6 +50,16 @@ export function digestsOf(bytes: Uint8Array): Digest[] {
   return DIGEST_ALGORITHMS.map((algorithm) => ({ algorithm, hex: hashBytes(algorithm, bytes) }));
 }
 
+/**
+ * Every digest of an artifact read in chunks (a file stream): memory stays one chunk whatever the
+ * artifact's size, so artifacts larger than memory or than a Buffer (2 GiB) hash too.
+ */
+export async function digestsOfStream(chunks: AsyncIterable<Uint8Array>): Promise<Digest[]> {
+  const hashes = DIGEST_ALGORITHMS.map((algorithm) => ({ algorithm, hash: createHash(algorithm) }));
+  for await (const chunk of chunks) for (const { hash } of hashes) hash.update(chunk);
+  return hashes.map(({ algorithm, hash }) => ({ algorithm, hex: hash.digest('hex') }));
+}
+
 /** True when the set names this digest (hex compared case-insensitively). */
 export function digestSetContains(set: DigestSet, digest: Digest): boolean {
   const value = set[digest.algorithm];

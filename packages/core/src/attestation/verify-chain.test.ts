@@ -651,6 +651,119 @@ void describe('verifyChain', () => {
     });
   });
 
+  void describe('when an artifact is bound to nothing', () => {
+    void it('rejects an artifact no record names when only the source stage is required (SUBJECT_MISMATCH)', async () => {
+      // The attack: `--require-stage source --artifact <any file>` verified, and the VSA named the file.
+      const chain = await TestChain.create();
+      await chain.step('source');
+      await chain.rejects(
+        'SUBJECT_MISMATCH',
+        /hello-sathos.tar is not a subject of any record: the chain binds nothing to it/,
+        requirements({ stages: ['source'] }),
+      );
+    });
+
+    void it('rejects an artifact a full chain never names, before any stage check (SUBJECT_MISMATCH)', async () => {
+      const { chain } = await completeChain();
+      await chain.rejects('SUBJECT_MISMATCH', /binds nothing/, requirements(), [APP_ARM.input]);
+    });
+
+    void it('binds an artifact the source record itself names when only the source is required', async () => {
+      const chain = await TestChain.create();
+      await chain.step('source', { subjects: [COMMIT_SUBJECT, APP.subject] });
+      const verified = await chain.verify(requirements({ stages: ['source'] }));
+      assert.deepEqual(
+        verified.artifacts.map((a) => a.name),
+        ['hello-sathos.tar'],
+      );
+    });
+  });
+
+  void describe('when the caller demands a deploy environment', () => {
+    async function deployedTo(environment: string | undefined): Promise<TestChain> {
+      const chain = await TestChain.create();
+      await chain.steps('source', 'build', 'test', 'scan', 'decision');
+      await chain.forge('deploy', (p) => {
+        if (environment !== undefined) p.observations = { environment };
+      });
+      return chain;
+    }
+
+    void it('verifies a deploy record that names exactly that environment', async () => {
+      const chain = await deployedTo('production');
+      const verified = await chain.verify(requirements({ environment: 'production' }));
+      assert.equal(verified.head.stage, 'deploy');
+    });
+
+    void it('rejects a deploy record that names no environment (ENVIRONMENT_MISMATCH)', async () => {
+      const chain = await deployedTo(undefined);
+      await chain.rejects(
+        'ENVIRONMENT_MISMATCH',
+        /deploy record names no environment, not "production"/,
+        requirements({ environment: 'production' }),
+      );
+    });
+
+    void it('rejects a deploy record that names another environment (ENVIRONMENT_MISMATCH)', async () => {
+      const chain = await deployedTo('staging');
+      await chain.rejects(
+        'ENVIRONMENT_MISMATCH',
+        /names environment "staging", not "production"/,
+        requirements({ environment: 'production' }),
+      );
+    });
+
+    void it('rejects a chain with no deploy record at all (ENVIRONMENT_MISMATCH)', async () => {
+      const chain = await TestChain.create();
+      await chain.steps('source', 'build', 'test');
+      await chain.rejects(
+        'ENVIRONMENT_MISMATCH',
+        /no deploy record/,
+        requirements({ stages: ['source', 'build', 'test'], environment: 'production' }),
+      );
+    });
+  });
+
+  void describe('when continuity shares digest sets between branches', () => {
+    void it('keeps a sibling branch’s subjects out of another branch’s ancestry after a fork', async () => {
+      // build(APP, ARM) → test(APP); then test(APP) on one branch, test(ARM) on the other: the scan
+      // on the first branch names ARM, which no test on its own path named.
+      const both = [APP.subject, APP_ARM.subject];
+      const main = await TestChain.create();
+      await main.step('source');
+      await main.step('build', { subjects: both });
+      await main.step('test', { subjects: [APP.subject] });
+      const side = await main.fork();
+      await main.step('test', { subjects: [APP.subject] });
+      await side.step('test', { subjects: [APP_ARM.subject] });
+      await main.step('scan', { subjects: [APP_ARM.subject] });
+      const joined = await TestChain.join(main, side);
+      await joined.step('decision', { subjects: both });
+      await joined.step('deploy', { subjects: both });
+      await joined.rejects(
+        'SUBJECT_DISCONTINUITY',
+        /scan record names hello-sathos-arm64.tar that no earlier test record/,
+        requirements(),
+        [APP.input, APP_ARM.input],
+      );
+    });
+
+    void it('verifies branches that each tested one artifact once they join', async () => {
+      const both = [APP.subject, APP_ARM.subject];
+      const main = await TestChain.create();
+      await main.step('source');
+      await main.step('build', { subjects: both });
+      const side = await main.fork();
+      await main.step('test', { subjects: [APP.subject] });
+      await side.step('test', { subjects: [APP_ARM.subject] });
+      const joined = await TestChain.join(main, side);
+      for (const stage of ['scan', 'decision', 'deploy'])
+        await joined.step(stage, { subjects: both });
+      const verified = await joined.verify(requirements(), [APP.input, APP_ARM.input]);
+      assert.equal(verified.records.length, 7);
+    });
+  });
+
   void describe('when the evidence does not hold', () => {
     void it('rejects an evidence pointer to a bundle missing from the chain (EVIDENCE_INVALID)', async () => {
       const { chain } = await completeChain();

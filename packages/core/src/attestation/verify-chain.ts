@@ -34,6 +34,11 @@ export interface ChainRequirements {
   readonly identities: Readonly<Record<string, readonly IdentityRule[]>>;
   /** A complete chain ends in a terminal record. Default: true when the last stage is `deploy`. */
   readonly requireTerminal?: boolean;
+  /**
+   * The environment the chain must have deployed to: the chain holds a deploy record, and every
+   * deploy record names exactly this environment (`observations.environment`).
+   */
+  readonly environment?: string;
 }
 
 export interface ArtifactInput {
@@ -68,8 +73,12 @@ export interface ChainVerification {
   /** Every record, ordered by sequence then stage then digest. */
   readonly records: readonly VerifiedRecord[];
   readonly complete: boolean;
+  /** The artifacts given, each bound: named by a subject of at least one verified record. */
   readonly artifacts: readonly ArtifactInput[];
 }
+
+/** What continuity may copy or merge at most (digests), so a chain of many forks stays bounded. */
+export const CONTINUITY_LIMITS = { maxCopiedDigests: 8 * 1024 * 1024 } as const;
 
 /** Only this module makes VerifiedRecords: the brand exists in types alone and cannot be forged. */
 function seal(fields: Omit<VerifiedRecord, typeof verifiedBrand>): VerifiedRecord {
@@ -365,37 +374,131 @@ const digestKeys = (subject: ResourceDescriptor): string[] =>
   subjectDigests(subject).map((d) => `${d.algorithm}:${d.hex}`);
 
 /**
+ * The digests each stage named on a record's ancestry (itself included), as interned ids. Sets are
+ * shared between records by reference; `owned` holds the sets only this record may still change.
+ */
+interface Named {
+  readonly sets: Map<string, Set<number>>;
+  readonly owned: Set<Set<number>>;
+}
+
+/** Counts the digests continuity copies and refuses a chain that would make it copy too many. */
+class CopyMeter {
+  private copied = 0;
+  spend(n: number): void {
+    this.copied += n;
+    if (this.copied > CONTINUITY_LIMITS.maxCopiedDigests) {
+      throw stepError(
+        'continuity',
+        'TOO_LARGE',
+      )(
+        `the chain forks and joins so often that checking continuity would copy more than ${CONTINUITY_LIMITS.maxCopiedDigests} digests; join parallel branches sooner`,
+      );
+    }
+  }
+}
+
+/** A predecessor's sets for one child: the last child takes them over, earlier ones share them. */
+function inherit(from: Named, last: boolean): Named {
+  if (last) return from;
+  from.owned.clear();
+  return { sets: new Map(from.sets), owned: new Set() };
+}
+
+/** The set of `stage` in `named`, made safe to change (copied once if it is shared). */
+function writable(named: Named, stage: string, meter: CopyMeter): Set<number> {
+  const current = named.sets.get(stage);
+  if (current !== undefined && named.owned.has(current)) return current;
+  if (current !== undefined) meter.spend(current.size);
+  const set = new Set(current);
+  named.sets.set(stage, set);
+  named.owned.add(set);
+  return set;
+}
+
+/** Joins the predecessors' sets into the largest one; identical (shared) sets cost nothing. */
+function joinNamed(parts: readonly Named[], meter: CopyMeter): Named {
+  const size = (n: Named): number => [...n.sets.values()].reduce((t, s) => t + s.size, 0);
+  const [base, ...rest] = [...parts].sort((a, b) => size(b) - size(a));
+  if (base === undefined) return { sets: new Map(), owned: new Set() };
+  for (const other of rest) {
+    for (const [stage, set] of other.sets) {
+      const mine = base.sets.get(stage);
+      if (mine === set) continue;
+      if (mine === undefined) {
+        base.sets.set(stage, set);
+        if (other.owned.has(set)) base.owned.add(set);
+        continue;
+      }
+      const into = writable(base, stage, meter);
+      meter.spend(set.size);
+      for (const id of set) into.add(id);
+    }
+  }
+  return base;
+}
+
+/** How many records name each record as previous: its last child may take its sets over. */
+function childCounts(records: ReadonlyMap<string, Record_>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const record of records.values()) {
+    for (const d of new Set(record.statement.predicate.previous.map((l) => l.digest.sha256)))
+      counts.set(d, (counts.get(d) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/**
  * Step 7: continuity along the graph, not just across the chain. Every subject a later stage names
  * must have been named, on that record's own ancestry, by a record of every required stage from
  * the build up to its own — so a deploy cannot name an artifact a parallel branch built but never
- * tested. `named` maps each record to the digests each stage named on its ancestry (itself included).
+ * tested. Linear in the chain: a record shares its predecessor's digest sets (copying only where
+ * the chain forks), and digests are interned to small ids.
  */
 function checkContinuity(records: ReadonlyMap<string, Record_>, req: ChainRequirements): void {
   const [, producer] = req.stages;
   if (producer === undefined) return;
   const rank = new Map(req.stages.map((s, i) => [s, i]));
   const producerRank = 1;
-  const named = new Map<string, Map<string, Set<string>>>();
+  const ids = new Map<string, number>();
+  const intern = (key: string): number => {
+    let id = ids.get(key);
+    if (id === undefined) ids.set(key, (id = ids.size));
+    return id;
+  };
+  const meter = new CopyMeter();
+  const remaining = childCounts(records);
+  const named = new Map<string, Named>();
+  const take = (digest: string): Named | undefined => {
+    const from = named.get(digest);
+    if (from === undefined) return undefined;
+    const left = (remaining.get(digest) ?? 1) - 1;
+    remaining.set(digest, left);
+    if (left <= 0) named.delete(digest);
+    return inherit(from, left <= 0);
+  };
   const ordered = [...records.values()].sort(
     (a, b) => a.statement.predicate.sequence - b.statement.predicate.sequence,
   );
   for (const record of ordered) {
     const { stage, previous } = record.statement.predicate;
-    const inherited = new Map<string, Set<string>>();
-    for (const link of previous) {
-      for (const [s, keys] of named.get(link.digest.sha256) ?? []) {
-        const into = inherited.get(s) ?? new Set<string>();
-        for (const k of keys) into.add(k);
-        inherited.set(s, into);
-      }
-    }
+    const parts = [...new Set(previous.map((l) => l.digest.sha256))].flatMap((d) => {
+      const part = take(d);
+      return part === undefined ? [] : [part];
+    });
+    const inherited =
+      parts.length === 1 && parts[0] !== undefined ? parts[0] : joinNamed(parts, meter);
     const r = rank.get(stage) ?? 0;
+    const own = record.statement.subject.map((subject) => ({
+      subject,
+      keys: digestKeys(subject).map(intern),
+    }));
     if (r > producerRank) {
-      for (const subject of record.statement.subject) {
-        const keys = digestKeys(subject);
-        const missing = req.stages
-          .slice(producerRank, r)
-          .filter((t) => !keys.some((k) => inherited.get(t)?.has(k) === true));
+      const required = req.stages.slice(producerRank, r);
+      for (const { subject, keys } of own) {
+        const missing = required.filter(
+          (t) => !keys.some((k) => inherited.sets.get(t)?.has(k) === true),
+        );
         if (missing.length > 0) {
           throw stepError('continuity', 'SUBJECT_DISCONTINUITY')(
             `${stage} record names ${subject.name ?? 'a subject'} that no earlier ${missing.join(', ')} record on its path named: it is not what was ${missing[0] === producer ? 'built' : 'checked'}`,
@@ -404,31 +507,36 @@ function checkContinuity(records: ReadonlyMap<string, Record_>, req: ChainRequir
         }
       }
     }
-    const own = inherited.get(stage) ?? new Set<string>();
-    for (const subject of record.statement.subject) for (const k of digestKeys(subject)) own.add(k);
-    inherited.set(stage, own);
-    named.set(record.digest, inherited);
+    const mine = inherited.sets.get(stage);
+    const added = own.flatMap((o) => o.keys).filter((k) => mine?.has(k) !== true);
+    if (added.length > 0) {
+      const into = writable(inherited, stage, meter);
+      for (const k of added) into.add(k);
+    }
+    if ((remaining.get(record.digest) ?? 0) > 0) named.set(record.digest, inherited);
   }
 }
 
-/** Step 3: every artifact given is a subject of a record of every stage after the genesis. */
+/**
+ * Step 3: every artifact given is bound — a subject of at least one verified record, whatever the
+ * stages — and is a subject of a record of every stage after the genesis.
+ */
 function checkArtifacts(
   records: readonly Record_[],
   req: ChainRequirements,
   artifacts: readonly ArtifactInput[],
 ): void {
+  const fail = stepError('subject', 'SUBJECT_MISMATCH');
   for (const artifact of artifacts) {
-    for (const stage of req.stages.slice(1)) {
-      const named = records.some(
-        (r) =>
-          r.statement.predicate.stage === stage &&
-          namesDigest(r.statement.subject, artifact.digests),
+    const naming = records.filter((r) => namesDigest(r.statement.subject, artifact.digests));
+    if (naming.length === 0) {
+      throw fail(
+        `artifact ${artifact.name} is not a subject of any record: the chain binds nothing to it`,
       );
-      if (!named) {
-        throw stepError(
-          'subject',
-          'SUBJECT_MISMATCH',
-        )(
+    }
+    for (const stage of req.stages.slice(1)) {
+      if (!naming.some((r) => r.statement.predicate.stage === stage)) {
+        throw fail(
           `artifact ${artifact.name} is not a subject of any ${stage} record: it is not what this chain built`,
         );
       }
@@ -436,10 +544,49 @@ function checkArtifacts(
   }
 }
 
+/** The environment a deploy record names, or undefined when it names none. */
+function deployEnvironment(record: Record_): string | undefined {
+  const value = record.statement.predicate.observations?.environment;
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** The chain deployed, and every deploy record names exactly the environment the caller demands. */
+function checkEnvironment(records: readonly Record_[], environment: string | undefined): void {
+  if (environment === undefined) return;
+  const fail = stepError('environment', 'ENVIRONMENT_MISMATCH');
+  const deploys = records.filter((r) => r.statement.predicate.stage === 'deploy');
+  if (deploys.length === 0)
+    throw fail(`the chain holds no deploy record, so nothing was deployed to ${environment}`);
+  for (const record of deploys) {
+    const named = deployEnvironment(record);
+    if (named !== environment) {
+      throw fail(
+        `the deploy record names ${named === undefined ? 'no environment' : `environment "${named}"`}, not "${environment}"`,
+        record.where,
+      );
+    }
+  }
+}
+
+/** Each evidence bundle's subject digests as `alg:hex`, computed once however many records point to it. */
+function evidenceKeys(found: Checked, cache: Map<string, Set<string>>): Set<string> {
+  let keys = cache.get(found.digest);
+  if (keys === undefined) {
+    keys = new Set(
+      found.statement.subject.flatMap((s) =>
+        Object.entries(s.digest ?? {}).map(([alg, hex]) => `${alg}:${hex}`),
+      ),
+    );
+    cache.set(found.digest, keys);
+  }
+  return keys;
+}
+
 /** Evidence pointers resolve to verified standard attestations about the same subjects. */
 function checkEvidence(
   record: Record_,
   evidence: ReadonlyMap<string, Checked>,
+  cache: Map<string, Set<string>>,
 ): VerifiedEvidence[] {
   return record.statement.predicate.evidence.map((pointer) => {
     const fail = stepError('evidence', 'EVIDENCE_INVALID');
@@ -462,10 +609,9 @@ function checkEvidence(
         record.where,
       );
     }
-    const shared = found.statement.subject.some((s) =>
-      record.statement.subject.some((t) =>
-        Object.entries(s.digest ?? {}).some(([alg, hex]) => t.digest?.[alg] === hex),
-      ),
+    const keys = evidenceKeys(found, cache);
+    const shared = record.statement.subject.some((t) =>
+      Object.entries(t.digest ?? {}).some(([alg, hex]) => keys.has(`${alg}:${hex}`)),
     );
     if (!shared)
       throw fail(
@@ -521,7 +667,9 @@ export function verifyChain(input: VerifyChainInput): ChainVerification {
   const all = [...records.values()];
   checkContinuity(records, req);
   checkArtifacts(all, req, input.artifacts);
+  checkEnvironment(all, req.environment);
   const verified = new Map<string, VerifiedRecord>();
+  const evidenceCache = new Map<string, Set<string>>();
   for (const record of all) {
     const p = record.statement.predicate;
     verified.set(
@@ -533,7 +681,7 @@ export function verifyChain(input: VerifyChainInput): ChainVerification {
         sequence: p.sequence,
         signer: record.signer,
         statement: record.statement,
-        evidence: checkEvidence(record, evidence),
+        evidence: checkEvidence(record, evidence, evidenceCache),
       }),
     );
   }

@@ -80,6 +80,15 @@ const honest = (failed: string[] = []): Step[] => [
   { stage: 'deploy', subjects: [APP], observations: { environment: 'prod' }, terminal: true },
 ];
 
+/** A step that records no observations: its deploy names no environment. */
+const withoutObservations = (s: Step): Step => ({
+  stage: s.stage,
+  subjects: s.subjects,
+  ...(s.evidence === undefined ? {} : { evidence: s.evidence }),
+  ...(s.terminal === undefined ? {} : { terminal: s.terminal }),
+  ...(s.policy === undefined ? {} : { policy: s.policy }),
+});
+
 let dir: string;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sathos-policy-chain-'));
@@ -148,6 +157,29 @@ void describe('evaluateChainPolicy', () => {
     );
   });
 
+  void it('gives the whole chain one time budget, not a fresh one per record', async () => {
+    const chain = await build(honest());
+    // A clock that moves 100 ms at each reading; the chain has 150 ms in all. A fresh budget per
+    // record would give the deploy its own 150 ms; the shared one has run out when it is decided.
+    let now = 0;
+    const clock = (): number => (now += 100);
+    const evaluation = evaluateChainPolicy(POLICY, chain.verification, chain.lines, {
+      clock,
+      timeMs: 150,
+    });
+    const deploy = evaluation.decisions.at(-1)?.decision;
+    assert.equal(deploy?.allowed, false);
+    assert.match(
+      deploy.results.find((r) => r.id === 'deploy-after-test')?.error ?? '',
+      /time limit/,
+    );
+    const ample = evaluateChainPolicy(POLICY, chain.verification, chain.lines, {
+      clock,
+      timeMs: 1e9,
+    });
+    assert.equal(ample.allowed, true);
+  });
+
   void describe('when the chain passes every structural check but not the policy', () => {
     void it('rejects a step that recorded allow over failing evidence, naming the rule', async () => {
       const steps = honest(['t2']);
@@ -197,6 +229,44 @@ void describe('evaluateChainPolicy', () => {
       assert.throws(
         () => assertChainPolicy(strict, chain.verification, chain.lines),
         (e: unknown) => e instanceof SathosError && e.code === 'POLICY_DENIED',
+      );
+    });
+
+    void it('rejects a deploy that names no environment, though its step recorded allow', async () => {
+      // The attack: with no environment, every `environments:` demand (prod's required stages) and
+      // every environment-scoped rule was skipped. The lying step recorded allow anyway.
+      const lie = {
+        uri: 'policy.yaml',
+        digest: { sha256: POLICY.digest },
+        decision: 'allow',
+        reasons: [],
+      } as const;
+      const chain = await build(
+        honest().map((s) => {
+          if (s.stage !== 'deploy') return s;
+          return { ...withoutObservations(s), policy: lie };
+        }),
+      );
+      assert.deepEqual(deniedAt(POLICY, chain), [['deploy', ['sathos:environment']]]);
+      assert.throws(
+        () => assertChainPolicy(POLICY, chain.verification, chain.lines),
+        (e: unknown) =>
+          e instanceof PolicyDeniedError &&
+          /deploy must name the environment it deploys to.*prod/.test(e.message),
+      );
+    });
+
+    void it('refuses an honest step deploying nowhere under a policy that declares environments', async () => {
+      await assert.rejects(
+        build(
+          honest().map((s) => {
+            if (s.stage !== 'deploy') return s;
+            return withoutObservations(s);
+          }),
+        ),
+        (e: unknown) =>
+          e instanceof SathosError &&
+          /deploy step recorded a deny decision.*sathos:environment/.test(e.message),
       );
     });
 

@@ -8,14 +8,17 @@ import type { ChainVerification } from '../attestation/verify-chain.js';
 import { SathosError } from '../errors.js';
 import type { CelVariable } from './cel-values.js';
 import { celValue, celVariables } from './cel-values.js';
+import type { Ancestry } from './chain-view.js';
+import { ancestryIndex, ancestryList } from './chain-view.js';
 import type { Decision, RuleResult } from './decision.js';
 import { failureLines } from './decision.js';
 import type { EvaluateOptions } from './evaluate.js';
 import { evaluatePolicy } from './evaluate.js';
 import type { RecordView } from './evaluation-input.js';
-import { recordJson, stepVariables } from './evaluation-input.js';
+import { identityJson, recordJson, variablesOver } from './evaluation-input.js';
 import type { Policy } from './policy-document.js';
-import { ancestorsOf, verifiedViews } from './record-views.js';
+import { EVALUATION_LIMITS } from './policy-limits.js';
+import { verifiedViews } from './record-views.js';
 
 export interface RecordDecision {
   readonly digest: string;
@@ -67,7 +70,93 @@ function recordedCheck(recorded: PolicyDecisionRef | undefined): RuleResult[] {
   return [];
 }
 
-/** Re-evaluates the policy for every verified record; never throws for a failing rule. */
+/**
+ * The time all of a chain's decisions share: one budget for the chain, proportional to its size
+ * and capped, instead of a fresh second per record (a 100,000-record chain of slow rules would
+ * otherwise run for a day). Decisions past the budget fail the rules they had left.
+ */
+export const CHAIN_EVALUATION_LIMITS = {
+  baseMs: EVALUATION_LIMITS.timeMs,
+  perRecordMs: 5,
+  maxMs: 60_000,
+} as const;
+
+export function chainBudgetMs(records: number): number {
+  const { baseMs, perRecordMs, maxMs } = CHAIN_EVALUATION_LIMITS;
+  return Math.min(maxMs, baseMs + perRecordMs * records);
+}
+
+/** The chain's shared, prepared values: built once, read by every record's decision. */
+interface PreparedChain {
+  readonly records: readonly CelVariable[];
+  readonly identities: readonly CelVariable[];
+  readonly ancestry: readonly Ancestry[];
+}
+
+function prepareChain(views: readonly RecordView[]): PreparedChain {
+  return {
+    records: views.map((v) => celValue(recordJson(v), v.digest)),
+    identities: views.map((v) =>
+      celValue(identityJson(v.statement.predicate.stage, v.signer), v.digest),
+    ),
+    ancestry: ancestryIndex(views),
+  };
+}
+
+/** One record's decision over what its step knew: its ancestors (views into the prepared chain). */
+function decideRecord(
+  policy: Policy,
+  view: RecordView,
+  index: number,
+  where: string,
+  chain: PreparedChain,
+  options: EvaluateOptions,
+): RecordDecision {
+  const p = view.statement.predicate;
+  const environment =
+    typeof p.observations?.environment === 'string' ? p.observations.environment : '';
+  const ancestry = chain.ancestry[index] ?? { prefix: 0, extra: { items: [] }, length: 0 };
+  const variables = celVariables(
+    variablesOver(
+      {
+        stage: p.stage,
+        run: p.run,
+        identity: view.signer,
+        subjects: view.statement.subject,
+        evidence: view.evidence,
+        observations: p.observations ?? {},
+        environment,
+        ...(p.observations?.changes === undefined ? {} : { changes: p.observations.changes }),
+      },
+      ancestryList(chain.records, ancestry),
+      ancestryList(chain.identities, ancestry, chain.identities[index]),
+    ),
+    where,
+  );
+  const evaluated = evaluatePolicy(
+    policy,
+    { stage: p.stage, variables, identity: view.signer, environment },
+    options,
+  );
+  const extra = recordedCheck(p.policy);
+  const decision: Decision =
+    extra.length === 0
+      ? evaluated
+      : { ...evaluated, allowed: false, results: [...extra, ...evaluated.results] };
+  return {
+    digest: view.digest,
+    where,
+    stage: p.stage,
+    ...(p.policy === undefined ? {} : { recorded: p.policy }),
+    decision,
+  };
+}
+
+/**
+ * Re-evaluates the policy for every verified record; never throws for a failing rule. Linear in
+ * the chain: its values are prepared once and each record reads its ancestry as a view of them.
+ * `options.timeMs` is the whole chain's budget (default `chainBudgetMs(records)`).
+ */
 export function evaluateChainPolicy(
   policy: Policy,
   verification: ChainVerification,
@@ -75,54 +164,13 @@ export function evaluateChainPolicy(
   options: EvaluateOptions = {},
 ): ChainPolicyEvaluation {
   const views = verifiedViews(verification, lines);
-  const prepared = new Map<RecordView, CelVariable>();
-  const recordValue = (view: RecordView): CelVariable => {
-    let value = prepared.get(view);
-    if (value === undefined) {
-      value = celValue(recordJson(view), view.digest);
-      prepared.set(view, value);
-    }
-    return value;
-  };
+  const chain = prepareChain(views);
+  const clock = options.clock ?? (() => performance.now());
+  const deadline = clock() + (options.timeMs ?? chainBudgetMs(views.length));
   const decisions = views.map((view, i): RecordDecision => {
-    const record = verification.records[i];
-    const p = view.statement.predicate;
-    const environment =
-      typeof p.observations?.environment === 'string' ? p.observations.environment : '';
-    const variables = celVariables(
-      stepVariables(
-        {
-          stage: p.stage,
-          run: p.run,
-          previous: ancestorsOf(view, views),
-          identity: view.signer,
-          subjects: view.statement.subject,
-          evidence: view.evidence,
-          observations: p.observations ?? {},
-          environment,
-          ...(p.observations?.changes === undefined ? {} : { changes: p.observations.changes }),
-        },
-        recordValue,
-      ),
-      record?.where ?? view.digest,
-    );
-    const evaluated = evaluatePolicy(
-      policy,
-      { stage: p.stage, variables, identity: view.signer, environment },
-      options,
-    );
-    const extra = recordedCheck(p.policy);
-    const decision: Decision =
-      extra.length === 0
-        ? evaluated
-        : { ...evaluated, allowed: false, results: [...extra, ...evaluated.results] };
-    return {
-      digest: view.digest,
-      where: record?.where ?? view.digest,
-      stage: p.stage,
-      ...(p.policy === undefined ? {} : { recorded: p.policy }),
-      decision,
-    };
+    const where = verification.records[i]?.where ?? view.digest;
+    const timeMs = Math.max(0, deadline - clock());
+    return decideRecord(policy, view, i, where, chain, { clock, timeMs });
   });
   return {
     allowed: decisions.every((d) => d.decision.allowed),

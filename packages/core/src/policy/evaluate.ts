@@ -10,6 +10,7 @@ import { chainRecordStages } from './cel-values.js';
 import type { Decision, RuleResult } from './decision.js';
 import { decide } from './decision.js';
 import type { Policy } from './policy-document.js';
+import { missingEnvironment } from './policy-environments.js';
 import { signerMatchesPolicyRule } from './policy-identities.js';
 import { EVALUATION_LIMITS } from './policy-limits.js';
 import type { PolicyRule } from './policy-rules.js';
@@ -55,6 +56,8 @@ function builtinFailures(policy: Policy, req: DecisionRequest, environment: stri
         fail('sathos:identity', `${describeSigner(identity)} may not sign the ${stage} stage`),
       );
   }
+  const unnamed = missingEnvironment(policy.environments, stage, environment);
+  if (unnamed !== undefined) failures.push(fail('sathos:environment', unnamed));
   if (environment === '') return failures;
   const env = Object.hasOwn(policy.environments, environment)
     ? policy.environments[environment]

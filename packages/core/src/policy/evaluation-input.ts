@@ -86,6 +86,11 @@ export function recordJson(r: RecordView): Record<string, unknown> {
   };
 }
 
+/** One entry of `identities`: who signed a stage. */
+export function identityJson(stage: string, signer: SignerIdentity): Record<string, unknown> {
+  return { stage, ...signerJson(signer) };
+}
+
 /**
  * The variables of a decision, JSON-shaped; prepare them with `celVariables`. `recordValue` lets a
  * caller deciding for many records share each record's (prepared) value instead of rebuilding it.
@@ -98,9 +103,22 @@ export function stepVariables(
     .sort((a, b) => a.statement.predicate.sequence - b.statement.predicate.sequence)
     .map(recordValue);
   const identities = [
-    ...ctx.previous.map((r) => ({ stage: r.statement.predicate.stage, ...signerJson(r.signer) })),
-    ...(ctx.identity === undefined ? [] : [{ stage: ctx.stage, ...signerJson(ctx.identity) }]),
+    ...ctx.previous.map((r) => identityJson(r.statement.predicate.stage, r.signer)),
+    ...(ctx.identity === undefined ? [] : [identityJson(ctx.stage, ctx.identity)]),
   ];
+  return variablesOver(ctx, records, identities);
+}
+
+/**
+ * The variables of a decision whose `records` (the chain so far, by sequence) and `identities`
+ * (theirs, then the step's own) are given ready-made: the chain verifier shares them between the
+ * decisions of every record instead of rebuilding them per record.
+ */
+export function variablesOver(
+  ctx: Omit<StepContext, 'previous'>,
+  records: unknown,
+  identities: unknown,
+): Record<string, unknown> {
   return {
     stage: ctx.stage,
     run: ctx.run,

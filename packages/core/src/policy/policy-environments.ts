@@ -1,5 +1,6 @@
 // `environments`: the places a deploy may go, and what each demands before a deploy reaches it.
-// A deploy to an environment the policy does not declare is denied.
+// A deploy to an environment the policy does not declare is denied; so is, once a policy declares
+// any environment, a deploy that names none (it would skip every environment's demands).
 import type { PolicyProblem } from './policy-problem.js';
 import { problem } from './policy-problem.js';
 import { isObject, isString, stringListProblems, unknownFields } from './policy-fields.js';
@@ -87,4 +88,21 @@ export function readEnvironments(
     };
   }
   return out;
+}
+
+/** The stage whose decisions must name an environment once the policy declares environments. */
+export const DEPLOY_STAGE = 'deploy';
+
+/**
+ * Deny by default: a deploy decision that names no environment, under a policy that declares
+ * environments, would escape every `environments:` demand and every environment-scoped rule.
+ */
+export function missingEnvironment(
+  environments: Readonly<Record<string, EnvironmentPolicy>>,
+  stage: string,
+  environment: string,
+): string | undefined {
+  const declared = Object.keys(environments);
+  if (stage !== DEPLOY_STAGE || environment !== '' || declared.length === 0) return undefined;
+  return `a deploy must name the environment it deploys to (observations.environment), one of ${declared.join(', ')}`;
 }

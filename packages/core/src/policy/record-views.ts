@@ -55,27 +55,3 @@ export function plannedViews(
     }),
   }));
 }
-
-/** The records `record` follows, directly or not. */
-export function ancestorsOf<
-  R extends {
-    readonly digest: string;
-    readonly statement: {
-      readonly predicate: {
-        readonly previous: readonly { readonly digest: { readonly sha256: string } }[];
-      };
-    };
-  },
->(record: R, all: readonly R[]): R[] {
-  const byDigest = new Map(all.map((r) => [r.digest, r]));
-  const seen = new Set<string>();
-  const stack = record.statement.predicate.previous.map((p) => p.digest.sha256);
-  while (stack.length > 0) {
-    const digest = stack.pop() as string;
-    if (seen.has(digest)) continue;
-    seen.add(digest);
-    for (const p of byDigest.get(digest)?.statement.predicate.previous ?? [])
-      stack.push(p.digest.sha256);
-  }
-  return all.filter((r) => seen.has(r.digest));
-}
