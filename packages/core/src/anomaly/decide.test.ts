@@ -302,6 +302,22 @@ void describe('host findings', () => {
     );
   });
 
+  void it('names a supervisor failure, and trusts the halt cause over the decisions', () => {
+    const plan = planStep(settings({ mode: 'halt', allowedHosts: [] }), TEN_RUNS);
+    const run = { exitCode: null, halted: true, durationMs: 25_000, decisions: [] };
+    assert.deepEqual(
+      runFindings(plan, {
+        ...run,
+        durationMs: 100,
+        haltCause: 'supervisor',
+        haltReason: 'gateway died',
+      }).map((f) => [f.kind, f.reason]),
+      [['supervisor-halt', 'gateway died']],
+    );
+    const slow = runFindings(plan, { ...run, haltCause: 'deadline' });
+    assert.ok(slow[0]?.kind === 'slow-step' && slow[0].halted);
+  });
+
   void it('a step halted for a host is not reported as slow', () => {
     const plan = planStep(settings({ mode: 'halt', allowedHosts: [] }), TEN_RUNS);
     const findings = runFindings(plan, {

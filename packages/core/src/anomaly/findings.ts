@@ -23,6 +23,11 @@ export type AnomalyFinding =
       readonly reason: string;
     }
   | {
+      /** The supervisor halted the step because one of its own parts failed (fail closed). */
+      readonly kind: 'supervisor-halt';
+      readonly reason: string;
+    }
+  | {
       readonly kind: 'slow-step';
       readonly durationMs: number;
       readonly deadlineMs: number;
@@ -38,6 +43,9 @@ export interface SupervisedRun {
   readonly exitCode: number | null;
   readonly signal?: string | null;
   readonly halted: boolean;
+  /** Why it was halted, when the supervisor says (packages/guard's Halt.cause). */
+  readonly haltCause?: 'egress' | 'deadline' | 'supervisor';
+  readonly haltReason?: string;
   readonly durationMs: number;
   readonly decisions: readonly EgressDecision[];
   readonly sandbox?: SandboxKind;
@@ -70,7 +78,10 @@ function hostFindings(decisions: readonly EgressDecision[]): AnomalyFinding[] {
 
 // The deadline a run is measured against: what was enforced, else the baseline's (reported only).
 function slowFinding(plan: StepPlan, run: SupervisedRun): AnomalyFinding | undefined {
-  const hostHalt = run.decisions.some((d) => d.verdict.action === 'halt');
+  const hostHalt =
+    run.haltCause === undefined
+      ? run.decisions.some((d) => d.verdict.action === 'halt')
+      : run.haltCause !== 'deadline';
   const measured =
     plan.deadline ??
     (plan.baselineDeadlineMs === undefined
@@ -100,7 +111,11 @@ function slowFinding(plan: StepPlan, run: SupervisedRun): AnomalyFinding | undef
 /** Every finding of a run, host findings first (in order of first request), then the duration. */
 export function runFindings(plan: StepPlan, run: SupervisedRun): AnomalyFinding[] {
   const slow = slowFinding(plan, run);
-  return [...hostFindings(run.decisions), ...(slow === undefined ? [] : [slow])];
+  const failed: AnomalyFinding[] =
+    run.halted && run.haltCause === 'supervisor'
+      ? [{ kind: 'supervisor-halt', reason: run.haltReason ?? 'the supervisor failed' }]
+      : [];
+  return [...hostFindings(run.decisions), ...failed, ...(slow === undefined ? [] : [slow])];
 }
 
 export interface AnomalyObservation {
