@@ -1,7 +1,9 @@
 // Translates what sigstore-js throws into our codes, keeping its error as the cause and its code in
 // the message, so a user sees which check failed without reading a stack.
+import type { X509Certificate } from '@sigstore/core';
 import { PolicyError, VerificationError } from '@sigstore/verify';
 import { SathosError, describeCause, isSathosError, type ErrorCode } from '../errors.js';
+import { githubTrust, type Trust } from '../identity/trusted-root.js';
 
 const SIGSTORE_CODES: Readonly<Record<string, ErrorCode>> = {
   TLOG_ERROR: 'TLOG_INVALID',
@@ -42,4 +44,28 @@ export function fromSigstoreError(error: unknown, where: string | undefined): Sa
     `the bundle could not be verified: ${describeCause(error)}`,
     at,
   );
+}
+
+/** True when a CA of `trust` has the subject that issued `leaf`. */
+function trustIssues(trust: Trust, leaf: X509Certificate): boolean {
+  return trust.material.certificateAuthorities.some((ca) =>
+    ca.certChain.some((c) => c.subject.equals(leaf.issuer)),
+  );
+}
+
+/**
+ * A hint for a certificate GitHub's own Fulcio (fulcio.githubapp.com) issued, checked against a
+ * root that does not hold GitHub's CA: the usual cause is the wrong root, not a forged bundle.
+ */
+export function githubInstanceHint(leaf: X509Certificate, trust: Trust): string | undefined {
+  if (trustIssues(trust, leaf) || !trustIssues(githubTrust(), leaf)) return undefined;
+  return "the certificate was issued by GitHub's Sigstore instance (fulcio.githubapp.com), which this trusted root does not hold; verify it against GitHub's root: --trusted-root embedded:github";
+}
+
+/** Rewrites a failure's message with a more precise account of it, keeping code, place and cause. */
+export function withDetail(error: SathosError, message: string): SathosError {
+  return new SathosError(error.code, message, {
+    ...(error.where !== undefined && { where: error.where }),
+    cause: error.cause ?? error,
+  });
 }

@@ -1,7 +1,9 @@
 // What a verified DSSE payload says, and whether it names the artifact: sigstore-js proves who
 // signed the payload but never binds it to an artifact, so the subject check lives here.
-// in-toto Statement v1 is validated strictly; v0.1 (still in wide use: npm, SLSA v0.2 provenance)
-// is validated for the same shape and exposed only through `subjects` and `predicateType`.
+// in-toto Statement v1 is validated strictly, except that an unset or null predicate reads as {}
+// (the spec treats unset as set-but-empty; every PyPI publish attestation says "predicate": null);
+// v0.1 (still in wide use: npm, SLSA v0.2 provenance) is validated for the same shape and exposed
+// only through `subjects` and `predicateType`.
 import { SathosError } from '../errors.js';
 import {
   digestSetNames,
@@ -33,6 +35,10 @@ export interface StatementView {
 export type ArtifactEvidence =
   { readonly bytes: Uint8Array } | { readonly digests: readonly Digest[] };
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function malformed(message: string, where: string | undefined, cause?: unknown): SathosError {
   return new SathosError('MALFORMED_STATEMENT', message, {
     ...(where !== undefined && { where }),
@@ -61,6 +67,11 @@ export function readStatement(payload: Buffer, where?: string): StatementView {
     }
     const { subject, predicateType } = asV1 as unknown as Statement;
     return { statementType: STATEMENT_V01_TYPE, subjects: subject, predicateType };
+  }
+  // Unset (or null, as PyPI writes it) is the empty predicate; transition records stay strict.
+  const predicate = (json as { predicate?: unknown } | null)?.predicate;
+  if (isObject(json) && (predicate === null || predicate === undefined)) {
+    json = { ...json, predicate: {} };
   }
   assertStatement(json, where);
   return {

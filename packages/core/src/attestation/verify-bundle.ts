@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Bundle } from '@sigstore/bundle';
 import type { X509Certificate } from '@sigstore/core';
 import { Verifier, toSignedEntity, type SignedEntity, type TrustMaterial } from '@sigstore/verify';
-import { SathosError, type ErrorCode } from '../errors.js';
+import { SathosError, isSathosError, type ErrorCode } from '../errors.js';
 import { certificateSigner } from '../identity/certificate-claims.js';
 import { isTimeBounded, keyValidAt, type TrustedPublicKey } from '../identity/public-key.js';
 import type { IdentityPolicy, SignerIdentity } from '../identity/signer-identity.js';
@@ -13,8 +13,9 @@ import type { Thresholds, Trust } from '../identity/trusted-root.js';
 import { bundleFromDocument } from './bundle-input.js';
 import { sha256Hex, type Digest } from './digest.js';
 import { IN_TOTO_PAYLOAD_TYPE, type ResourceDescriptor, type Statement } from './statement.js';
-import { fromSigstoreError } from './verify-bundle-errors.js';
+import { fromSigstoreError, githubInstanceHint, withDetail } from './verify-bundle-errors.js';
 import { checkIdentity } from './verify-bundle-identity.js';
+import { withKeyHash } from './verify-bundle-signature.js';
 import {
   payloadIs,
   readStatement,
@@ -22,6 +23,10 @@ import {
   type ArtifactEvidence,
   type StatementView,
 } from './verify-bundle-statement.js';
+import {
+  checkSignedEntryTimestamps,
+  describeTimestampFailure,
+} from './verify-bundle-timestamps.js';
 
 /** What a bundle must prove beyond its own cryptography. */
 export interface BundleExpectation {
@@ -221,6 +226,37 @@ function checkContent(
   return view;
 }
 
+interface KeyedVerifier {
+  readonly key: TrustedPublicKey;
+  readonly verifier: Verifier;
+}
+
+/**
+ * No given key verifies the signature. When the bundle's hint names none of them, the key is
+ * simply not the signer's; when it names one, the signed content no longer matches its signature.
+ */
+function keyMismatch(
+  hintMatched: boolean,
+  hint: string,
+  tried: readonly KeyedVerifier[],
+  at: At,
+): SathosError {
+  const ids = tried.map(({ key }) => key.keyId).join(', ');
+  if (hintMatched) {
+    return new SathosError(
+      'SIGNATURE_INVALID',
+      `the signature does not verify under key ${ids}, which the bundle names as its signer: the signed content was altered`,
+      at,
+    );
+  }
+  const named = hint === '' ? '' : ` (the bundle names key ${JSON.stringify(hint.slice(0, 100))})`;
+  return new SathosError(
+    'UNTRUSTED_SIGNER',
+    `the given key does not match the bundle's signature: it does not verify under ${ids}${named}; pass the key that signed it (--key)`,
+    at,
+  );
+}
+
 /** Builds the sigstore-js verifiers once per trust and key set; `verify` is then called per bundle. */
 export function createBundleVerifier(
   trust: Trust,
@@ -229,7 +265,7 @@ export function createBundleVerifier(
   const keyless = sigstoreVerifier(trust.material, trust.thresholds);
   const keyThresholds =
     options.allowUnloggedKeySignatures === true ? NO_THRESHOLDS : trust.thresholds;
-  const keyed = (options.keys ?? []).map((key) => ({
+  const keyed: KeyedVerifier[] = (options.keys ?? []).map((key) => ({
     key,
     verifier: sigstoreVerifier(
       {
@@ -250,8 +286,10 @@ export function createBundleVerifier(
     }
     const hinted = keyed.filter(({ key }) => key.hints.includes(hint));
     const candidates = hinted.length > 0 ? hinted : keyed;
+    const signing = candidates.filter(({ key }) => entity.signature.verifySignature(key.key));
+    if (signing.length === 0) throw keyMismatch(hinted.length > 0, hint, candidates, at);
     let firstError: unknown;
-    for (const { key, verifier } of candidates) {
+    for (const { key, verifier } of signing) {
       if (isTimeBounded(key) && signingTimes(entity).length === 0) {
         firstError ??= new SathosError(
           'TIMESTAMP_INVALID',
@@ -268,6 +306,21 @@ export function createBundleVerifier(
       }
     }
     throw fromSigstoreError(firstError, at.where);
+  }
+
+  /** Adds which timestamp failed and why, and the GitHub root hint, to a verification failure. */
+  function explain(error: unknown, entity: SignedEntity, where: string | undefined): SathosError {
+    let failure = fromSigstoreError(error, where);
+    if (failure.code === 'TIMESTAMP_INVALID' && !isSathosError(error)) {
+      const detail = describeTimestampFailure(entity, trust.material);
+      if (detail !== undefined) failure = withDetail(failure, `no trusted signing time: ${detail}`);
+    }
+    const hint =
+      entity.key.$case === 'certificate' &&
+      (failure.code === 'CERTIFICATE_INVALID' || failure.code === 'TIMESTAMP_INVALID')
+        ? githubInstanceHint(entity.key.certificate, trust)
+        : undefined;
+    return hint === undefined ? failure : withDetail(failure, `${failure.message}; ${hint}`);
   }
 
   function verifyCertificateSigned(
@@ -294,13 +347,18 @@ export function createBundleVerifier(
     let signer: SignerIdentity;
     let entity: SignedEntity;
     try {
-      entity = toSignedEntity(bundle, artifact);
+      entity = withKeyHash(toSignedEntity(bundle, artifact), bundle);
+    } catch (error) {
+      throw fromSigstoreError(error, expectation.where);
+    }
+    try {
+      checkSignedEntryTimestamps(entity, trust.material.tlogs, expectation.where);
       signer =
         entity.key.$case === 'public-key'
           ? verifyKeySigned(entity, entity.key.hint, at)
           : verifyCertificateSigned(entity, entity.key.certificate, at);
     } catch (error) {
-      throw fromSigstoreError(error, expectation.where);
+      throw explain(error, entity, expectation.where);
     }
     checkIdentity(signer, expectation.identity, expectation.where);
     const dsse = dsseContent(bundle);
