@@ -1,12 +1,13 @@
 // Reading the files a command is given: the edge where paths become trust material, keys, policies
 // and artifact digests. Every failure is a one-line usage error naming the file.
+import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { ArtifactInput, TrustedPublicKey, Trust } from '@sathos/core';
 import {
   MAX_TRUSTED_ROOT_BYTES,
   SathosError,
-  digestsOf,
+  digestsOfStream,
   githubTrust,
   parsePublicKeys,
   publicGoodTrust,
@@ -82,7 +83,16 @@ export async function readKeys(paths: readonly string[] | undefined): Promise<Tr
   return keys;
 }
 
-export async function readArtifact(path: string): Promise<ArtifactInput & { bytes: Buffer }> {
-  const bytes = await readBytes(path, 'artifact', MAX_ARTIFACT_BYTES);
-  return { name: basename(path), digests: digestsOf(bytes), bytes };
+/** An artifact's digests, hashed as a stream: any size, one chunk in memory at a time. */
+export async function readArtifact(path: string): Promise<ArtifactInput> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new Error('not a regular file');
+    return { name: basename(path), digests: await digestsOfStream(createReadStream(path)) };
+  } catch (cause) {
+    throw new SathosError('FILE_UNREADABLE', 'cannot read artifact; check the path', {
+      where: path,
+      cause,
+    });
+  }
 }

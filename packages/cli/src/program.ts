@@ -74,10 +74,19 @@ function buildProgram(run: Run): Command {
     .command('verify-chain')
     .description('verify the whole chain of custody for the artifacts (docs/spec.md §5)')
     .argument('<chain>', 'chain file: JSON Lines of Sigstore bundles')
-    .requiredOption(
+    .option(
       '--artifact <path>',
       'an artifact the chain must have built and deployed (repeatable)',
       collect,
+    )
+    .option(
+      '--digest <alg:hex>',
+      'an artifact by digest, when it is not at hand (repeatable; instead of or beside --artifact)',
+      collect,
+    )
+    .option(
+      '--environment <name>',
+      'the environment every deploy record must name (and the policy declare)',
     )
     .option(
       '--policy <file>',

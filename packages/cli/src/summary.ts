@@ -1,22 +1,31 @@
 // Step 9 of chain verification: what a person reads, and a verification summary (SLSA VSA v1
 // statement, unsigned here; the gate signs its own) listing every record that was used.
-import type { ChainVerification, Policy, Statement } from '@sathos/core';
+import type { ChainVerification, Digest, Policy, Statement } from '@sathos/core';
 import { describeSigner, verificationSummary } from '@sathos/core';
 
 export const VERIFIER_ID = 'https://sathos.dev/verifier/sathos-cli@0.1.0';
 
-/** The unsigned VSA over the artifacts, listing every record the verification used. */
+/**
+ * The digests a VSA subject names an artifact by: its SHA-256 when known, else the other strong
+ * digests given (`--digest sha512:…`), SHA-1 only when it was all the caller named — never empty.
+ */
+function vsaDigest(digests: readonly Digest[]): Record<string, string> {
+  const sha256 = digests.filter((d) => d.algorithm === 'sha256');
+  const strong = digests.filter((d) => d.algorithm !== 'sha1');
+  const chosen = sha256.length > 0 ? sha256 : strong.length > 0 ? strong : digests;
+  return Object.fromEntries(chosen.map((d) => [d.algorithm, d.hex]));
+}
+
+/**
+ * The unsigned VSA over the artifacts, listing every record the verification used. Its subjects
+ * are exactly the artifacts verifyChain bound (each named by a verified record's subject).
+ */
 export function chainVsa(
   result: ChainVerification,
   policy: Policy | undefined,
   now: Date,
 ): Statement {
-  const subjects = result.artifacts.map((a) => ({
-    name: a.name,
-    digest: Object.fromEntries(
-      a.digests.filter((d) => d.algorithm === 'sha256').map((d) => [d.algorithm, d.hex]),
-    ),
-  }));
+  const subjects = result.artifacts.map((a) => ({ name: a.name, digest: vsaDigest(a.digests) }));
   return verificationSummary(subjects, {
     verifierId: VERIFIER_ID,
     time: now,

@@ -1,5 +1,6 @@
 // `sathos verify-chain`: the whole chain of custody for the given artifacts (docs/spec.md §5).
 import type {
+  ArtifactInput,
   ChainPolicyEvaluation,
   ChainRequirements,
   ChainVerification,
@@ -14,7 +15,9 @@ import {
   assertChainPolicy,
   assertIdentityRule,
   createBundleVerifier,
+  formatDigest,
   parseChainText,
+  parseDigest,
   verifyChain,
 } from '@sathos/core';
 import type { Outcome } from '../outcome.js';
@@ -26,7 +29,11 @@ import { chainSummary, summaryLines } from '../summary.js';
 
 export interface VerifyChainOptions {
   readonly chain: string;
-  readonly artifact: readonly string[];
+  readonly artifact?: readonly string[];
+  /** Artifacts by digest (`<alg>:<hex>`), when the files are not at hand. */
+  readonly digest?: readonly string[];
+  /** The environment every deploy record must name (and a policy, when given, declare). */
+  readonly environment?: string;
   readonly policy?: string;
   readonly policyDigest?: string;
   readonly githubApi?: string;
@@ -88,6 +95,51 @@ function requirementsFromPolicy(policy: Policy): ChainRequirements {
   return { stages: policy.stages, identities: policy.identities };
 }
 
+/** `--environment`: with a policy, it must be one the policy declares (else no rule could apply). */
+function environmentFromFlags(
+  o: VerifyChainOptions,
+  policy: Policy | undefined,
+): string | undefined {
+  const name = o.environment;
+  if (name === undefined) return undefined;
+  if (name === '') throw new SathosError('USAGE', '--environment needs a name, e.g. production');
+  if (policy !== undefined && !Object.hasOwn(policy.environments, name)) {
+    const declared = Object.keys(policy.environments);
+    throw new SathosError(
+      'USAGE',
+      `--environment ${name} is not declared by the policy (${declared.length === 0 ? 'it declares none' : `it declares ${declared.join(', ')}`}); name one it declares`,
+    );
+  }
+  return name;
+}
+
+/** `--digest <alg>:<hex>`: an artifact named by one digest, for when its bytes are not at hand. */
+function artifactsFromDigests(texts: readonly string[]): ArtifactInput[] {
+  return texts.map((text) => {
+    const digest = parseDigest(text);
+    if (digest === undefined) {
+      throw new SathosError(
+        'USAGE',
+        `--digest ${JSON.stringify(text)} must be <alg>:<hex> with alg sha256, sha384, sha512 or sha1`,
+      );
+    }
+    return { name: formatDigest(digest), digests: [digest] };
+  });
+}
+
+/** The artifacts to bind: files (hashed as streams) and digests; at least one is required. */
+async function artifactsFromFlags(o: VerifyChainOptions): Promise<ArtifactInput[]> {
+  const byDigest = artifactsFromDigests(o.digest ?? []);
+  const files = o.artifact ?? [];
+  if (files.length === 0 && byDigest.length === 0) {
+    throw new SathosError(
+      'USAGE',
+      'name the artifacts the chain must have built: --artifact <path> or --digest <alg>:<hex> (repeatable)',
+    );
+  }
+  return [...(await Promise.all(files.map(readArtifact))), ...byDigest];
+}
+
 export async function verifyChainCommand(o: VerifyChainOptions): Promise<Outcome> {
   try {
     if (
@@ -118,14 +170,17 @@ export async function verifyChainCommand(o: VerifyChainOptions): Promise<Outcome
             ...(o.githubApi === undefined ? {} : { githubApi: o.githubApi }),
           }),
     ]);
-    const requirements =
+    const environment = environmentFromFlags(o, policy);
+    const base =
       policy === undefined
         ? requirementsFromFlags(
             o,
             keys.map((k) => k.keyId),
           )
         : requirementsFromPolicy(policy);
-    const artifacts = await Promise.all(o.artifact.map(readArtifact));
+    const requirements: ChainRequirements =
+      environment === undefined ? base : { ...base, environment };
+    const artifacts = await artifactsFromFlags(o);
     const lines = parseChainText(await readText(o.chain, 'chain'), o.chain);
     const checker = createBundleVerifier(trust, {
       keys,
@@ -137,7 +192,7 @@ export async function verifyChainCommand(o: VerifyChainOptions): Promise<Outcome
       lines,
       checker,
       requirements,
-      artifacts: artifacts.map(({ name, digests }) => ({ name, digests })),
+      artifacts,
       source: o.chain,
     });
     // Step 8: the policy's rules, re-evaluated for every record over what its step knew.
