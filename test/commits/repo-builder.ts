@@ -185,7 +185,7 @@ export class TestRepo {
     return [];
   }
 
-  private identityEnv(o: { name?: string; email?: string; date?: string }): NodeJS.ProcessEnv {
+  identityEnv(o: { name?: string; email?: string; date?: string }): NodeJS.ProcessEnv {
     const name = o.name ?? 'Alice';
     const email = o.email ?? 'alice@example.com';
     return {
@@ -251,6 +251,53 @@ export class TestRepo {
   /** Stores a commit object as given (e.g. a signed commit with altered content) and returns its id. */
   writeCommit(raw: string): string {
     return this.git(['hash-object', '-t', 'commit', '-w', '--stdin'], {}, raw);
+  }
+
+  /** Stores a commit object byte for byte, even one git would refuse to write (`--literally`). */
+  writeLiteralCommit(raw: string | Buffer): string {
+    return execFileSync('git', ['hash-object', '-t', 'commit', '--literally', '-w', '--stdin'], {
+      cwd: this.dir,
+      env: this.env,
+      input: raw,
+    })
+      .toString('utf8')
+      .trim();
+  }
+
+  /** An unsigned commit of `tree` with these parents (`git commit-tree`). */
+  commitTree(tree: string, parents: readonly string[], message = 'look-alike'): string {
+    return this.git(
+      ['commit-tree', tree, ...parents.flatMap((p) => ['-p', p]), '-m', message],
+      this.identityEnv({}),
+    );
+  }
+
+  /**
+   * Rewrites the first parent that a commit-graph file records for `commit` (the CDAT chunk's parent
+   * position), leaving the commit object alone: what a hostile repository ships to lie about history.
+   */
+  editCommitGraphParent(file: string, commit: string, parent: string): void {
+    const data = readFileSync(file);
+    if (data.toString('latin1', 0, 4) !== 'CGPH') throw new Error(`${file} is not a commit-graph`);
+    const hashBytes = data[5] === 2 ? 32 : 20;
+    const chunks = new Map<string, number>();
+    for (let i = 0; i <= (data[6] ?? 0); i++) {
+      const at = 8 + 12 * i;
+      chunks.set(data.toString('latin1', at, at + 4), Number(data.readBigUInt64BE(at + 4)));
+    }
+    const oidl = chunks.get('OIDL') ?? 0;
+    const cdat = chunks.get('CDAT') ?? 0;
+    const oidlEnd = Math.min(...[...chunks.values()].filter((offset) => offset > oidl));
+    const ids: string[] = [];
+    for (let at = oidl; at < oidlEnd; at += hashBytes) {
+      ids.push(data.toString('hex', at, at + hashBytes));
+    }
+    const position = ids.indexOf(commit);
+    const parentPosition = ids.indexOf(parent);
+    if (position < 0 || parentPosition < 0) throw new Error('commit or parent not in the graph');
+    data.writeUInt32BE(parentPosition, cdat + position * (hashBytes + 16) + hashBytes);
+    chmodSync(file, 0o644);
+    writeFileSync(file, data);
   }
 
   /** `ssh-keygen -Y sign` of `message` in `namespace`, armored, as git would embed it. */

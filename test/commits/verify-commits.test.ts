@@ -247,7 +247,7 @@ describe('sathos verify-commits', () => {
       assert.match(result.json.reason, /committer line/);
     });
 
-    it('accepts a commit dated inside the window', async () => {
+    it('accepts a commit dated inside the window when keys are judged at the committer time', async () => {
       const window = write(
         'window',
         allowedSignersLine(
@@ -257,7 +257,10 @@ describe('sathos verify-commits', () => {
         ),
       );
       const ok = repo.commit({ signing: { ssh: alice.privatePath }, date: '2020-06-01T00:00:00Z' });
-      const result = await sathos([ok, '--repo', repo.dir, '--allowed-signers', window]);
+      const result = await sathos([
+        ...[ok, '--repo', repo.dir, '--allowed-signers', window],
+        ...['--signature-time', 'committer'],
+      ]);
       assert.equal(result.code, 0, result.json.reason);
     });
   });
@@ -278,7 +281,7 @@ describe('sathos verify-commits', () => {
       assertRejected(result, bad, /expired/i);
     });
 
-    it('accepts a commit signed while the key was valid, though it has expired since', async () => {
+    it('accepts a commit signed while the key was valid, though it has expired since, at the committer time', async () => {
       const key = repo.gpgKey('Alice (short) <alice@example.com>', 'ed25519', {
         fakedTime: '20200101T000000',
         expire: '2d',
@@ -288,7 +291,10 @@ describe('sathos verify-commits', () => {
         date: '2020-01-02T00:00:00Z',
       });
       const keys = write('short.asc', repo.gpgPublicKey(key));
-      const result = await sathos([ok, '--repo', repo.dir, '--pgp-keys', keys]);
+      const result = await sathos([
+        ...[ok, '--repo', repo.dir, '--pgp-keys', keys],
+        ...['--signature-time', 'committer'],
+      ]);
       assert.equal(result.code, 0, result.json.reason);
     });
   });
@@ -513,16 +519,14 @@ describe('sathos verify-commits', () => {
       assert.equal(result.json.code, 'GIT_FAILED');
     });
 
-    it('exits 1 for a commit git does not have', async () => {
-      const result = await sathos([
-        'cd'.repeat(20),
-        '--repo',
-        repo.dir,
-        '--allowed-signers',
-        signers,
-      ]);
-      assert.equal(result.code, 1);
-      assert.equal(result.json.code, 'RANGE_UNVERIFIABLE');
+    it('exits 2 with one line for a revision that does not exist (a commit id, a name, a range end)', async () => {
+      for (const rev of ['cd'.repeat(20), 'no-such-branch', `HEAD..no-such-branch`]) {
+        const result = await sathos([rev, '--repo', repo.dir, '--allowed-signers', signers]);
+        assert.equal(result.code, 2, result.json.reason);
+        assert.equal(result.json.code, 'USAGE');
+        assert.match(result.json.reason, /^revision \S+ does not exist in the repository; /);
+        assert.doesNotMatch(result.json.reason, /\n/);
+      }
     });
   });
 });

@@ -2,17 +2,20 @@
 // from a signer the CommitPolicy allows — and, when it touches protected paths, that those paths'
 // stricter signer sets allow too. Merges and GitHub web-flow commits pass only when the policy says so.
 import { SathosError, describeCause, isSathosError } from '../errors.js';
+import { ProtectedPathJudge } from './commit-paths.js';
 import type { CommitPolicy } from './commit-policy.js';
-import { assertRangeComplete, resolveCommitRange } from './commit-range.js';
+import { resolveCommitRange } from './commit-range.js';
 import { checkCommitSignature, signatureFormat } from './commit-signature.js';
 import {
   compileCommitPolicy,
   type CompiledCommitPolicy,
+  type ProtectedSet,
   type SignerSet,
 } from './commit-signers.js';
 import type { CommitRange, CommitsVerification, CommitVerdict } from './commit-verification.js';
-import { parseCommit, type GitCommit } from './git-commit.js';
-import type { GitObjects } from './git-objects.js';
+import { commitLinks, MAX_COMMIT_BYTES, parseCommit, type GitCommit } from './git-commit.js';
+import type { GitObjects, ObjectReader } from './git-objects.js';
+import { TreeStore } from './git-tree.js';
 import type { Trust } from './trusted-root.js';
 
 /** Commits read from git per `cat-file --batch` call (bounds memory at BATCH × MAX_COMMIT_BYTES). */
@@ -34,11 +37,10 @@ function reasonOf(error: unknown): string {
 
 async function judge(
   commit: GitCommit,
-  paths: readonly string[],
+  touched: readonly ProtectedSet[],
   policy: CompiledCommitPolicy,
   trust: Trust | undefined,
 ): Promise<CommitVerdict> {
-  const touched = policy.protectedPaths.filter((p) => paths.some((path) => p.matches(path)));
   const format = signatureFormat(commit.signature);
   const base = {
     commit: commit.id,
@@ -73,14 +75,70 @@ async function judge(
   }
 }
 
-async function readAll(git: GitObjects, ids: readonly string[]): Promise<GitCommit[]> {
-  const out: GitCommit[] = [];
-  for (let i = 0; i < ids.length; i += COMMIT_BATCH) {
-    const raw = await git.readCommits(ids.slice(i, i + COMMIT_BATCH));
-    for (const r of raw) out.push(parseCommit(r.id, r.raw));
+/** Reads range commits batch by batch through one reader, judging each from its own bytes. */
+class RangeJudge {
+  /** Tree of each commit read so far (the range's commits are each other's parents). */
+  private readonly trees = new Map<string, string>();
+  private readonly paths: ProtectedPathJudge;
+
+  constructor(
+    private readonly reader: ObjectReader,
+    private readonly policy: CompiledCommitPolicy,
+    private readonly trust: Trust | undefined,
+  ) {
+    this.paths = new ProtectedPathJudge(new TreeStore(reader), policy.protectedPaths);
   }
-  return out;
+
+  async judgeAll(ids: readonly string[]): Promise<CommitVerdict[]> {
+    const verdicts: CommitVerdict[] = [];
+    for (let i = 0; i < ids.length; i += COMMIT_BATCH) {
+      const batch = ids.slice(i, i + COMMIT_BATCH);
+      const raws = await this.reader.read(batch, 'commit', MAX_COMMIT_BYTES);
+      for (const [j, id] of batch.entries()) verdicts.push(await this.judgeOne(id, raws[j]));
+    }
+    return verdicts;
+  }
+
+  private async judgeOne(id: string, raw: Buffer | undefined): Promise<CommitVerdict> {
+    if (raw === undefined) {
+      throw new SathosError('RANGE_UNVERIFIABLE', 'git has no such object; fetch it first', {
+        where: `commit ${id}`,
+      });
+    }
+    let commit: GitCommit;
+    try {
+      commit = parseCommit(id, raw);
+    } catch (error) {
+      return { commit: id, verdict: 'rejected', format: 'none', reason: reasonOf(error) };
+    }
+    this.trees.set(id, commit.tree);
+    const touched =
+      this.policy.protectedPaths.length === 0
+        ? []
+        : await this.paths.touched({
+            tree: commit.tree,
+            parentTrees: await this.parentTrees(commit.parents),
+          });
+    return judge(commit, touched, this.policy, this.trust);
+  }
+
+  /** The parents' trees, hash-checked; a parent the repository lacks counts as empty (every path changed). */
+  private async parentTrees(parents: readonly string[]): Promise<string[]> {
+    const unknown = parents.filter((p) => !this.trees.has(p));
+    const raws = await this.reader.read(unknown, 'commit', MAX_COMMIT_BYTES);
+    unknown.forEach((id, i) => {
+      const raw = raws[i];
+      if (raw !== undefined) this.trees.set(id, commitLinks(id, raw).tree);
+    });
+    return parents.map((p) => this.trees.get(p) ?? EMPTY_TREE[p.length === 64 ? 1 : 0]);
+  }
 }
+
+/** The empty tree's id (SHA-1, SHA-256): what a missing parent is diffed as. */
+const EMPTY_TREE = [
+  '4b825dc642cb6eb9a060e54bf8d69288fbee4904',
+  '6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321',
+] as const;
 
 function summary(verdicts: readonly CommitVerdict[], description: string): string {
   const rejected = verdicts.filter((v) => v.verdict === 'rejected');
@@ -106,31 +164,25 @@ export async function verifyCommits(input: {
   readonly trust?: Trust;
 }): Promise<CommitsVerification> {
   const policy = await compileCommitPolicy(input.policy);
-  const resolved = await resolveCommitRange(input.git, input.range);
-  const { ids, description } = resolved;
-  if (ids.length === 0) {
+  const reader = input.git.openReader();
+  try {
+    const { ids, description } = await resolveCommitRange(input.git, reader, input.range);
+    if (ids.length === 0) {
+      return {
+        commits: [],
+        verified: false,
+        emptyRange: true,
+        reason: `${description} holds no commits: nothing was verified`,
+      };
+    }
+    const verdicts = await new RangeJudge(reader, policy, input.trust).judgeAll(ids);
     return {
-      commits: [],
-      verified: false,
-      emptyRange: true,
-      reason: `${description} holds no commits: nothing was verified`,
+      commits: verdicts,
+      verified: verdicts.every((v) => v.verdict === 'verified'),
+      emptyRange: false,
+      reason: summary(verdicts, description),
     };
+  } finally {
+    await reader.close();
   }
-  const commits = await readAll(input.git, ids);
-  assertRangeComplete(resolved, commits);
-  const paths =
-    policy.protectedPaths.length === 0
-      ? new Map<string, string[]>()
-      : await input.git.changedPaths(ids);
-  const verdicts: CommitVerdict[] = [];
-  for (const commit of commits)
-    verdicts.push(await judge(commit, paths.get(commit.id) ?? [], policy, input.trust));
-  if (verdicts.length !== ids.length)
-    throw new SathosError('GIT_FAILED', 'git returned a different number of commits than asked');
-  return {
-    commits: verdicts,
-    verified: verdicts.every((v) => v.verdict === 'verified'),
-    emptyRange: false,
-    reason: summary(verdicts, description),
-  };
 }

@@ -74,11 +74,37 @@ function splitHeaders(id: string, raw: Buffer): { headers: Header[]; bodyStart: 
   }
 }
 
-const PERSON = /^(.*) <([^<>]*)> (\d{1,15}) [+-]\d{4}$/;
+/**
+ * An ident line in the one form whose reading cannot differ from git's (ident.c split_ident_line takes
+ * the name up to the FIRST `<`, the email up to the first `>` after it, and the date after the LAST
+ * `>`): one `<`, one `>`, a name without angle brackets or surrounding spaces, then `time ±zone`.
+ * Anything else — two emails, a `>` in the name, a continuation line, NUL or control characters,
+ * bytes that are not UTF-8 — could be shown by git as one person and read by us as another: refused.
+ */
+const PERSON = /^(?:([^<>\s](?:[^<>]*[^<>\s])?) )?<([^<>]*)> (\d{1,15}) [+-]\d{4}$/;
+/** True for C0 controls, DEL and U+FFFD (what bytes that are not UTF-8 became). */
+function unsafeIdent(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f || code === 0xfffd) return true;
+  }
+  return false;
+}
 
 function person(id: string, header: Header | undefined, role: string): GitPerson {
+  if (header !== undefined && unsafeIdent(header.value)) {
+    throw malformed(
+      id,
+      `the ${role} line holds a line break, control character or bytes that are not UTF-8`,
+    );
+  }
   const match = header === undefined ? null : PERSON.exec(header.value);
-  if (match === null) throw malformed(id, `the ${role} line is missing or malformed`);
+  if (match === null) {
+    throw malformed(
+      id,
+      `the ${role} line is missing or not "Name <email> time zone" with exactly one <email>`,
+    );
+  }
   const time = new Date(Number(match[3]) * 1000);
   // A time past JavaScript's last date is NaN, and NaN passes every validity-window comparison.
   if (Number.isNaN(time.getTime())) {
@@ -91,6 +117,17 @@ function only(id: string, headers: readonly Header[], name: string): Header | un
   const found = headers.filter((h) => h.name === name);
   if (found.length > 1) throw malformed(id, `more than one ${name} header`);
   return found[0];
+}
+
+/** The parent ids: git reads only the `parent` lines right after `tree`, so a later one is refused. */
+function parentsOf(id: string, headers: readonly Header[], hex: RegExp): string[] {
+  const count = headers.findIndex((h, i) => i > 0 && h.name !== 'parent');
+  const leading = headers.slice(1, count < 0 ? headers.length : count);
+  if (headers.filter((h) => h.name === 'parent').length !== leading.length) {
+    throw malformed(id, 'a parent line does not follow the tree line (git would not read it)');
+  }
+  if (leading.some((h) => !hex.test(h.value))) throw malformed(id, 'a parent is not an object id');
+  return leading.map((h) => h.value);
 }
 
 function payloadWithout(raw: Buffer, removed: readonly Header[]): Buffer {
@@ -117,8 +154,7 @@ export function parseCommit(id: string, raw: Buffer): GitCommit {
   if (headers[0] !== tree || tree === undefined || !hex.test(tree.value)) {
     throw malformed(id, 'the first header is not a tree id');
   }
-  const parents = headers.filter((h) => h.name === 'parent').map((h) => h.value);
-  if (parents.some((p) => !hex.test(p))) throw malformed(id, 'a parent is not an object id');
+  const parents = parentsOf(id, headers, hex);
   const signatureName = id.length === 64 ? 'gpgsig-sha256' : 'gpgsig';
   const signatureHeader = only(id, headers, signatureName);
   for (const name of SIGNATURE_HEADERS) only(id, headers, name);
@@ -137,4 +173,34 @@ export function parseCommit(id: string, raw: Buffer): GitCommit {
     ...(signatureHeader === undefined ? {} : { signature: `${signatureHeader.value}\n` }),
     payload: payloadWithout(raw, removed),
   };
+}
+
+/** What walking history needs of a commit: its tree, its parents and (for ordering only) its time. */
+export interface CommitLinks {
+  readonly tree: string;
+  readonly parents: readonly string[];
+  /** Committer seconds as git would read them (after the last `>`); 0 when unreadable. */
+  readonly time: number;
+}
+
+/**
+ * The tree and parents of a raw commit object, without judging its idents or signature (commits
+ * outside the range are walked, not verified). Throws MALFORMED_COMMIT when they cannot be read.
+ */
+export function commitLinks(id: string, raw: Buffer): CommitLinks {
+  if (raw.length > MAX_COMMIT_BYTES) {
+    throw new SathosError('TOO_LARGE', `commit object is larger than ${MAX_COMMIT_BYTES} bytes`, {
+      where: `commit ${id}`,
+    });
+  }
+  const { headers } = splitHeaders(id, raw);
+  const hex = id.length === 64 ? /^[0-9a-f]{64}$/ : /^[0-9a-f]{40}$/;
+  const tree = headers[0];
+  if (tree?.name !== 'tree' || !hex.test(tree.value)) {
+    throw malformed(id, 'the first header is not a tree id');
+  }
+  const parents = parentsOf(id, headers, hex);
+  const committer = headers.find((h) => h.name === 'committer')?.value ?? '';
+  const seconds = /> *(\d{1,15})[^>]*$/.exec(committer)?.[1];
+  return { tree: tree.value, parents, time: seconds === undefined ? 0 : Number(seconds) };
 }

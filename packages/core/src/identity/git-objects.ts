@@ -1,19 +1,27 @@
-// Reading commits from a repository: an interface the verifier depends on, and its implementation
-// over git's batch plumbing — one `git cat-file --batch` per batch of commits, one `git rev-list` per
-// range, one `git diff-tree --stdin` for the paths of every commit — never one process per commit.
+// Reading objects from a repository: an interface the verifier depends on, and its implementation over
+// `git cat-file --batch`. Every object's content is hashed again here and compared to the id asked, so
+// git (and whatever a hostile repository configured) can withhold objects but never substitute one.
+// No fact about history is taken from git: parents, trees and changed paths are read from these bytes.
 import { createHash } from 'node:crypto';
 import { SathosError } from '../errors.js';
 import { MAX_COMMIT_BYTES } from './git-commit.js';
-import { firstLine, runGit } from './git-process.js';
+import { firstLine, runGit, startGit, type GitSession } from './git-process.js';
 
 export interface RawCommit {
   readonly id: string;
   readonly raw: Buffer;
 }
 
-export interface RangeWalk {
-  readonly ids: string[];
-  readonly boundary: string[];
+export type ObjectType = 'commit' | 'tree' | 'blob';
+
+/** One long-lived reader: many small requests answered by one git process, in order. */
+export interface ObjectReader {
+  /**
+   * The content of each object, hash-checked, in the order asked; undefined where the repository has
+   * no such object. Rejects when an object is of another type or larger than `maxBytes`.
+   */
+  read(ids: readonly string[], type: ObjectType, maxBytes: number): Promise<(Buffer | undefined)[]>;
+  close(): Promise<void>;
 }
 
 export interface GitObjects {
@@ -21,13 +29,8 @@ export interface GitObjects {
   resolveCommits(revs: readonly string[]): Promise<(string | undefined)[]>;
   /** The raw commit objects, in the order asked; rejects when one is missing or not a commit. */
   readCommits(ids: readonly string[]): Promise<RawCommit[]>;
-  /**
-   * Commits reachable from `head` and from none of `bases`, parents first; at most `limit + 1`. The
-   * boundary: excluded commits that are parents of listed ones (as git walked them).
-   */
-  listRange(bases: readonly string[], head: string, limit: number): Promise<RangeWalk>;
-  /** Paths each commit changes against each parent (every path for a root commit). */
-  changedPaths(ids: readonly string[]): Promise<Map<string, string[]>>;
+  /** A reader for walking history and trees object by object; close it when done. */
+  openReader(): ObjectReader;
 }
 
 const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
@@ -55,19 +58,26 @@ function assertIds(ids: readonly string[]): void {
   }
 }
 
-/** The id git gives a commit object with this content (SHA-1, or SHA-256 for 64-digit ids). */
-function objectId(id: string, raw: Buffer): string {
+/** The id git gives an object of this type and content (SHA-1, or SHA-256 for 64-digit ids). */
+export function objectId(id: string, type: ObjectType, raw: Buffer): string {
   return createHash(id.length === 64 ? 'sha256' : 'sha1')
-    .update(`commit ${raw.length}\0`)
+    .update(`${type} ${raw.length}\0`)
     .update(raw)
     .digest('hex');
 }
 
-/** Incremental reader of `git cat-file --batch` output that refuses oversized objects as they arrive. */
-class BatchReader {
-  readonly objects: RawCommit[] = [];
+interface Request {
+  readonly id: string;
+  readonly type: ObjectType;
+  readonly maxBytes: number;
+  readonly done: (raw: Buffer | undefined) => void;
+}
+
+/** Incremental reader of `git cat-file --batch` output: checks type, size and hash of each answer as it arrives. */
+class BatchParser {
+  readonly queue: Request[] = [];
   private pending: Buffer = Buffer.alloc(0);
-  private expected: { id: string; size: number } | undefined;
+  private size: number | undefined;
 
   push(chunk: Buffer): void {
     this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
@@ -75,51 +85,65 @@ class BatchReader {
   }
 
   private step(): boolean {
-    if (this.expected === undefined) {
+    const request = this.queue[0];
+    if (request === undefined) {
+      if (this.pending.length > 0) throw this.bad('output nobody asked for');
+      return false;
+    }
+    if (this.size === undefined) {
       const newline = this.pending.indexOf(0x0a);
       if (newline < 0) {
         if (this.pending.length > 256) throw this.bad('an unreadable object header');
         return false;
       }
-      this.expected = this.header(this.pending.toString('utf8', 0, newline));
+      const header = this.pending.toString('utf8', 0, newline);
       this.pending = this.pending.subarray(newline + 1);
+      const size = this.header(header, request);
+      if (size === undefined) {
+        this.queue.shift();
+        request.done(undefined);
+        return true;
+      }
+      this.size = size;
     }
-    const { id, size } = this.expected;
+    const size = this.size;
     if (this.pending.length < size + 1) return false;
     const raw = Buffer.from(this.pending.subarray(0, size));
-    if (objectId(id, raw) !== id) {
+    if (objectId(request.id, request.type, raw) !== request.id) {
       throw new SathosError(
         'MALFORMED_COMMIT',
         'the object git printed does not hash to its id (a corrupt or tampered repository); refusing it',
-        { where: `commit ${id}` },
+        { where: `${request.type} ${request.id}` },
       );
     }
-    this.objects.push({ id, raw });
     this.pending = this.pending.subarray(size + 1);
-    this.expected = undefined;
+    this.size = undefined;
+    this.queue.shift();
+    request.done(raw);
     return true;
   }
 
-  private header(line: string): { id: string; size: number } {
+  /** The size announced for `request`, or undefined when git has no such object. */
+  private header(line: string, request: Request): number | undefined {
     const [id = '', type = '', size = ''] = line.split(' ');
-    if (type === 'missing') {
-      throw new SathosError('RANGE_UNVERIFIABLE', 'git has no such object; fetch it first', {
-        where: `commit ${id}`,
-      });
-    }
-    if (type !== 'commit') {
-      throw new SathosError('MALFORMED_COMMIT', `object is a ${type}, not a commit`, {
+    if (id !== request.id)
+      throw this.bad(`object ${id.slice(0, 64)} where ${request.id} was asked`);
+    if (type === 'missing') return undefined;
+    if (type !== request.type) {
+      throw new SathosError('MALFORMED_COMMIT', `object is a ${type}, not a ${request.type}`, {
         where: `object ${id}`,
       });
     }
     const bytes = Number(size);
-    if (!Number.isSafeInteger(bytes) || bytes < 0) throw this.bad(`size "${size}"`);
-    if (bytes > MAX_COMMIT_BYTES) {
-      throw new SathosError('TOO_LARGE', `commit object is larger than ${MAX_COMMIT_BYTES} bytes`, {
-        where: `commit ${id}`,
-      });
+    if (!/^\d{1,15}$/.test(size) || !Number.isSafeInteger(bytes)) throw this.bad(`size "${size}"`);
+    if (bytes > request.maxBytes) {
+      throw new SathosError(
+        'TOO_LARGE',
+        `${request.type} object is larger than ${request.maxBytes} bytes`,
+        { where: `${request.type} ${id}` },
+      );
     }
-    return { id, size: bytes };
+    return bytes;
   }
 
   private bad(what: string): SathosError {
@@ -127,28 +151,77 @@ class BatchReader {
   }
 }
 
-/** Splits `git diff-tree -z --raw` output: a `:`-record is always followed by one path. */
-function parseDiffTree(output: Buffer, ids: readonly string[]): Map<string, string[]> {
-  const result = new Map<string, string[]>(ids.map((id) => [id, []]));
-  const fields = output.toString('utf8').split('\0');
-  let current: string[] | undefined;
-  for (let i = 0; i < fields.length; i++) {
-    const field = fields[i] ?? '';
-    if (field === '') continue;
-    if (field.startsWith(':')) {
-      const path = fields[++i];
-      if (current === undefined || path === undefined) {
-        throw new SathosError('GIT_FAILED', 'git diff-tree printed a path outside any commit');
-      }
-      current.push(path);
-    } else {
-      current = result.get(field.trim());
-      if (current === undefined) {
-        throw new SathosError('GIT_FAILED', `git diff-tree printed an unexpected commit ${field}`);
-      }
-    }
+/** One `git cat-file --batch` process answering requests as they come; the first failure fails them all. */
+class BatchReader implements ObjectReader {
+  private readonly parser = new BatchParser();
+  private readonly session: GitSession;
+  private failure: Error | undefined;
+  private readonly rejects = new Set<(error: Error) => void>();
+
+  constructor(private readonly dir: string) {
+    this.session = startGit({
+      dir,
+      args: ['cat-file', '--batch'],
+      onData: (chunk) => {
+        this.parser.push(chunk);
+      },
+    });
+    this.session.exited.then(
+      (result) => {
+        this.fail(
+          new SathosError(
+            'GIT_FAILED',
+            `git cat-file ended early: ${firstLine(result.stderr) || `exit ${result.code}`}; check --repo`,
+            { where: dir },
+          ),
+        );
+      },
+      (error: unknown) => {
+        this.fail(error);
+      },
+    );
   }
-  return result;
+
+  private fail(error: unknown): void {
+    this.failure ??= error instanceof Error ? error : new Error(String(error));
+    for (const reject of this.rejects) reject(this.failure);
+    this.rejects.clear();
+  }
+
+  read(
+    ids: readonly string[],
+    type: ObjectType,
+    maxBytes: number,
+  ): Promise<(Buffer | undefined)[]> {
+    assertIds(ids);
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (ids.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      const out: (Buffer | undefined)[] = new Array<Buffer | undefined>(ids.length);
+      let left = ids.length;
+      this.rejects.add(reject);
+      ids.forEach((id, i) => {
+        this.parser.queue.push({
+          id,
+          type,
+          maxBytes,
+          done: (raw) => {
+            out[i] = raw;
+            if (--left === 0) {
+              this.rejects.delete(reject);
+              resolve(out);
+            }
+          },
+        });
+      });
+      this.session.write(ids.map((id) => `${id}\n`).join(''));
+    });
+  }
+
+  async close(): Promise<void> {
+    this.failure ??= new SathosError('GIT_FAILED', 'the object reader was closed');
+    await this.session.end().catch(() => undefined);
+  }
 }
 
 class GitRepository implements GitObjects {
@@ -161,10 +234,19 @@ class GitRepository implements GitObjects {
       }
     }
     if (revs.length === 0) return [];
-    const result = await this.git(['cat-file', '--batch-check'], {
+    const result = await runGit({
+      dir: this.dir,
+      args: ['cat-file', '--batch-check'],
       input: revs.map((r) => `${r}^{commit}\n`).join(''),
     });
-    const lines = result.toString('utf8').split('\n');
+    if (result.code !== 0) {
+      throw new SathosError(
+        'GIT_FAILED',
+        `git cat-file failed: ${firstLine(result.stderr) || `exit ${result.code}`}; check --repo`,
+        { where: this.dir },
+      );
+    }
+    const lines = result.stdout.toString('utf8').split('\n');
     return revs.map((_, i) => {
       const [id = '', type = ''] = (lines[i] ?? '').split(' ');
       return type === 'commit' && OBJECT_ID.test(id) ? id : undefined;
@@ -174,59 +256,25 @@ class GitRepository implements GitObjects {
   async readCommits(ids: readonly string[]): Promise<RawCommit[]> {
     assertIds(ids);
     if (ids.length === 0) return [];
-    const reader = new BatchReader();
-    await this.git(['cat-file', '--batch'], {
-      input: ids.map((id) => `${id}\n`).join(''),
-      onData: (chunk) => {
-        reader.push(chunk);
-      },
-    });
-    if (reader.objects.length !== ids.length || reader.objects.some((o, i) => o.id !== ids[i])) {
-      throw new SathosError('GIT_FAILED', 'git cat-file did not print exactly the commits asked');
+    const reader = this.openReader();
+    try {
+      const raws = await reader.read(ids, 'commit', MAX_COMMIT_BYTES);
+      return ids.map((id, i) => {
+        const raw = raws[i];
+        if (raw === undefined) {
+          throw new SathosError('RANGE_UNVERIFIABLE', 'git has no such object; fetch it first', {
+            where: `commit ${id}`,
+          });
+        }
+        return { id, raw };
+      });
+    } finally {
+      await reader.close();
     }
-    return reader.objects;
   }
 
-  async listRange(bases: readonly string[], head: string, limit: number): Promise<RangeWalk> {
-    assertIds([...bases, head]);
-    const output = await this.git([
-      'rev-list',
-      '--topo-order',
-      '--reverse',
-      '--boundary',
-      `--max-count=${limit + 1}`,
-      head,
-      ...bases.map((b) => `^${b}`),
-      '--',
-    ]);
-    const lines = output.toString('utf8').split('\n').filter(Boolean);
-    return {
-      ids: lines.filter((l) => !l.startsWith('-')),
-      boundary: lines.filter((l) => l.startsWith('-')).map((l) => l.slice(1)),
-    };
-  }
-
-  async changedPaths(ids: readonly string[]): Promise<Map<string, string[]>> {
-    assertIds(ids);
-    if (ids.length === 0) return new Map();
-    const args = ['diff-tree', '--stdin', '-r', '-m', '--root', '--no-renames', '--raw', '-z'];
-    const output = await this.git(args, { input: ids.map((id) => `${id}\n`).join('') });
-    return parseDiffTree(output, ids);
-  }
-
-  private async git(
-    args: string[],
-    options: { input?: string; onData?: (chunk: Buffer) => void } = {},
-  ): Promise<Buffer> {
-    const result = await runGit({ dir: this.dir, args, ...options });
-    if (result.code !== 0) {
-      throw new SathosError(
-        'GIT_FAILED',
-        `git ${args[0] ?? ''} failed: ${firstLine(result.stderr) || `exit ${result.code}`}; check --repo`,
-        { where: this.dir },
-      );
-    }
-    return result.stdout;
+  openReader(): ObjectReader {
+    return new BatchReader(this.dir);
   }
 }
 

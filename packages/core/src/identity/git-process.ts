@@ -1,5 +1,8 @@
-// Runs one git process with bounded output and time: the only place commit verification touches the
-// operating system. Output beyond the limit or a process that outlives its deadline is killed.
+// Runs git processes with bounded output and time: the only place commit verification touches the
+// operating system. Output beyond the limit or a process that outlives its deadline is killed. Every
+// call runs with git's history substitutes switched off (replace refs, grafts, commit-graph files,
+// alternates named in the environment) — defence in depth only: the verifier hash-checks every object
+// it reads and takes no fact about history from git.
 import { spawn } from 'node:child_process';
 import { SathosError } from '../errors.js';
 
@@ -25,6 +28,40 @@ export interface GitResult {
   readonly stderr: string;
 }
 
+/** A running git process fed on stdin while it runs (`cat-file --batch` answering one request at a time). */
+export interface GitSession {
+  write(text: string): void;
+  /** Closes stdin and waits for git to exit. */
+  end(): Promise<GitResult>;
+  /** Stops git now (after a failure of the caller's own). */
+  kill(): void;
+  /** Settles when git exits: how it ended, or why it was stopped. */
+  readonly exited: Promise<GitResult>;
+}
+
+/** Options that switch off git's history substitutes for this call. */
+const HARDENING = [
+  '--no-replace-objects',
+  '-c',
+  'core.useReplaceRefs=false',
+  '-c',
+  'core.commitGraph=false',
+];
+
+/** The environment without any GIT_* variable a caller set (GIT_DIR, alternates, config injected by env). */
+export function gitEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(base)) {
+    if (!name.startsWith('GIT_') || name === 'GIT_EXEC_PATH') env[name] = value;
+  }
+  return {
+    ...env,
+    GIT_NO_REPLACE_OBJECTS: '1',
+    GIT_GRAFT_FILE: '/dev/null',
+    GIT_TERMINAL_PROMPT: '0',
+  };
+}
+
 function gitFailed(call: GitCall, message: string, cause?: unknown): SathosError {
   return new SathosError('GIT_FAILED', message, {
     where: `git ${call.args[0] ?? ''} in ${call.dir}`,
@@ -32,39 +69,40 @@ function gitFailed(call: GitCall, message: string, cause?: unknown): SathosError
   });
 }
 
-/** Runs `git --no-replace-objects -C dir args…`; resolves with its exit code, rejects on spawn failure, limits or onData errors. */
-export function runGit(call: GitCall): Promise<GitResult> {
+/** Starts `git <hardening> -C dir args…`; stdout goes to `onData` (or is collected), bounded in size and time. */
+export function startGit(call: Omit<GitCall, 'input'>): GitSession {
   const maxBytes = call.maxBytes ?? MAX_GIT_OUTPUT_BYTES;
-  return new Promise((resolve, reject) => {
-    // Replace refs would let git hand back another object under a commit's id (and walk its parents).
-    const child = spawn('git', ['--no-replace-objects', '-C', call.dir, ...call.args], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      timeout: call.timeoutMs ?? GIT_TIMEOUT_MS,
-    });
-    const chunks: Buffer[] = [];
-    const errChunks: Buffer[] = [];
-    let size = 0;
-    let failure: Error | undefined;
-    const stop = (error: unknown): void => {
-      failure ??= error instanceof Error ? error : new Error(String(error));
-      child.kill('SIGKILL');
-    };
-    child.stdout.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        stop(new SathosError('TOO_LARGE', `git printed more than ${maxBytes} bytes; refusing`));
-        return;
-      }
-      try {
-        if (call.onData === undefined) chunks.push(chunk);
-        else call.onData(chunk);
-      } catch (error) {
-        stop(error);
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      if (errChunks.length < 64) errChunks.push(chunk);
-    });
+  const child = spawn('git', [...HARDENING, '-C', call.dir, ...call.args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: gitEnvironment(),
+    timeout: call.timeoutMs ?? GIT_TIMEOUT_MS,
+  });
+  const chunks: Buffer[] = [];
+  const errChunks: Buffer[] = [];
+  let size = 0;
+  let failure: Error | undefined;
+  const stop = (error: unknown): void => {
+    failure ??= error instanceof Error ? error : new Error(String(error));
+    child.kill('SIGKILL');
+  };
+  child.stdout.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > maxBytes) {
+      stop(new SathosError('TOO_LARGE', `git printed more than ${maxBytes} bytes; refusing`));
+      return;
+    }
+    try {
+      if (call.onData === undefined) chunks.push(chunk);
+      else call.onData(chunk);
+    } catch (error) {
+      stop(error);
+    }
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    if (errChunks.length < 64) errChunks.push(chunk);
+  });
+  child.stdin.on('error', () => undefined);
+  const done = new Promise<GitResult>((resolve, reject) => {
     child.on('error', (error) => {
       failure ??= gitFailed(call, 'could not run git; install git and check --repo', error);
     });
@@ -77,9 +115,29 @@ export function runGit(call: GitCall): Promise<GitResult> {
         resolve({ code: code ?? 1, stdout: Buffer.concat(chunks), stderr });
       }
     });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(call.input ?? '');
   });
+  // Callers that only ever `end()` see the rejection there; never leave it unhandled meanwhile.
+  done.catch(() => undefined);
+  return {
+    write: (text) => {
+      if (!child.stdin.destroyed) child.stdin.write(text);
+    },
+    end: () => {
+      child.stdin.end();
+      return done;
+    },
+    kill: () => {
+      stop(gitFailed(call, 'git was stopped'));
+    },
+    exited: done,
+  };
+}
+
+/** Runs one git call to the end; resolves with its exit code, rejects on spawn failure, limits or onData errors. */
+export function runGit(call: GitCall): Promise<GitResult> {
+  const session = startGit(call);
+  session.write(call.input ?? '');
+  return session.end();
 }
 
 /** The first line git wrote to stderr, for messages. */
