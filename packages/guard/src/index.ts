@@ -1,2 +1,16 @@
-// The anomaly layer's I/O: supervisor, egress gateway, sandbox.
-export {};
+// The anomaly layer's I/O: the step supervisor, the egress gateway and the network sandbox.
+export {
+  exitStatusOf,
+  supervise,
+  type Halt,
+  type HaltCause,
+  type SupervisionReport,
+  type SuperviseOptions,
+  type SupervisorEvent,
+} from './supervise.js';
+export { startGateway, type Gateway, type GatewayOptions, type GatewayRefusal } from './gateway.js';
+export { DEFAULT_GATEWAY_LIMITS, gatewayLimits, type GatewayLimits } from './limits.js';
+export { normalizeHost, systemResolver, type Resolver } from './hosts.js';
+export { chooseSandbox, type SandboxChoice, type SandboxRequest } from './sandbox.js';
+export type { ContainmentKind } from './process-tree.js';
+export type { StepOutput } from './step.js';

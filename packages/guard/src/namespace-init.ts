@@ -1,0 +1,138 @@
+// The program that runs as pid 1 of the step's namespaces (`node -e`, CommonJS, no imports of ours so
+// it survives bundling). It brings loopback up, points /etc/resolv.conf at itself, relays the
+// namespace's 127.0.0.1 proxy port and port 53 to the gateway's unix sockets (the only way out),
+// then runs the step. It talks to the supervisor over fd 3, one JSON object per line:
+//   in:  {"start": {...}}  {"signal": "SIGTERM" | "SIGKILL"}
+//   out: {"ready": {"proxyPort", "notes"}}  {"exit": {"code", "signal"}}  {"failed": "reason"}
+// If the supervisor goes away, or a relay fails, it kills everything in the namespace and exits;
+// being pid 1, its exit ends every process left in the pid namespace.
+
+/** What the supervisor sends in `{"start": ...}`. */
+export interface NamespaceStart {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string;
+  readonly proxySocket: string;
+  readonly dnsSocket: string;
+  /** A resolv.conf naming 127.0.0.1, bind-mounted over /etc/resolv.conf. */
+  readonly resolvConf: string;
+}
+
+/** One line from the init to the supervisor. */
+export type NamespaceMessage =
+  | { readonly ready: { readonly proxyPort: number; readonly notes: readonly string[] } }
+  | { readonly exit: { readonly code: number | null; readonly signal: NodeJS.Signals | null } }
+  | { readonly failed: string };
+
+export const NAMESPACE_INIT_SCRIPT = String.raw`'use strict';
+const net = require('node:net');
+const dgram = require('node:dgram');
+const { spawn, spawnSync } = require('node:child_process');
+const control = new net.Socket({ fd: 3, readable: true, writable: true });
+let finished = false;
+const send = (message) => { if (!control.destroyed) control.write(JSON.stringify(message) + '\n'); };
+const killAll = (signal) => { try { process.kill(-1, signal); } catch {} };
+function finish(message, code) {
+  if (finished) return;
+  finished = true;
+  killAll('SIGKILL');
+  if (control.destroyed) process.exit(code);
+  control.end(JSON.stringify(message) + '\n', () => process.exit(code));
+  setTimeout(() => process.exit(code), 1000).unref();
+}
+const fail = (reason) => finish({ failed: reason }, 125);
+process.on('uncaughtException', (error) => fail('namespace init: ' + error.message));
+control.on('error', () => fail('the control channel to the supervisor failed'));
+control.on('close', () => fail('the supervisor went away'));
+let pending = '';
+control.on('data', (chunk) => {
+  pending += chunk.toString('utf8');
+  for (let end = pending.indexOf('\n'); end >= 0; end = pending.indexOf('\n')) {
+    const message = JSON.parse(pending.slice(0, end));
+    pending = pending.slice(end + 1);
+    if (message.start) start(message.start).catch((error) => fail(error.message));
+    else if (message.signal === 'SIGTERM' || message.signal === 'SIGKILL') killAll(message.signal);
+  }
+});
+function run(command, args) {
+  const result = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (result.status !== 0) {
+    const why = result.error ? result.error.message : String(result.stderr).trim();
+    throw new Error(command + ' ' + args.join(' ') + ' failed: ' + why);
+  }
+}
+function listen(server, options) {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options, () => {
+      server.off('error', reject);
+      server.on('error', (error) => fail('a relay inside the namespace failed: ' + error.message));
+      resolve(server.address().port);
+    });
+  });
+}
+function relayTo(path) {
+  return net.createServer({ allowHalfOpen: true }, (client) => {
+    const upstream = net.connect({ path, allowHalfOpen: true });
+    const closeBoth = () => { client.destroy(); upstream.destroy(); };
+    client.on('error', closeBoth);
+    upstream.on('error', closeBoth);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+}
+function udpRelay(path) {
+  const udp = dgram.createSocket('udp4');
+  udp.on('message', (message, remote) => {
+    if (message.length > 4096) return;
+    const stream = net.connect({ path });
+    const prefix = Buffer.alloc(2);
+    prefix.writeUInt16BE(message.length);
+    let answer = Buffer.alloc(0);
+    stream.on('error', () => stream.destroy());
+    stream.setTimeout(10000, () => stream.destroy());
+    stream.on('data', (chunk) => {
+      answer = Buffer.concat([answer, chunk]);
+      if (answer.length >= 2 && answer.length >= 2 + answer.readUInt16BE(0)) {
+        udp.send(answer.subarray(2, 2 + answer.readUInt16BE(0)), remote.port, remote.address);
+        stream.destroy();
+      }
+    });
+    stream.write(Buffer.concat([prefix, message]));
+  });
+  return new Promise((resolve, reject) => {
+    udp.once('error', reject);
+    udp.bind({ address: '127.0.0.1', port: 53 }, () => {
+      udp.off('error', reject);
+      udp.on('error', (error) => fail('the DNS relay inside the namespace failed: ' + error.message));
+      resolve();
+    });
+  });
+}
+async function start(config) {
+  const notes = [];
+  run('ip', ['link', 'set', 'lo', 'up']);
+  const proxyPort = await listen(relayTo(config.proxySocket), { host: '127.0.0.1', port: 0 });
+  try {
+    run('mount', ['--bind', config.resolvConf, '/etc/resolv.conf']);
+    await udpRelay(config.dnsSocket);
+    await listen(relayTo(config.dnsSocket), { host: '127.0.0.1', port: 53 });
+  } catch (error) {
+    notes.push('DNS inside the namespace is not relayed (' + error.message + '): names resolve only through the proxy');
+  }
+  const proxy = 'http://127.0.0.1:' + proxyPort;
+  const env = { ...config.env, HTTP_PROXY: proxy, HTTPS_PROXY: proxy, ALL_PROXY: proxy, http_proxy: proxy, https_proxy: proxy, all_proxy: proxy };
+  delete env.NO_PROXY;
+  delete env.no_proxy;
+  const child = spawn(config.command, config.args, { cwd: config.cwd, env, stdio: 'inherit' });
+  child.on('error', (error) => {
+    process.stderr.write('sathos guard: ' + config.command + ': ' + error.message + '\n');
+    finish({ exit: { code: 127, signal: null } }, 0);
+  });
+  child.on('exit', (code, signal) => finish({ exit: { code, signal } }, 0));
+  send({ ready: { proxyPort, notes } });
+}
+`;

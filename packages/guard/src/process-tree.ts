@@ -1,0 +1,157 @@
+// Finding and ending a process tree from the outside, through /proc and cgroup v2: the containment
+// the supervisor falls back to when the step cannot have its own pid namespace.
+import { mkdir, readFile, readdir, readlink, rmdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** How the step's process tree is held together so that a halt reaches every process in it. */
+export type ContainmentKind = 'pid-namespace' | 'cgroup' | 'process-group';
+
+/** Signals the supervisor sends to a tree. */
+export type TreeSignal = 'SIGTERM' | 'SIGKILL';
+
+async function numericEntries(dir: string): Promise<number[]> {
+  try {
+    return (await readdir(dir)).filter((name) => /^[0-9]+$/.test(name)).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** The parent pid of `pid` from /proc/<pid>/stat, or undefined once it is gone. */
+async function parentOf(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // The command name is in parentheses and may hold spaces or ')': read after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every live descendant of `root` (not `root` itself), from one walk of /proc. */
+export async function descendantsOf(root: number): Promise<number[]> {
+  const children = new Map<number, number[]>();
+  for (const pid of await numericEntries('/proc')) {
+    const parent = await parentOf(pid);
+    if (parent === undefined) continue;
+    children.set(parent, [...(children.get(parent) ?? []), pid]);
+  }
+  const found: number[] = [];
+  const queue = [...(children.get(root) ?? [])];
+  for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
+    found.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return found;
+}
+
+/** The processes (by host pid) living in the same pid namespace as `member`. */
+export async function pidNamespaceMembers(member: number): Promise<number[]> {
+  let namespace: string;
+  try {
+    namespace = await readlink(`/proc/${member}/ns/pid`);
+  } catch {
+    return [];
+  }
+  const members: number[] = [];
+  for (const pid of await numericEntries('/proc')) {
+    try {
+      if ((await readlink(`/proc/${pid}/ns/pid`)) === namespace) members.push(pid);
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return members;
+}
+
+/** Sends `signal` to each pid, ignoring the ones already gone. */
+export function signalAll(pids: readonly number[], signal: TreeSignal): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** A child cgroup (v2) the step is moved into, so `cgroup.kill` ends every process it ever forked. */
+export interface StepCgroup {
+  readonly path: string;
+  /** Moves a process in; its later children are born inside. */
+  adopt(pid: number): Promise<void>;
+  pids(): Promise<number[]>;
+  signal(signal: TreeSignal): Promise<void>;
+  /** Kills whatever is left and removes the cgroup once empty. */
+  remove(): Promise<void>;
+}
+
+/** The cgroup v2 directory this process lives in, when cgroup2 is mounted and writable. */
+export async function ownCgroupDir(): Promise<string | undefined> {
+  try {
+    const mounts = await readFile('/proc/self/mountinfo', 'utf8');
+    const line = mounts.split('\n').find((entry) => / - cgroup2 /.test(entry));
+    const mountPoint = line?.split(' ')[4];
+    const own = (await readFile('/proc/self/cgroup', 'utf8'))
+      .split('\n')
+      .find((entry) => entry.startsWith('0::'));
+    if (mountPoint === undefined || own === undefined) return undefined;
+    const dir = join(mountPoint, own.slice(3));
+    await readFile(join(dir, 'cgroup.procs'), 'utf8');
+    return dir;
+  } catch {
+    return undefined;
+  }
+}
+
+let counter = 0;
+
+/** Creates a child cgroup under `parent` with cgroup.kill; undefined when the kernel or rights refuse. */
+export async function createStepCgroup(parent: string): Promise<StepCgroup | undefined> {
+  const path = join(parent, `sathos-step-${process.pid}-${++counter}`);
+  try {
+    await mkdir(path);
+    await readFile(join(path, 'cgroup.kill'), 'utf8').catch((error: unknown) => {
+      // cgroup.kill is write-only: EINVAL/EACCES on read means it exists; ENOENT means it does not.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw error;
+    });
+  } catch {
+    await rmdir(path).catch(() => undefined);
+    return undefined;
+  }
+  const pids = async (): Promise<number[]> => {
+    try {
+      return (await readFile(join(path, 'cgroup.procs'), 'utf8'))
+        .split('\n')
+        .filter((line) => line !== '')
+        .map(Number);
+    } catch {
+      return [];
+    }
+  };
+  return {
+    path,
+    adopt: (pid) => writeFile(join(path, 'cgroup.procs'), `${pid}\n`),
+    pids,
+    signal: async (signal) => {
+      if (signal === 'SIGKILL')
+        await writeFile(join(path, 'cgroup.kill'), '1\n').catch(() => undefined);
+      else signalAll(await pids(), signal);
+    },
+    remove: async () => {
+      for (let attempt = 0; attempt < 100; attempt++) {
+        await writeFile(join(path, 'cgroup.kill'), '1\n').catch(() => undefined);
+        if (
+          (await pids()).length === 0 &&
+          (await rmdir(path).then(
+            () => true,
+            () => false,
+          ))
+        )
+          return;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+  };
+}

@@ -1,0 +1,245 @@
+// Starting the step's process tree under one of the two launchers: inside fresh namespaces with the
+// namespace init as pid 1, or directly (proxy variables only) held by a cgroup or a process group.
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import type { Writable } from 'node:stream';
+import {
+  NAMESPACE_INIT_SCRIPT,
+  type NamespaceMessage,
+  type NamespaceStart,
+} from './namespace-init.js';
+import {
+  createStepCgroup,
+  descendantsOf,
+  pidNamespaceMembers,
+  signalAll,
+  type ContainmentKind,
+  type TreeSignal,
+} from './process-tree.js';
+import { UNSHARE_FLAGS } from './sandbox.js';
+
+/** Where the step's stdout and stderr go: the supervisor's own, or the caller's streams. */
+export type StepOutput = 'inherit' | { readonly stdout: Writable; readonly stderr: Writable };
+
+export interface StepExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** Set when the launcher itself failed (init or relay died, cgroup refused): fail closed. */
+  readonly failure: string | undefined;
+}
+
+export interface RunningStep {
+  readonly pid: number;
+  readonly containment: ContainmentKind;
+  /** Notes from the launcher (e.g. DNS not relayed), for the report. */
+  readonly notes: readonly string[];
+  /** Resolves once the step's root process has ended. */
+  readonly exited: Promise<StepExit>;
+  /** Signals every process of the tree. */
+  signal(signal: TreeSignal): Promise<void>;
+  /** Ends whatever is left of the tree (SIGKILL) and waits for its output to close. */
+  reap(): Promise<void>;
+}
+
+function stdio(output: StepOutput): StdioOptions {
+  return output === 'inherit'
+    ? ['inherit', 'inherit', 'inherit', 'pipe']
+    : ['ignore', 'pipe', 'pipe', 'pipe'];
+}
+
+function connectOutput(child: ChildProcess, output: StepOutput): void {
+  if (output === 'inherit') return;
+  child.stdout?.pipe(output.stdout, { end: false });
+  child.stderr?.pipe(output.stderr, { end: false });
+}
+
+function closed(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) =>
+    child.once('close', () => {
+      resolve();
+    }),
+  );
+}
+
+/** How long reaping waits for the output pipes to close after the tree was killed. */
+const REAP_WAIT_MS = 2000;
+
+// A process that escaped the tree may hold the output pipes open: stop waiting for it, bounded.
+async function settle(child: ChildProcess, done: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([done, new Promise((resolve) => (timer = setTimeout(resolve, REAP_WAIT_MS)))]);
+  clearTimeout(timer);
+  child.stdout?.destroy();
+  child.stderr?.destroy();
+}
+
+async function childrenOf(pid: number): Promise<number[]> {
+  try {
+    const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
+    return text.trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+// Reads the init's one-line JSON messages; anything unparsable is the init failing.
+function readMessages(control: Socket, onMessage: (message: NamespaceMessage) => void): void {
+  let pending = '';
+  control.on('data', (chunk: Buffer) => {
+    pending += chunk.toString('utf8');
+    for (let end = pending.indexOf('\n'); end >= 0; end = pending.indexOf('\n')) {
+      const line = pending.slice(0, end);
+      pending = pending.slice(end + 1);
+      try {
+        onMessage(JSON.parse(line) as NamespaceMessage);
+      } catch {
+        onMessage({ failed: 'the namespace init sent an unreadable message' });
+      }
+    }
+  });
+}
+
+/** Runs the step as the child of the namespace init (pid 1 of fresh user, net, mount, pid namespaces). */
+export async function startNamespaceStep(
+  start: NamespaceStart,
+  output: StepOutput,
+): Promise<RunningStep> {
+  const child = spawn(
+    'unshare',
+    [...UNSHARE_FLAGS, process.execPath, '-e', NAMESPACE_INIT_SCRIPT],
+    {
+      stdio: stdio(output),
+      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+    },
+  );
+  connectOutput(child, output);
+  const control = child.stdio[3] as Socket;
+  control.on('error', () => undefined);
+  let exit: StepExit | undefined;
+  const notes: string[] = [];
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  readMessages(control, (message) => {
+    if ('ready' in message) {
+      notes.push(...message.ready.notes);
+      markReady();
+    } else if ('exit' in message) exit ??= { ...message.exit, failure: undefined };
+    else exit ??= { code: null, signal: null, failure: message.failed };
+  });
+  const done = closed(child);
+  const exited = done.then(
+    (): StepExit =>
+      exit ?? {
+        code: null,
+        signal: null,
+        failure: `the namespace init ended without reporting the step's exit (unshare: ${child.exitCode ?? child.signalCode ?? 'did not start'})`,
+      },
+  );
+  child.on('error', () => undefined);
+  control.write(`${JSON.stringify({ start })}\n`);
+  await Promise.race([ready, done]);
+  const initPid = async (): Promise<number | undefined> =>
+    child.pid === undefined ? undefined : (await childrenOf(child.pid))[0];
+  return {
+    pid: child.pid ?? -1,
+    containment: 'pid-namespace',
+    notes,
+    exited,
+    signal: async (signal) => {
+      const init = await initPid();
+      if (signal === 'SIGTERM') {
+        if (!control.destroyed) control.write(`${JSON.stringify({ signal })}\n`);
+        if (init !== undefined)
+          signalAll(
+            (await pidNamespaceMembers(init)).filter((pid) => pid !== init),
+            signal,
+          );
+        return;
+      }
+      // pid 1 of a pid namespace dying takes every process of the namespace with it.
+      if (init !== undefined) signalAll([init], 'SIGKILL');
+      child.kill('SIGKILL');
+    },
+    reap: async () => {
+      const init = await initPid();
+      if (init !== undefined) signalAll([init], 'SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await settle(child, done);
+    },
+  };
+}
+
+/** Waits on fd 3 for the supervisor's go (after the cgroup move), then becomes the step. */
+const GATE = 'read -r _ <&3; exec 3<&-; exec "$@"';
+
+export interface PlainStepOptions {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string;
+  readonly output: StepOutput;
+  readonly cgroupParent: string | undefined;
+}
+
+/** Runs the step directly (its own process group), moved into a fresh cgroup first when possible. */
+export async function startPlainStep(options: PlainStepOptions): Promise<RunningStep> {
+  const cgroup =
+    options.cgroupParent === undefined ? undefined : await createStepCgroup(options.cgroupParent);
+  const child = spawn('sh', ['-c', GATE, 'sathos-step', options.command, ...options.args], {
+    stdio: stdio(options.output),
+    env: options.env,
+    cwd: options.cwd,
+    detached: true,
+  });
+  connectOutput(child, options.output);
+  child.on('error', () => undefined);
+  const control = child.stdio[3] as Socket;
+  control.on('error', () => undefined);
+  const done = closed(child);
+  let failure: string | undefined;
+  if (options.cgroupParent !== undefined) {
+    try {
+      if (cgroup === undefined || child.pid === undefined) throw new Error('no cgroup');
+      await cgroup.adopt(child.pid);
+    } catch (error) {
+      failure = `the step could not be moved into its cgroup (${error instanceof Error ? error.message : String(error)})`;
+      child.kill('SIGKILL');
+    }
+  }
+  if (failure === undefined) control.end('go\n');
+  const exited = new Promise<StepExit>((resolve) => {
+    child.once('exit', (code, signal) => {
+      resolve({ code, signal, failure });
+    });
+    child.once('error', (error) => {
+      resolve({ code: null, signal: null, failure: `the step did not start: ${error.message}` });
+    });
+  });
+  const pid = child.pid ?? -1;
+  const signalTree = async (signal: TreeSignal): Promise<void> => {
+    if (cgroup !== undefined) {
+      await cgroup.signal(signal);
+      return;
+    }
+    const descendants = await descendantsOf(pid);
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // The group is already empty.
+    }
+    signalAll(descendants, signal);
+  };
+  return {
+    pid,
+    containment: cgroup === undefined ? 'process-group' : 'cgroup',
+    notes: [],
+    exited,
+    signal: signalTree,
+    reap: async () => {
+      if (cgroup !== undefined) await cgroup.remove();
+      else await signalTree('SIGKILL');
+      await settle(child, done);
+    },
+  };
+}

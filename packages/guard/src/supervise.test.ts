@@ -1,0 +1,277 @@
+// The supervisor with real processes: a step calling two loopback servers reaches only the allowed
+// one (and, in a namespace, a client ignoring the proxy reaches nothing); a halt or a deadline ends
+// the whole tree, double-forked daemons included; exit status and output pass through unchanged.
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { PassThrough } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import type { EgressDecider } from '@sathos/core';
+import { chooseSandbox } from './sandbox.js';
+import { exitStatusOf, supervise, type SupervisorEvent } from './supervise.js';
+import {
+  allowOnly,
+  countingServer,
+  loopbackResolver,
+  type CountingServer,
+} from './test-servers.js';
+
+const NODE = process.execPath;
+
+/** Pids of live processes whose command line holds `marker`. */
+async function processesWith(marker: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^[0-9]+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const cmdline = await readFile(`/proc/${name}/cmdline`, 'utf8');
+      if (cmdline.includes(marker)) found.push(Number(name));
+    } catch {
+      // Gone already.
+    }
+  }
+  return found;
+}
+
+function collector(): { stream: PassThrough; text: () => string } {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+  return { stream, text: () => text };
+}
+
+/** A step (node -e) that asks the proxy for both servers and then connects directly to the second. */
+const CALL_BOTH = String.raw`
+const http = require('node:http');
+const net = require('node:net');
+const proxy = new URL(process.env.HTTP_PROXY);
+const [first, second] = process.argv.slice(1).map(Number);
+function get(host, port) {
+  return new Promise((resolve) => {
+    const req = http.get({ host: proxy.hostname, port: proxy.port, path: 'http://' + host + ':' + port + '/' }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve(res.statusCode + ' ' + body.trim()));
+    });
+    req.on('error', (e) => resolve('error ' + e.code));
+  });
+}
+function direct(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port }, () => { socket.destroy(); resolve('connected'); });
+    socket.on('error', (e) => resolve('error ' + e.code));
+  });
+}
+(async () => {
+  console.log('first: ' + (await get('first.test', first)));
+  console.log('second: ' + (await get('second.test', second)));
+  console.log('direct: ' + (await direct(second)));
+})();
+`;
+
+/** node -e: a child that starts a grandchild which starts a daemon (setsid) and then calls out. */
+function treeScript(marker: string, port: number): string {
+  const daemon = `process.on('SIGTERM', () => {}); process.stdout.write('up'); setInterval(() => {}, 1000);`;
+  const grandchild = String.raw`
+const { spawn } = require('node:child_process');
+const http = require('node:http');
+const proxy = new URL(process.env.HTTP_PROXY);
+const d = spawn(process.execPath, ['-e', ${JSON.stringify(daemon)}, '${marker}'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+d.stdout.once('data', () => {
+  d.stdout.destroy();
+  d.unref();
+  http.get({ host: proxy.hostname, port: proxy.port, path: 'http://denied.test:${port}/' }, () => {}).on('error', () => {});
+});
+setInterval(() => {}, 1000);
+`;
+  const child = `require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(grandchild)}, '${marker}'], { stdio: 'inherit' }); setInterval(() => {}, 1000);`;
+  return child;
+}
+
+const haltOn =
+  (host: string): EgressDecider =>
+  (request) =>
+    request.host === host
+      ? { action: 'halt', rule: 'deniedHosts[0]', reason: `${host} is a known exfiltration host` }
+      : { action: 'allow', rule: 'default', reason: 'allowed' };
+
+describe('supervise', () => {
+  let first: CountingServer;
+  let second: CountingServer;
+  let namespaceAvailable = false;
+
+  before(async () => {
+    first = await countingServer('answer from the first server');
+    second = await countingServer('answer from the second server');
+    namespaceAvailable = (await chooseSandbox('auto')).kind === 'netns';
+  });
+  after(async () => {
+    await first.close();
+    await second.close();
+  });
+
+  it('in a namespace, the step reaches only the allowed server, proxy-aware or not', async (t) => {
+    if (!namespaceAvailable) {
+      t.skip('no network namespace on this machine');
+      return;
+    }
+    const out = collector();
+    const err = collector();
+    const report = await supervise({
+      command: NODE,
+      args: ['-e', CALL_BOTH, String(first.port), String(second.port)],
+      decide: allowOnly('first.test'),
+      resolve: loopbackResolver,
+      output: { stdout: out.stream, stderr: err.stream },
+    });
+    assert.equal(report.sandbox, 'netns');
+    assert.equal(report.containment, 'pid-namespace');
+    assert.match(out.text(), /^first: 200 answer from the first server$/m);
+    assert.match(out.text(), /^second: 403 sathos guard: blocked second\.test/m);
+    assert.match(out.text(), /^direct: error ECONNREFUSED$/m);
+    assert.equal(second.connections(), 0, 'the second server never saw a connection');
+    const blocked = report.decisions.filter((d) => d.verdict.action === 'block');
+    assert.deepEqual(
+      blocked.map((d) => [d.request.host, d.request.port, d.request.protocol]),
+      [['second.test', second.port, 'http']],
+    );
+    assert.equal(report.exitCode, 0);
+    assert.equal(report.halted, undefined);
+  });
+
+  it('with proxy variables only, proxy-aware clients are decided and the report says what went unseen', async () => {
+    const out = collector();
+    const before = second.connections();
+    const report = await supervise({
+      command: NODE,
+      args: ['-e', CALL_BOTH, String(first.port), String(second.port)],
+      decide: allowOnly('first.test'),
+      resolve: loopbackResolver,
+      sandbox: 'proxy-env',
+      output: { stdout: out.stream, stderr: new PassThrough() },
+    });
+    assert.equal(report.sandbox, 'proxy-env');
+    assert.match(report.sandboxNote, /ignore them connected directly and went unseen/);
+    assert.match(out.text(), /^first: 200 answer from the first server$/m);
+    assert.match(out.text(), /^second: 403 /m);
+    // The direct client is the one this level cannot stop: exactly the connection it made.
+    assert.match(out.text(), /^direct: connected$/m);
+    assert.equal(second.connections(), before + 1);
+    assert.ok(
+      report.decisions.some(
+        (d) => d.request.host === 'second.test' && d.verdict.action === 'block',
+      ),
+    );
+  });
+
+  for (const sandbox of ['netns', 'proxy-env'] as const) {
+    it(`${sandbox}: a halt verdict from a grandchild ends the whole tree, daemons included`, async (t) => {
+      if (sandbox === 'netns' && !namespaceAvailable) {
+        t.skip('no network namespace on this machine');
+        return;
+      }
+      const marker = `sathos-halt-test-${sandbox}-${process.pid}-${Date.now()}`;
+      const events: SupervisorEvent[] = [];
+      const report = await supervise({
+        command: NODE,
+        args: ['-e', treeScript(marker, first.port), marker],
+        decide: haltOn('denied.test'),
+        resolve: loopbackResolver,
+        graceMs: 300,
+        sandbox,
+        onEvent: (event) => events.push(event),
+        output: { stdout: new PassThrough(), stderr: new PassThrough() },
+      });
+      assert.equal(report.halted?.cause, 'egress');
+      assert.match(
+        report.halted.reason,
+        /denied\.test:\d+ \(http\): denied\.test is a known exfiltration host/,
+      );
+      assert.notEqual(exitStatusOf(report), 0);
+      assert.deepEqual(await processesWith(marker), [], 'no process of the tree remains');
+      assert.ok(events.some((e) => e.kind === 'halting'));
+      assert.equal(events.at(-1)?.kind, 'exited');
+      if (report.sandbox === 'proxy-env') assert.notEqual(report.containment, 'pid-namespace');
+    });
+  }
+
+  it('halts a step past its deadline (sleep 30 with a 2 s deadline)', async () => {
+    const marker = '29.7131';
+    const report = await supervise({
+      command: 'sleep',
+      args: [marker],
+      decide: allowOnly(),
+      deadlineMs: 2000,
+      graceMs: 500,
+      output: { stdout: new PassThrough(), stderr: new PassThrough() },
+    });
+    assert.equal(report.halted?.cause, 'deadline');
+    assert.match(report.halted.reason, /past its deadline of 2000 ms/);
+    assert.equal(report.deadlineMs, 2000);
+    assert.deepEqual(await processesWith(`sleep\u0000${marker}`), []);
+  });
+
+  it('passes the exit status and both output streams through unchanged, in order', async () => {
+    const out = collector();
+    const err = collector();
+    const script = `for (let i = 1; i <= 300; i++) { process.stdout.write('out ' + i + '\\n'); process.stderr.write('err ' + i + '\\n'); } process.exitCode = 7;`;
+    const report = await supervise({
+      command: NODE,
+      args: ['-e', script],
+      decide: allowOnly(),
+      output: { stdout: out.stream, stderr: err.stream },
+    });
+    const expected = (prefix: string): string =>
+      Array.from({ length: 300 }, (_, i) => `${prefix} ${i + 1}\n`).join('');
+    assert.equal(out.text(), expected('out'));
+    assert.equal(err.text(), expected('err'));
+    assert.equal(report.exitCode, 7);
+    assert.equal(exitStatusOf(report), 7);
+    assert.equal(report.halted, undefined);
+    assert.deepEqual(report.decisions, []);
+  });
+
+  it('a command that does not exist exits 127, like a shell', async () => {
+    const err = collector();
+    const report = await supervise({
+      command: 'sathos-no-such-command',
+      decide: allowOnly(),
+      output: { stdout: new PassThrough(), stderr: err.stream },
+    });
+    assert.equal(report.exitCode, 127);
+    assert.match(err.text(), /sathos-no-such-command/);
+  });
+
+  it('fails closed when the namespace init (the relay) dies: the step fails, its tree is gone', async (t) => {
+    if (!namespaceAvailable) {
+      t.skip('no network namespace on this machine');
+      return;
+    }
+    const marker = `sathos-init-dies-${process.pid}-${Date.now()}`;
+    const report = await supervise({
+      command: NODE,
+      args: ['-e', `console.log('running'); setInterval(() => {}, 1000);`, marker],
+      decide: allowOnly(),
+      output: { stdout: new PassThrough(), stderr: new PassThrough() },
+      onEvent: (event) => {
+        if (event.kind !== 'started') return;
+        void readFile(`/proc/${event.pid}/task/${event.pid}/children`, 'utf8').then((text) => {
+          process.kill(Number(text.trim().split(/\s+/)[0]), 'SIGKILL');
+        });
+      },
+    });
+    assert.equal(report.halted?.cause, 'supervisor');
+    assert.match(report.halted.reason, /namespace init ended without reporting/);
+    assert.equal(exitStatusOf(report), 1);
+    assert.deepEqual(await processesWith(marker), []);
+  });
+
+  it('refuses unusable options with a usage error before starting anything', async () => {
+    await assert.rejects(supervise({ command: '', decide: allowOnly() }), { code: 'USAGE' });
+    await assert.rejects(supervise({ command: 'true', decide: allowOnly(), deadlineMs: -1 }), {
+      code: 'USAGE',
+    });
+    await assert.rejects(supervise({ command: 'true', decide: allowOnly(), sandbox: 'iptables' }), {
+      code: 'USAGE',
+    });
+  });
+});

@@ -1,0 +1,274 @@
+// The step supervisor: runs one command as its own process tree inside the strongest sandbox the
+// machine allows, with every connection it makes decided by the gateway; halts the whole tree on a
+// `halt` verdict, past the deadline, or when the supervisor's own parts fail (fail closed).
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { constants } from 'node:os';
+import {
+  SathosError,
+  type EgressDecider,
+  type EgressDecision,
+  type SandboxKind,
+} from '@sathos/core';
+import { startGateway, type Gateway, type GatewayRefusal } from './gateway.js';
+import type { Resolver } from './hosts.js';
+import type { GatewayLimits } from './limits.js';
+import type { ContainmentKind } from './process-tree.js';
+import { chooseSandbox, type SandboxChoice, type SandboxRequest } from './sandbox.js';
+import {
+  startNamespaceStep,
+  startPlainStep,
+  type RunningStep,
+  type StepExit,
+  type StepOutput,
+} from './step.js';
+
+/** Why a step was halted: an egress verdict, its deadline, or the supervisor failing. */
+export type HaltCause = 'egress' | 'deadline' | 'supervisor';
+
+export interface Halt {
+  readonly cause: HaltCause;
+  readonly reason: string;
+}
+
+/** What the supervisor tells its caller while the step runs. */
+export type SupervisorEvent =
+  | {
+      readonly kind: 'started';
+      readonly pid: number;
+      readonly sandbox: SandboxKind;
+      readonly containment: ContainmentKind;
+    }
+  | { readonly kind: 'decision'; readonly decision: EgressDecision }
+  | { readonly kind: 'refusal'; readonly refusal: GatewayRefusal }
+  | { readonly kind: 'halting'; readonly halt: Halt }
+  | {
+      readonly kind: 'exited';
+      readonly exitCode: number | null;
+      readonly signal: NodeJS.Signals | null;
+    };
+
+export interface SuperviseOptions {
+  readonly command: string;
+  readonly args?: readonly string[];
+  /** The step's environment (default: this process's); proxy variables are added, NO_PROXY removed. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly cwd?: string;
+  readonly decide: EgressDecider;
+  /** Halt the step once it has run this long (the baseline's deadline); none when absent. */
+  readonly deadlineMs?: number;
+  /** Between SIGTERM and SIGKILL on a halt (default 5000). */
+  readonly graceMs?: number;
+  /** Must not throw: a throw halts the step. */
+  readonly onEvent?: (event: SupervisorEvent) => void;
+  /** Default `auto`: the strongest available. */
+  readonly sandbox?: SandboxRequest;
+  /** Default `inherit`. */
+  readonly output?: StepOutput;
+  /** How the gateway resolves allowed names (default: the system resolver). */
+  readonly resolve?: Resolver;
+  readonly limits?: Partial<GatewayLimits>;
+}
+
+export interface SupervisionReport {
+  /** The step's exit code; null when it ended by a signal or never reported one. */
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** Set when the step was halted; the step then counts as failed whatever its exit code. */
+  readonly halted: Halt | undefined;
+  /** From spawn to the step's end. */
+  readonly durationMs: number;
+  readonly deadlineMs: number | undefined;
+  readonly sandbox: SandboxKind;
+  /** What the sandbox saw and what it could not see. */
+  readonly sandboxNote: string;
+  readonly containment: ContainmentKind;
+  readonly decisions: readonly EgressDecision[];
+  /** Decisions past the log's bound, counted only. */
+  readonly droppedDecisions: number;
+  readonly refusals: readonly GatewayRefusal[];
+}
+
+const DEFAULT_GRACE_MS = 5000;
+const PROXY_VARIABLES = ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY'] as const;
+
+/** The exit status a caller should end with: 1 when halted, 128+n for a signal, else the step's. */
+export function exitStatusOf(report: SupervisionReport): number {
+  if (report.halted !== undefined) return 1;
+  if (report.signal !== null)
+    return 128 + ((constants.signals[report.signal] as number | undefined) ?? 0);
+  return report.exitCode ?? 1;
+}
+
+function usage(message: string): SathosError {
+  return new SathosError('USAGE', message);
+}
+
+function checkOptions(options: SuperviseOptions): void {
+  if (typeof options.command !== 'string' || options.command === '') {
+    throw usage('supervise: command must be a non-empty string: name the program the step runs');
+  }
+  for (const [name, value] of [
+    ['deadlineMs', options.deadlineMs],
+    ['graceMs', options.graceMs],
+  ] as const) {
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) {
+      throw usage(`supervise: ${name} must be a whole number of milliseconds ≥ 0, got ${value}`);
+    }
+  }
+}
+
+function cleanEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && name.toUpperCase() !== 'NO_PROXY') out[name] = value;
+  }
+  return out;
+}
+
+function withProxy(env: Record<string, string>, proxyUrl: string): Record<string, string> {
+  const out = { ...env };
+  for (const name of PROXY_VARIABLES) {
+    out[name] = proxyUrl;
+    out[name.toLowerCase()] = proxyUrl;
+  }
+  return out;
+}
+
+async function launch(
+  choice: SandboxChoice,
+  gateway: Gateway,
+  dir: string,
+  options: SuperviseOptions,
+): Promise<RunningStep> {
+  const env = cleanEnv(options.env ?? process.env);
+  const args = [...(options.args ?? [])];
+  const cwd = options.cwd ?? process.cwd();
+  const output = options.output ?? 'inherit';
+  if (choice.kind === 'netns') {
+    const resolvConf = join(dir, 'resolv.conf');
+    await writeFile(resolvConf, 'nameserver 127.0.0.1\noptions timeout:2 attempts:1\n');
+    return startNamespaceStep(
+      {
+        command: options.command,
+        args,
+        env,
+        cwd,
+        proxySocket: gateway.proxySocketPath ?? '',
+        dnsSocket: gateway.dnsSocketPath ?? '',
+        resolvConf,
+      },
+      output,
+    );
+  }
+  return startPlainStep({
+    command: options.command,
+    args,
+    env: withProxy(env, gateway.proxyUrl),
+    cwd,
+    output,
+    cgroupParent: choice.cgroupParent,
+  });
+}
+
+const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    setTimeout(resolve, ms).unref();
+  });
+
+/** Runs one supervised step to its end and reports what happened. */
+export async function supervise(options: SuperviseOptions): Promise<SupervisionReport> {
+  checkOptions(options);
+  const choice = await chooseSandbox(options.sandbox ?? 'auto');
+  const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
+  const dir = await mkdtemp(join(tmpdir(), 'sathos-guard-'));
+  let halted: Halt | undefined;
+  let step: RunningStep | undefined;
+  let ended = false;
+
+  // SIGTERM to the whole tree, the grace period, then SIGKILL to whatever is left.
+  const haltSequence = async (running: RunningStep): Promise<void> => {
+    await running.signal('SIGTERM');
+    const gone = await Promise.race([
+      running.exited.then(() => true),
+      sleep(graceMs).then(() => false),
+    ]);
+    if (!gone) await running.signal('SIGKILL');
+  };
+  const halt = (cause: HaltCause, reason: string): void => {
+    if (halted !== undefined || ended) return;
+    halted = { cause, reason };
+    emit({ kind: 'halting', halt: halted });
+    if (step !== undefined) void haltSequence(step);
+  };
+  const emit = (event: SupervisorEvent): void => {
+    try {
+      options.onEvent?.(event);
+    } catch (error) {
+      halt(
+        'supervisor',
+        `the event listener threw: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  };
+
+  const gateway = await startGateway({
+    decide: options.decide,
+    onDecision: (decision) => {
+      emit({ kind: 'decision', decision });
+    },
+    onRefusal: (refusal) => {
+      emit({ kind: 'refusal', refusal });
+    },
+    onHalt: (reason) => {
+      halt('egress', reason);
+    },
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+    ...(options.resolve === undefined ? {} : { resolve: options.resolve }),
+    ...(choice.kind === 'netns' ? { socketDir: dir } : {}),
+  });
+  void gateway.failure.then((reason) => {
+    halt('supervisor', reason);
+  });
+  const deadline =
+    options.deadlineMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          halt('deadline', `the step ran past its deadline of ${options.deadlineMs} ms`);
+        }, options.deadlineMs);
+  const startedAt = performance.now();
+  let exit: StepExit;
+  try {
+    step = await launch(choice, gateway, dir, options);
+    emit({ kind: 'started', pid: step.pid, sandbox: choice.kind, containment: step.containment });
+    if (halted !== undefined) void haltSequence(step);
+    exit = await step.exited;
+    ended = true;
+    if (exit.failure !== undefined && halted === undefined) {
+      halted = { cause: 'supervisor', reason: exit.failure };
+      emit({ kind: 'halting', halt: halted });
+    }
+  } finally {
+    ended = true;
+    clearTimeout(deadline);
+    await step?.reap();
+    await gateway.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+  const durationMs = Math.round(performance.now() - startedAt);
+  emit({ kind: 'exited', exitCode: exit.code, signal: exit.signal });
+  return {
+    exitCode: exit.code,
+    signal: exit.signal,
+    halted,
+    durationMs,
+    deadlineMs: options.deadlineMs,
+    sandbox: choice.kind,
+    sandboxNote: [choice.note, ...step.notes].join('; '),
+    containment: step.containment,
+    decisions: gateway.decisions,
+    droppedDecisions: gateway.droppedDecisions,
+    refusals: gateway.refusals,
+  };
+}
