@@ -1,44 +1,78 @@
 // Reading the files a command is given: the edge where paths become trust material, keys, policies
-// and artifact digests. Every failure is a one-line usage error naming the file.
+// and artifact digests. Every file goes through one bounded reader with its kind's limit: a missing,
+// unreadable or non-regular file is a usage error naming it, and a file over its kind's limit is
+// refused before it is read, with the limit in the message, under the code garbage in it would get.
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { ArtifactInput, TrustedPublicKey, Trust } from '@sathos/core';
+import type { ArtifactInput, FileLimit, TrustedPublicKey, Trust } from '@sathos/core';
 import {
+  CHAIN_LIMITS,
+  INPUT_LIMITS,
+  MAX_ALLOWED_SIGNERS_BYTES,
+  MAX_BUNDLE_FILE_BYTES,
+  MAX_PGP_KEYS_BYTES,
+  MAX_PUBLIC_KEY_BYTES,
   MAX_TRUSTED_ROOT_BYTES,
+  POLICY_LIMITS,
   SathosError,
   digestsOfStream,
   githubTrust,
   parsePublicKeys,
   publicGoodTrust,
+  readBoundedFile,
   trustFromJSON,
 } from '@sathos/core';
 
 /** Artifacts are hashed in memory; larger ones should be verified by `--digest`. */
 export const MAX_ARTIFACT_BYTES = 2 * 1024 * 1024 * 1024 - 1;
-const MAX_TEXT_INPUT_BYTES = 256 * 1024 * 1024;
 
-export async function readBytes(
+/**
+ * Every kind of file the command line reads. Settings (roots, keys, signers, policies, inputs) over
+ * their limit are usage errors (exit 2), as garbage in them is; the evidence judged (bundles, chains)
+ * is rejected (exit 1), as a malformed one is.
+ */
+export const INPUT_FILES = {
+  bundle: { what: 'bundle', maxBytes: MAX_BUNDLE_FILE_BYTES, tooLarge: 'TOO_LARGE' },
+  chain: { what: 'chain', maxBytes: CHAIN_LIMITS.maxBytes, tooLarge: 'TOO_LARGE' },
+  trustedRoot: {
+    what: 'trusted root',
+    maxBytes: MAX_TRUSTED_ROOT_BYTES,
+    tooLarge: 'TRUST_ROOT_UNREADABLE',
+  },
+  publicKey: { what: 'public key', maxBytes: MAX_PUBLIC_KEY_BYTES, tooLarge: 'KEY_UNREADABLE' },
+  allowedSigners: {
+    what: 'allowed signers file',
+    maxBytes: MAX_ALLOWED_SIGNERS_BYTES,
+    tooLarge: 'KEY_UNREADABLE',
+  },
+  pgpKeys: { what: 'OpenPGP keys file', maxBytes: MAX_PGP_KEYS_BYTES, tooLarge: 'KEY_UNREADABLE' },
+  policy: { what: 'policy', maxBytes: POLICY_LIMITS.maxBytes, tooLarge: 'POLICY_INVALID' },
+  policyInput: {
+    what: 'policy input',
+    maxBytes: INPUT_LIMITS.maxBytes,
+    tooLarge: 'POLICY_INPUT_INVALID',
+  },
+} as const satisfies Record<string, FileLimit>;
+
+export type InputFile = keyof typeof INPUT_FILES;
+
+/** The bytes of a file of the given kind, bounded by its limit. */
+export function readInput(path: string, kind: InputFile): Promise<Buffer> {
+  return readBoundedFile(path, INPUT_FILES[kind]);
+}
+
+export async function readInputText(path: string, kind: InputFile): Promise<string> {
+  return (await readInput(path, kind)).toString('utf8');
+}
+
+/** Evidence under judgement by an explicit limit: over it is a rejection (TOO_LARGE, exit 1). */
+export function readBytes(
   path: string,
   what: string,
-  maxBytes = MAX_TEXT_INPUT_BYTES,
+  maxBytes: number = CHAIN_LIMITS.maxBytes,
 ): Promise<Buffer> {
-  try {
-    const info = await stat(path);
-    if (!info.isFile()) throw new Error('not a regular file');
-    if (info.size > maxBytes) {
-      throw new SathosError('TOO_LARGE', `${what} is larger than ${maxBytes} bytes`, {
-        where: path,
-      });
-    }
-    return await readFile(path);
-  } catch (cause) {
-    if (cause instanceof SathosError) throw cause;
-    throw new SathosError('FILE_UNREADABLE', `cannot read ${what}; check the path`, {
-      where: path,
-      cause,
-    });
-  }
+  return readBoundedFile(path, { what, maxBytes, tooLarge: 'TOO_LARGE' });
 }
 
 export async function readText(path: string, what: string, maxBytes?: number): Promise<string> {
@@ -59,7 +93,7 @@ export async function readTrust(path: string | undefined): Promise<Trust> {
   if (path === undefined) return publicGoodTrust();
   const embedded = Object.hasOwn(EMBEDDED_ROOTS, path) ? EMBEDDED_ROOTS[path] : undefined;
   if (embedded !== undefined) return embedded();
-  const text = await readText(path, 'trusted root', MAX_TRUSTED_ROOT_BYTES);
+  const text = await readInputText(path, 'trustedRoot');
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -79,7 +113,7 @@ export async function readTrust(path: string | undefined): Promise<Trust> {
 export async function readKeys(paths: readonly string[] | undefined): Promise<TrustedPublicKey[]> {
   const keys: TrustedPublicKey[] = [];
   for (const path of paths ?? [])
-    keys.push(...parsePublicKeys(await readText(path, 'public key'), path));
+    keys.push(...parsePublicKeys(await readInputText(path, 'publicKey'), path));
   return keys;
 }
 

@@ -6,6 +6,7 @@ import { policyCommand } from './commands/policy.js';
 import { verifyBundleCommand } from './commands/verify-bundle.js';
 import { verifyChainCommand } from './commands/verify-chain.js';
 import { verifyCommitsCommand } from './commands/verify-commits.js';
+import { argvProblem } from './argv-check.js';
 import type { ExitCode, Outcome, Verdict } from './outcome.js';
 import { failure, usage } from './outcome.js';
 
@@ -202,6 +203,16 @@ function emit(outcome: Outcome, json: boolean, io: CliIo): ExitCode {
   return outcome.exitCode;
 }
 
+/** commander's message as one usage line, pointing at the help of the command it is about. */
+function commanderUsage(program: Command, error: CommanderError, argv: readonly string[]): string {
+  const message = error.message
+    .replace(/^error: /, '')
+    .replace(/\.$/, '')
+    .replace(/\.\s+(\w)/g, (_, c: string) => `; ${c.toLowerCase()}`);
+  const command = program.commands.find((c) => c.name() === argv[0]);
+  return `${message}; see sathos ${command === undefined ? '' : `${command.name()} `}--help`;
+}
+
 /** Runs one sathos invocation; never throws, never exits the process. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   const run: Run = { json: false };
@@ -213,27 +224,27 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     outputError: () => undefined,
   });
   for (const sub of program.commands) sub.configureOutput(program.configureOutput()).exitOverride();
+  const json = argv
+    .slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length)
+    .includes('--json');
+  const problem = argvProblem(program, argv, (option) => option.parseArg === collect);
+  if (problem !== undefined) return emit(usage(verdictOf(argv), problem), json, io);
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
-    const json = argv.includes('--json');
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) {
         io.out(helpText);
         return 0;
       }
-      const message = error.message.replace(/^error: /, '');
-      return emit(
-        usage(verdictOf(argv), `${message}; see sathos ${argv[0] ?? ''} --help`.trim()),
-        json,
-        io,
-      );
+      return emit(usage(verdictOf(argv), commanderUsage(program, error, argv)), json, io);
     }
     return emit(failure(verdictOf(argv), error), json, io);
   }
   if (run.outcome === undefined) {
+    // Only help or the version gets here (argvProblem refused an empty command line).
     io.out(helpText === '' ? program.helpInformation() : helpText);
-    return argv.length === 0 ? 2 : 0;
+    return 0;
   }
   return emit(run.outcome, run.json, io);
 }

@@ -1,16 +1,9 @@
-// Loading the policy a command names: a local file (its size checked before it is read) or
+// Loading the policy a command names: a local file (bounded by the policy limit as it is read) or
 // `github:<owner>/<repo>/<path>@<commit sha>` through the GitHub contents API, with an optional
 // digest pin. The token and API address come from flags or the environment, here at the edge.
-import { readFile, stat } from 'node:fs/promises';
 import type { Policy } from '@sathos/core';
-import {
-  POLICY_LIMITS,
-  PolicyInvalidError,
-  SathosError,
-  fetchGithubPolicy,
-  parsePolicyReference,
-  policyFromBytes,
-} from '@sathos/core';
+import { fetchGithubPolicy, parsePolicyReference, policyFromBytes } from '@sathos/core';
+import { readInput } from '../inputs.js';
 
 export interface PolicyLoadOptions {
   /** `sha256:<hex>` the policy bytes must hash to. */
@@ -27,27 +20,7 @@ export interface PolicyLoadContext {
 export const DEFAULT_GITHUB_API = 'https://api.github.com';
 
 async function readLocalPolicy(path: string, digest: string | undefined): Promise<Policy> {
-  let bytes: Buffer;
-  try {
-    const info = await stat(path);
-    if (!info.isFile()) throw new Error('not a regular file');
-    if (info.size > POLICY_LIMITS.maxBytes) {
-      throw new PolicyInvalidError(path, [
-        {
-          path: [],
-          message: `policy is larger than ${POLICY_LIMITS.maxBytes} bytes (${info.size}); split it or check it is the right file`,
-        },
-      ]);
-    }
-    bytes = await readFile(path);
-  } catch (cause) {
-    if (cause instanceof SathosError) throw cause;
-    throw new SathosError('FILE_UNREADABLE', 'cannot read the policy; check the path', {
-      where: path,
-      cause,
-    });
-  }
-  return policyFromBytes(bytes, path, digest);
+  return policyFromBytes(await readInput(path, 'policy'), path, digest);
 }
 
 /** Loads and checks the named policy; every failure is a SathosError (and so a denial). */

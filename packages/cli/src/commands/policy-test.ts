@@ -1,17 +1,15 @@
 // `sathos policy test <policy> --input <input.json> --stage <stage>`: one decision over recorded
 // inputs, the input's top-level keys bound as the CEL variables. Exit 0 allowed, 1 denied, 2 when
 // the policy or the input cannot be used.
-import { stat } from 'node:fs/promises';
 import type { Decision, SignerIdentity } from '@sathos/core';
 import {
-  INPUT_LIMITS,
   PolicyInvalidError,
   SathosError,
   evaluatePolicy,
   parseEvaluationInput,
   resultLine,
 } from '@sathos/core';
-import { readText } from '../inputs.js';
+import { readInputText } from '../inputs.js';
 import type { Outcome } from '../outcome.js';
 import { failure } from '../outcome.js';
 import { invalidPolicyOutcome } from './policy-check.js';
@@ -22,23 +20,6 @@ export interface PolicyTestOptions extends PolicyLoadOptions {
   readonly input: string;
   readonly stage?: string;
   readonly environment?: string;
-}
-
-async function readInput(path: string): Promise<string> {
-  const size = await stat(path).then(
-    (s) => s.size,
-    () => 0,
-  );
-  if (size > INPUT_LIMITS.maxBytes) {
-    throw new SathosError(
-      'POLICY_INPUT_INVALID',
-      `input is larger than ${INPUT_LIMITS.maxBytes} bytes`,
-      {
-        where: path,
-      },
-    );
-  }
-  return readText(path, 'policy input');
 }
 
 /** The input's `identity`, when it has one: checked against the policy's identities for the stage. */
@@ -96,7 +77,7 @@ export async function policyTestCommand(
 ): Promise<Outcome> {
   try {
     const policy = await loadPolicy(reference, options, context);
-    const text = await readInput(options.input);
+    const text = await readInputText(options.input, 'policyInput');
     const variables = parseEvaluationInput(text, options.input);
     const json = JSON.parse(text) as Record<string, unknown>;
     const stage = options.stage ?? (typeof json.stage === 'string' ? json.stage : undefined);

@@ -10,7 +10,7 @@ import type {
   IdentityRule,
 } from '@sathos/core';
 import { SathosError, assertIdentityRule, openGitRepository, verifyCommits } from '@sathos/core';
-import { readText, readTrust } from '../inputs.js';
+import { readInputText, readTrust } from '../inputs.js';
 import { loadPolicy } from './policy-load.js';
 import type { Outcome } from '../outcome.js';
 import { failure } from '../outcome.js';
@@ -96,10 +96,8 @@ async function commitPolicy(o: VerifyCommitsOptions): Promise<CommitPolicy> {
     signers: {
       ...(o.allowedSigners === undefined
         ? {}
-        : { allowedSigners: await readText(o.allowedSigners, 'allowed signers file') }),
-      ...(o.pgpKeys === undefined
-        ? {}
-        : { pgpKeys: await readText(o.pgpKeys, 'OpenPGP keys file') }),
+        : { allowedSigners: await readInputText(o.allowedSigners, 'allowedSigners') }),
+      ...(o.pgpKeys === undefined ? {} : { pgpKeys: await readInputText(o.pgpKeys, 'pgpKeys') }),
       ...(rule === undefined ? {} : { gitsign: [rule] }),
     },
     protectedPaths: [],

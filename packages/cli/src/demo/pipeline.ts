@@ -2,7 +2,7 @@
 // signed transition record chained to the one before, with its standard evidence beside it.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type {
@@ -16,15 +16,18 @@ import type {
 import {
   BUILTIN_STAGES,
   JsonlFileStore,
+  SathosError,
   appendTransition,
   commitSignatures,
   createBundleVerifier,
   decideStep,
+  describeCause,
   decisionRef,
   digestsOf,
   failureLines,
   generateSigningKeyPair,
   keySigner,
+  makeDirectories,
   parsePolicy,
   parsePublicKeys,
   parseChainText,
@@ -99,6 +102,48 @@ function demoPolicy(keyId: string): string {
   ].join('\n');
 }
 
+/** What the demo writes in its directory: all it ever removes, and the mark of a demo's directory. */
+const DEMO_MARK = '.sathos-demo';
+const DEMO_ENTRIES = [
+  'chain.jsonl',
+  'source',
+  'artifacts',
+  'deployed',
+  'policy.yaml',
+  'signing-key.pub',
+  'demo.json',
+];
+
+function outError(out: string, message: string): SathosError {
+  return new SathosError('USAGE', message, { where: out });
+}
+
+// The demo replaces what an earlier demo wrote, so it refuses a file and any directory it did not make.
+async function prepareOut(outDir: string): Promise<string> {
+  if (outDir.trim() === '') {
+    throw new SathosError('USAGE', '--out is empty; name a new directory, e.g. --out .sathos-demo');
+  }
+  const out = resolve(outDir);
+  const info = await stat(out).catch((cause: unknown) => {
+    if ((cause as { code?: unknown }).code === 'ENOENT') return undefined;
+    throw outError(out, `cannot use --out (${describeCause(cause)}); choose another directory`);
+  });
+  if (info !== undefined && !info.isDirectory()) {
+    throw outError(out, '--out names a file, not a directory; choose a new directory');
+  }
+  const entries = info === undefined ? [] : await readdir(out);
+  if (entries.length > 0 && !entries.includes(DEMO_MARK) && !entries.includes('demo.json')) {
+    throw outError(
+      out,
+      '--out holds files an earlier demo did not write; choose a new or empty directory',
+    );
+  }
+  for (const old of DEMO_ENTRIES) await rm(join(out, old), { recursive: true, force: true });
+  await makeDirectories(out, 'USAGE', 'demo directory (--out)');
+  await writeFile(join(out, DEMO_MARK), 'written by sathos demo, which replaces its files here\n');
+  return out;
+}
+
 /** Secret-shaped strings the demo scan looks for in the built artifact. */
 const SECRET_PATTERNS: readonly [string, RegExp][] = [
   ['private-key', /-----BEGIN [A-Z ]*PRIVATE KEY-----/],
@@ -110,19 +155,7 @@ export async function runDemoPipeline(
   outDir: string,
   log: (line: string) => void,
 ): Promise<DemoFiles> {
-  const out = resolve(outDir);
-  for (const old of [
-    'chain.jsonl',
-    'source',
-    'artifacts',
-    'deployed',
-    'policy.yaml',
-    'signing-key.pub',
-    'demo.json',
-  ]) {
-    await rm(join(out, old), { recursive: true, force: true });
-  }
-  await mkdir(out, { recursive: true });
+  const out = await prepareOut(outDir);
 
   const repo = await createScratchRepo(join(out, 'source'));
   log(
@@ -166,8 +199,11 @@ export async function runDemoPipeline(
       ...(observations === undefined ? {} : { observations }),
       source: store.location,
     });
-  const denied = (decision: Decision): Error =>
-    new Error(`the demo policy denied ${decision.stage}: ${failureLines(decision).join('; ')}`);
+  const denied = (decision: Decision): SathosError =>
+    new SathosError(
+      'POLICY_DENIED',
+      `the demo policy denied ${decision.stage}: ${failureLines(decision).join('; ')}`,
+    );
   /** Records a step with the decision evaluated before it; a denied step is recorded, then stops the run. */
   const step = async (
     stage: string,
@@ -210,7 +246,7 @@ export async function runDemoPipeline(
   });
 
   const artifactsDir = join(out, 'artifacts');
-  await mkdir(artifactsDir, { recursive: true });
+  await makeDirectories(artifactsDir, 'STORE_FAILED', 'artifacts directory');
   const artifact = join(artifactsDir, `hello-sathos-${repo.commit.slice(0, 12)}.tar`);
   await git(['archive', '--format=tar', '-o', artifact, repo.commit], repo.dir);
   const bytes = await readFile(artifact);
@@ -312,7 +348,7 @@ export async function runDemoPipeline(
   // The deploy acts only after its own decision allows it; a denied deploy leaves no record.
   const deploy = await decide('deploy', artifactSubject, [], observations);
   if (!deploy.allowed) throw denied(deploy);
-  await mkdir(target, { recursive: true });
+  await makeDirectories(target, 'STORE_FAILED', 'deployment directory');
   await copyFile(artifact, deployed);
   await appendTransition({
     store,

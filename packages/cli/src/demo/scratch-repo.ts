@@ -1,10 +1,10 @@
 // The demo's source: a scratch git repository whose one commit is SSH-signed by a key made for the
 // demo, checked by git itself against an allowed_signers file. Real git and ssh-keygen, no stand-ins.
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { SathosError } from '@sathos/core';
+import { SathosError, makeDirectories } from '@sathos/core';
 
 const run = promisify(execFile);
 
@@ -71,7 +71,7 @@ const FILES: Readonly<Record<string, string>> = {
 /** Creates the repository, signs its commit with a fresh SSH key, and has git verify it. */
 export async function createScratchRepo(dir: string): Promise<ScratchRepo> {
   const keysDir = join(dir, '.demo-keys');
-  await mkdir(keysDir, { recursive: true });
+  await makeDirectories(keysDir, 'STORE_FAILED', 'demo key directory');
   const key = join(keysDir, 'commit-signing');
   await tool(
     'ssh-keygen',
@@ -83,10 +83,10 @@ export async function createScratchRepo(dir: string): Promise<ScratchRepo> {
   await writeFile(allowedSigners, `${DEMO_SIGNER_EMAIL} namespaces="git" ${publicKey}\n`);
 
   const repo = join(dir, 'repo');
-  await mkdir(repo, { recursive: true });
+  await makeDirectories(repo, 'STORE_FAILED', 'demo repository');
   await git(['init', '-q', '-b', 'main'], repo);
   for (const [name, text] of Object.entries(FILES)) {
-    await mkdir(join(repo, name, '..'), { recursive: true });
+    await makeDirectories(join(repo, name, '..'), 'STORE_FAILED', 'demo repository');
     await writeFile(join(repo, name), text);
   }
   const config = [
