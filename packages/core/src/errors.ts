@@ -49,6 +49,7 @@ export const USAGE_CODES = [
   'POLICY_INPUT_INVALID',
   'POLICY_UNAVAILABLE',
   'BASELINE_INVALID',
+  'WORKFLOW_INVALID',
 ] as const;
 
 export type RejectionCode = (typeof REJECTION_CODES)[number];

@@ -23,8 +23,11 @@ function every(level: PermissionLevel): ScopeLevels {
   >;
 }
 
-/** What the repository default grants, counted at its worst (`write-all`): the workflow cannot show it. */
-export const DEFAULT_SCOPES: ScopeLevels = every('write');
+/**
+ * What the repository default grants, counted at its worst (the permissive setting: write on every
+ * scope), since the workflow cannot show the setting. No default grants `id-token`.
+ */
+export const DEFAULT_SCOPES: ScopeLevels = { ...every('write'), 'id-token': 'none' };
 
 /** The levels a declaration grants. */
 export function scopesOf(declared: DeclaredPermissions): ScopeLevels {

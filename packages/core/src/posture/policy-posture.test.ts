@@ -18,17 +18,19 @@ test('the embedded baseline is docs/policies/posture-baseline.yaml byte for byte
     'utf8',
   );
   assert.equal(BASELINE_POLICY_TEXT, doc);
-  const p = baselinePolicy();
-  assert.ok(p.posture?.deny.includes('untrusted-checkout'));
-  assert.equal(p.posture?.lock, 'if-present');
-  assert.equal(p.posture?.rules.length, 3);
+  const posture = baselinePolicy().posture;
+  assert.ok(posture !== undefined);
+  assert.ok(posture.deny.includes('untrusted-checkout'));
+  assert.equal(posture.lock, 'if-present');
+  assert.equal(posture.rules.length, 3);
 });
 
 test('a posture section is read with its defaults', () => {
-  const p = parsePolicy(`${HEAD}posture:\n  deny: [unpinned-action]\n`, 'p.yaml');
-  assert.deepEqual(p.posture?.deny, ['unpinned-action']);
-  assert.equal(p.posture?.lock, 'if-present');
-  assert.equal(p.posture?.lockFile, '.github/sathos-actions.lock.json');
+  const posture = parsePolicy(`${HEAD}posture:\n  deny: [unpinned-action]\n`, 'p.yaml').posture;
+  assert.ok(posture !== undefined);
+  assert.deepEqual(posture.deny, ['unpinned-action']);
+  assert.equal(posture.lock, 'if-present');
+  assert.equal(posture.lockFile, '.github/sathos-actions.lock.json');
 });
 
 test('a bad posture section is refused with every problem located', () => {
