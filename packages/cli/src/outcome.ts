@@ -11,6 +11,8 @@ export interface Outcome {
   readonly json: Readonly<Record<string, unknown>>;
   /** What a person reads without `--json`. */
   readonly lines: readonly string[];
+  /** The process's exit status when it is not the contract's code: sathos guard's command's own. */
+  readonly status?: number;
 }
 
 export function success(

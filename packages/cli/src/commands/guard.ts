@@ -1,0 +1,321 @@
+// `sathos guard`: runs one command under the anomaly layer's supervisor. Every connection is decided
+// against the policy's allowedHosts and the step's baseline before it opens; the step is halted past
+// its deadline under `halt`; the run can teach the baseline when it succeeded and nothing was refused
+// (docs/anomaly.md). Exits with the command's status, or 1 when it was halted.
+import { createHash } from 'node:crypto';
+import { rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import {
+  ANOMALY_MODES,
+  BASELINE_LIMITS,
+  SathosError,
+  STEP_ID_PATTERN,
+  anomalyObservation,
+  anomalySettings,
+  egressDecider,
+  emptyBaseline,
+  learnRun,
+  parseBaseline,
+  planStep,
+  serializeBaseline,
+  type AnomalyMode,
+  type AnomalyObservation,
+  type Baseline,
+  type LearnResult,
+  type StepPlan,
+  type SupervisedRun,
+} from '@sathos/core';
+import { exitStatusOf, supervise, type SupervisionReport } from '@sathos/guard';
+import type { Outcome } from '../outcome.js';
+import { failure } from '../outcome.js';
+import { readBytes } from '../inputs.js';
+import { loadPolicy } from './policy-load.js';
+
+export const SANDBOX_CHOICES = ['auto', 'netns', 'iptables', 'proxy-env'] as const;
+
+export interface GuardOptions {
+  readonly command: string;
+  readonly args?: readonly string[];
+  readonly allowHost?: readonly string[];
+  readonly mode?: string;
+  /** Seconds, as typed. */
+  readonly maxDuration?: string;
+  readonly baseline?: string;
+  readonly recordBaseline?: boolean;
+  readonly policy?: string;
+  readonly policyDigest?: string;
+  readonly step?: string;
+  readonly report?: string;
+  readonly sandbox?: string;
+  readonly json?: boolean;
+}
+
+/** Between SIGTERM and SIGKILL when a step is halted. */
+const GRACE_MS = 3000;
+
+function usage(message: string): SathosError {
+  return new SathosError('USAGE', message);
+}
+
+function modeOf(text: string | undefined): AnomalyMode | undefined {
+  if (text === undefined) return undefined;
+  const mode = ANOMALY_MODES.find((m) => m === text);
+  if (mode === undefined)
+    throw usage(`--mode ${JSON.stringify(text)} must be one of ${ANOMALY_MODES.join(', ')}`);
+  return mode;
+}
+
+/** `--max-duration <seconds>`: a positive number of seconds, at most a week, as whole ms. */
+export function maxDurationMs(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const seconds = /^\d+(?:\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  const ms = Math.ceil(seconds * 1000);
+  if (!Number.isFinite(ms) || ms < 1 || ms > BASELINE_LIMITS.maxDurationMs)
+    throw usage(
+      `--max-duration ${JSON.stringify(text)} must be a number of seconds above 0 and at most ${BASELINE_LIMITS.maxDurationMs / 1000}`,
+    );
+  return ms;
+}
+
+function sandboxOf(text: string | undefined): (typeof SANDBOX_CHOICES)[number] {
+  if (text === undefined) return 'auto';
+  const choice = SANDBOX_CHOICES.find((c) => c === text);
+  if (choice === undefined)
+    throw usage(`--sandbox ${JSON.stringify(text)} must be one of ${SANDBOX_CHOICES.join(', ')}`);
+  return choice;
+}
+
+interface LoadedBaseline {
+  readonly baseline: Baseline;
+  /** `sha256:<hex>` of the file read; absent when there was no file yet. */
+  readonly digest?: string;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A missing file is a fresh baseline; one that cannot be read or parsed is a usage error. */
+async function loadBaseline(o: GuardOptions): Promise<LoadedBaseline> {
+  const step = o.step;
+  if (step !== undefined && !STEP_ID_PATTERN.test(step))
+    throw usage(`--step ${JSON.stringify(step)} must be letters, digits, ".", "_" or "-" (≤ 128)`);
+  if (o.baseline === undefined || !(await exists(o.baseline)))
+    return { baseline: emptyBaseline(step ?? 'default') };
+  const bytes = await readBytes(o.baseline, 'baseline', BASELINE_LIMITS.maxBytes);
+  const baseline = parseBaseline(bytes, o.baseline);
+  if (step !== undefined && baseline.step !== step)
+    throw new SathosError(
+      'BASELINE_INVALID',
+      `the baseline is of step "${baseline.step}", not "${step}"; name the right --baseline or --step`,
+      { where: o.baseline },
+    );
+  return { baseline, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
+}
+
+function checkFlags(o: GuardOptions): void {
+  if (o.command === '') throw usage('name the command to run after --, e.g. sathos guard -- make');
+  if (o.recordBaseline === true && o.baseline === undefined)
+    throw usage('--record-baseline needs --baseline <file> to record into');
+  if (o.policyDigest !== undefined && o.policy === undefined)
+    throw usage('--policy-digest applies to --policy; name one');
+}
+
+/** Writes beside the target, then renames over it: a reader sees the old file or the new one. */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const temporary = join(dirname(path), `.${process.pid}-${Date.now()}.sathos-tmp`);
+  try {
+    await writeFile(temporary, text, { mode: 0o644 });
+    await rename(temporary, path);
+  } catch (cause) {
+    await rm(temporary, { force: true });
+    throw new SathosError('STORE_FAILED', 'cannot write the file; check the directory', {
+      where: path,
+      cause,
+    });
+  }
+}
+
+/** The supervisor's report as the pure layer reads it. */
+export function supervisedRun(report: SupervisionReport): SupervisedRun {
+  return {
+    exitCode: report.exitCode,
+    signal: report.signal,
+    halted: report.halted !== undefined,
+    ...(report.halted === undefined
+      ? {}
+      : { haltCause: report.halted.cause, haltReason: report.halted.reason }),
+    durationMs: report.durationMs,
+    decisions: report.decisions,
+    sandbox: report.sandbox,
+    sandboxNote: report.sandboxNote,
+  };
+}
+
+/** Everything `--report` writes: the command, every decision, the timing, the sandbox, the findings. */
+export function guardReport(input: {
+  readonly command: readonly string[];
+  readonly plan: StepPlan;
+  readonly report: SupervisionReport;
+  readonly status: number;
+  readonly observation: AnomalyObservation;
+  readonly learned?: LearnResult;
+}): Record<string, unknown> {
+  const { report, plan } = input;
+  return {
+    version: 1,
+    command: input.command,
+    step: plan.step,
+    mode: plan.settings.mode,
+    status: input.status,
+    exitCode: report.exitCode,
+    signal: report.signal,
+    halted: report.halted ?? null,
+    durationMs: report.durationMs,
+    deadlineMs: report.deadlineMs ?? null,
+    sandbox: report.sandbox,
+    sandboxNote: report.sandboxNote,
+    containment: report.containment,
+    connections: report.decisions.map((d) => ({ ...d.request, ...d.verdict })),
+    droppedDecisions: report.droppedDecisions,
+    refusals: report.refusals,
+    anomaly: input.observation,
+    ...(input.learned === undefined
+      ? {}
+      : {
+          baselineRecorded: input.learned.learned,
+          ...(input.learned.learned ? {} : { baselineNotRecorded: input.learned.reason }),
+        }),
+  };
+}
+
+function summaryLine(status: number, report: SupervisionReport, obs: AnomalyObservation): string {
+  const c = obs.connections;
+  const ending =
+    report.halted !== undefined
+      ? `halted (${report.halted.reason})`
+      : `exited with ${status} in ${Math.round(report.durationMs)} ms`;
+  return `guard: the step ${ending}; connections: ${c.allowed} allowed, ${c.audited} audited, ${c.blocked} blocked, ${c.halted} halting; sandbox ${report.sandbox}`;
+}
+
+function outcomeOf(
+  status: number,
+  report: SupervisionReport,
+  observation: AnomalyObservation,
+  details: Record<string, unknown>,
+  notes: readonly string[],
+): Outcome {
+  const halted = report.halted !== undefined;
+  const code = halted ? 'STEP_HALTED' : status === 0 ? 'OK' : 'COMMAND_FAILED';
+  const reason = summaryLine(status, report, observation);
+  const lines = [
+    reason,
+    ...observation.findings.map((f) => `guard: ${f.kind}: ${f.reason}`),
+    ...notes.map((n) => `guard: ${n}`),
+  ];
+  return {
+    exitCode: status === 0 ? 0 : 1,
+    status,
+    json: {
+      allowed: !halted && status === 0,
+      code,
+      reason,
+      status,
+      halted,
+      durationMs: Math.round(report.durationMs),
+      sandbox: report.sandbox,
+      findings: observation.findings,
+      ...details,
+    },
+    lines,
+  };
+}
+
+/** `sathos guard … -- <command> [args…]`. */
+export async function guardCommand(o: GuardOptions): Promise<Outcome> {
+  try {
+    checkFlags(o);
+    const mode = modeOf(o.mode);
+    const maxMs = maxDurationMs(o.maxDuration);
+    const sandbox = sandboxOf(o.sandbox);
+    const policy =
+      o.policy === undefined
+        ? undefined
+        : await loadPolicy(
+            o.policy,
+            o.policyDigest === undefined ? {} : { policyDigest: o.policyDigest },
+          );
+    const settings = anomalySettings(
+      policy === undefined ? undefined : (policy.anomaly ?? { allowedHosts: [] }),
+      {
+        ...(mode === undefined ? {} : { mode }),
+        ...(o.allowHost === undefined ? {} : { allowHosts: o.allowHost }),
+      },
+      o.policy ?? '--allow-host',
+    );
+    const loaded = await loadBaseline(o);
+    const plan = planStep(settings, loaded.baseline, maxMs);
+    const report = await supervise({
+      command: o.command,
+      args: o.args ?? [],
+      decide: egressDecider(plan),
+      ...(plan.deadline === undefined ? {} : { deadlineMs: plan.deadline.ms }),
+      graceMs: GRACE_MS,
+      sandbox,
+      // With --json, stdout holds only the JSON object: the command's output goes to stderr.
+      output: o.json === true ? { stdout: process.stderr, stderr: process.stderr } : 'inherit',
+    });
+    return await finish(o, plan, loaded, report);
+  } catch (error) {
+    return failure('allowed', error);
+  }
+}
+
+async function finish(
+  o: GuardOptions,
+  plan: StepPlan,
+  loaded: LoadedBaseline,
+  report: SupervisionReport,
+): Promise<Outcome> {
+  const status = exitStatusOf(report);
+  const run = supervisedRun(report);
+  const observation = anomalyObservation(plan, run, loaded.digest);
+  const notes: string[] = [];
+  let learned: LearnResult | undefined;
+  if (o.recordBaseline === true && o.baseline !== undefined) {
+    learned = learnRun(loaded.baseline, {
+      ...run,
+      at: Date.now(),
+      decisionsDropped: report.droppedDecisions,
+    });
+    if (learned.learned) {
+      await writeAtomically(o.baseline, serializeBaseline(learned.baseline));
+      notes.push(`recorded this run in ${o.baseline} (${learned.baseline.runs.length} runs)`);
+    } else notes.push(`this run was not recorded in the baseline: ${learned.reason}`);
+  }
+  const full = guardReport({
+    command: [o.command, ...(o.args ?? [])],
+    plan,
+    report,
+    status,
+    observation,
+    ...(learned === undefined ? {} : { learned }),
+  });
+  if (o.report !== undefined) await writeAtomically(o.report, `${JSON.stringify(full, null, 2)}\n`);
+  return outcomeOf(
+    status,
+    report,
+    observation,
+    {
+      anomaly: observation,
+      ...(o.report === undefined ? {} : { report: o.report }),
+      ...(learned === undefined ? {} : { baselineRecorded: learned.learned }),
+    },
+    notes,
+  );
+}
