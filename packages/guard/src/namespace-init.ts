@@ -1,5 +1,6 @@
 // The program that runs as pid 1 of the step's namespaces (`node -e`, CommonJS, no imports of ours so
-// it survives bundling). It brings loopback up, points /etc/resolv.conf at itself, relays the
+// it survives bundling). It brings loopback up, covers the host's unix sockets (a daemon behind one
+// would connect on the step's behalf), points /etc/resolv.conf at itself, relays the
 // namespace's 127.0.0.1 proxy port and port 53 to the gateway's unix sockets (the only way out),
 // then runs the step. It talks to the supervisor over fd 3, one JSON object per line:
 //   in:  {"start": {...}}  {"signal": "SIGTERM" | "SIGKILL"}
@@ -17,6 +18,9 @@ export interface NamespaceStart {
   readonly dnsSocket: string;
   /** A resolv.conf naming 127.0.0.1, bind-mounted over /etc/resolv.conf. */
   readonly resolvConf: string;
+  /** Unix sockets on the host (a Docker daemon's...) covered by `emptyFile` so none is reachable. */
+  readonly hideSockets: readonly string[];
+  readonly emptyFile: string;
 }
 
 /** One line from the init to the supervisor. */
@@ -115,6 +119,9 @@ function udpRelay(path) {
 async function start(config) {
   const notes = [];
   run('ip', ['link', 'set', 'lo', 'up']);
+  if (config.hideSockets.length > 0) {
+    run('sh', ['-c', 'for p; do mount --bind "$0" "$p" || exit 1; done', config.emptyFile, ...config.hideSockets]);
+  }
   const proxyPort = await listen(relayTo(config.proxySocket), { host: '127.0.0.1', port: 0 });
   try {
     run('mount', ['--bind', config.resolvConf, '/etc/resolv.conf']);

@@ -1,6 +1,15 @@
 // Finding and ending a process tree from the outside, through /proc and cgroup v2: the containment
 // the supervisor falls back to when the step cannot have its own pid namespace.
-import { mkdir, readFile, readdir, readlink, rmdir, writeFile } from 'node:fs/promises';
+import {
+  lstat,
+  mkdir,
+  readFile,
+  readdir,
+  readlink,
+  realpath,
+  rmdir,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** How the step's process tree is held together so that a halt reaches every process in it. */
@@ -154,4 +163,33 @@ export async function createStepCgroup(parent: string): Promise<StepCgroup | und
       }
     },
   };
+}
+
+/** Unix socket files under `roots` (to `depth` levels, symlinks not followed), except under `skip`. */
+export async function socketFiles(
+  roots: readonly string[],
+  depth: number,
+  skip: string,
+): Promise<string[]> {
+  const found = new Set<string>();
+  const walk = async (dir: string, level: number): Promise<void> => {
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const path = join(dir, name);
+      if (path === skip) continue;
+      const stat = await lstat(path).catch(() => undefined);
+      if (stat?.isSocket() === true) found.add(path);
+      else if (stat?.isDirectory() === true && level < depth) await walk(path, level + 1);
+    }
+  };
+  for (const root of roots) {
+    const real = await realpath(root).catch(() => undefined);
+    if (real !== undefined) await walk(real, 1);
+  }
+  return [...found];
 }

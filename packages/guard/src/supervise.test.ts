@@ -2,7 +2,10 @@
 // one (and, in a namespace, a client ignoring the proxy reaches nothing); a halt or a deadline ends
 // the whole tree, double-forked daemons included; exit status and output pass through unchanged.
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { EgressDecider } from '@sathos/core';
@@ -44,7 +47,9 @@ const CALL_BOTH = String.raw`
 const http = require('node:http');
 const net = require('node:net');
 const proxy = new URL(process.env.HTTP_PROXY);
-const [first, second] = process.argv.slice(1).map(Number);
+const dns = require('node:dns');
+const [first, second] = process.argv.slice(1, 3).map(Number);
+const unixPath = process.argv[3];
 function get(host, port) {
   return new Promise((resolve) => {
     const req = http.get({ host: proxy.hostname, port: proxy.port, path: 'http://' + host + ':' + port + '/' }, (res) => {
@@ -65,6 +70,13 @@ function direct(port) {
   console.log('first: ' + (await get('first.test', first)));
   console.log('second: ' + (await get('second.test', second)));
   console.log('direct: ' + (await direct(second)));
+  if (unixPath) console.log('unix: ' + (await new Promise((resolve) => {
+    const socket = net.connect({ path: unixPath }, () => { socket.destroy(); resolve('connected'); });
+    socket.on('error', (e) => resolve('error ' + e.code));
+  })));
+  for (const name of ['first.test', 'second.test']) {
+    console.log('dns ' + name + ': ' + (await new Promise((resolve) => dns.lookup(name, { family: 4 }, (e, a) => resolve(e ? e.code : a)))));
+  }
 })();
 `;
 
@@ -116,9 +128,18 @@ describe('supervise', () => {
     }
     const out = collector();
     const err = collector();
+    // A daemon's socket on the host (Docker's, say): reaching it would be a way out unseen.
+    const dir = await mkdtemp(join(tmpdir(), 'sathos-daemon-'));
+    let daemonConnections = 0;
+    const daemon = createServer(() => daemonConnections++);
+    await new Promise<void>((resolve) => daemon.listen(join(dir, 'daemon.sock'), resolve));
+    t.after(async () => {
+      daemon.close();
+      await rm(dir, { recursive: true, force: true });
+    });
     const report = await supervise({
       command: NODE,
-      args: ['-e', CALL_BOTH, String(first.port), String(second.port)],
+      args: ['-e', CALL_BOTH, String(first.port), String(second.port), join(dir, 'daemon.sock')],
       decide: allowOnly('first.test'),
       resolve: loopbackResolver,
       output: { stdout: out.stream, stderr: err.stream },
@@ -128,11 +149,18 @@ describe('supervise', () => {
     assert.match(out.text(), /^first: 200 answer from the first server$/m);
     assert.match(out.text(), /^second: 403 sathos guard: blocked second\.test/m);
     assert.match(out.text(), /^direct: error ECONNREFUSED$/m);
+    assert.match(out.text(), /^unix: error ECONNREFUSED$/m);
+    assert.match(out.text(), /^dns first\.test: 127\.0\.0\.1$/m);
+    assert.match(out.text(), /^dns second\.test: ENOTFOUND$/m);
     assert.equal(second.connections(), 0, 'the second server never saw a connection');
+    assert.equal(daemonConnections, 0, 'the host daemon never saw a connection');
     const blocked = report.decisions.filter((d) => d.verdict.action === 'block');
     assert.deepEqual(
       blocked.map((d) => [d.request.host, d.request.port, d.request.protocol]),
-      [['second.test', second.port, 'http']],
+      [
+        ['second.test', second.port, 'http'],
+        ['second.test', 53, 'dns'],
+      ],
     );
     assert.equal(report.exitCode, 0);
     assert.equal(report.halted, undefined);

@@ -1,7 +1,7 @@
 // The step supervisor: runs one command as its own process tree inside the strongest sandbox the
 // machine allows, with every connection it makes decided by the gateway; halts the whole tree on a
 // `halt` verdict, past the deadline, or when the supervisor's own parts fail (fail closed).
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants } from 'node:os';
@@ -14,7 +14,7 @@ import {
 import { startGateway, type Gateway, type GatewayRefusal } from './gateway.js';
 import type { Resolver } from './hosts.js';
 import type { GatewayLimits } from './limits.js';
-import type { ContainmentKind } from './process-tree.js';
+import { socketFiles, type ContainmentKind } from './process-tree.js';
 import { chooseSandbox, type SandboxChoice, type SandboxRequest } from './sandbox.js';
 import {
   startNamespaceStep,
@@ -91,6 +91,9 @@ export interface SupervisionReport {
 }
 
 const DEFAULT_GRACE_MS = 5000;
+/** Where daemons keep their unix sockets (Docker, containerd, D-Bus, ssh-agent, X11). */
+const SOCKET_ROOTS = ['/run', '/var/run', '/tmp'];
+const SOCKET_DEPTH = 4;
 const PROXY_VARIABLES = ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY'] as const;
 
 /** The exit status a caller should end with: 1 when halted, 128+n for a signal, else the step's. */
@@ -149,6 +152,8 @@ async function launch(
   if (choice.kind === 'netns') {
     const resolvConf = join(dir, 'resolv.conf');
     await writeFile(resolvConf, 'nameserver 127.0.0.1\noptions timeout:2 attempts:1\n');
+    const emptyFile = join(dir, 'empty');
+    await writeFile(emptyFile, '');
     return startNamespaceStep(
       {
         command: options.command,
@@ -158,6 +163,8 @@ async function launch(
         proxySocket: gateway.proxySocketPath ?? '',
         dnsSocket: gateway.dnsSocketPath ?? '',
         resolvConf,
+        hideSockets: await socketFiles(SOCKET_ROOTS, SOCKET_DEPTH, await realpath(dir)),
+        emptyFile,
       },
       output,
     );

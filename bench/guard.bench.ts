@@ -1,0 +1,228 @@
+// What the guard costs a step: bytes through a CONNECT tunnel against the same transfer straight over
+// loopback, connections per second through the gateway against direct ones, and the supervisor's
+// start-up overhead (sandbox, gateway, namespace init) against running the bare command.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { EgressDecider } from '@sathos/core';
+import { chooseSandbox, supervise } from '@sathos/guard';
+import { measure, ratio, type BenchRow, type Measurement } from './lib.js';
+
+const TRANSFER_BYTES = 64 * 1024 * 1024;
+const THROUGHPUT_TARGET = 0.85;
+const STARTUP_TARGET_MS = 100;
+const ROUNDS = 3;
+
+const allowAll: EgressDecider = () => ({ action: 'allow', rule: 'bench', reason: 'bench' });
+
+/** A loopback server that sends TRANSFER_BYTES to each client that writes `big`, else one byte. */
+async function sourceServer(): Promise<{ server: Server; port: number }> {
+  const chunk = Buffer.alloc(1024 * 1024, 0x61);
+  const server = createServer((socket) => {
+    socket.on('error', () => undefined);
+    socket.once('data', (first: Buffer) => {
+      if (first.toString() !== 'big') {
+        socket.end('x');
+        return;
+      }
+      let sent = 0;
+      const pump = (): void => {
+        while (sent < TRANSFER_BYTES) {
+          sent += chunk.length;
+          if (!socket.write(chunk)) {
+            socket.once('drain', pump);
+            return;
+          }
+        }
+        socket.end();
+      };
+      pump();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
+  const address = server.address();
+  return { server, port: typeof address === 'object' && address !== null ? address.port : 0 };
+}
+
+// Opens a connection to the source, directly or through a CONNECT tunnel; resolves once usable.
+function open(port: number, proxyPort: number | undefined): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port: proxyPort ?? port });
+    socket.once('error', reject);
+    if (proxyPort === undefined) {
+      socket.once('connect', () => {
+        resolve(socket);
+      });
+      return;
+    }
+    socket.once('connect', () => socket.write(`CONNECT 127.0.0.1:${port} HTTP/1.1\r\n\r\n`));
+    socket.once('data', (answer: Buffer) => {
+      if (!answer.toString('latin1').startsWith('HTTP/1.1 200'))
+        reject(new Error('tunnel refused'));
+      else resolve(socket);
+    });
+  });
+}
+
+/** Asks for `big` or one byte and reads until the server closes; resolves with the bytes read. */
+async function fetchAll(
+  port: number,
+  proxyPort: number | undefined,
+  big: boolean,
+): Promise<number> {
+  const socket = await open(port, proxyPort);
+  return new Promise((resolve, reject) => {
+    let bytes = 0;
+    socket.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    socket.once('error', reject);
+    socket.once('close', () => {
+      resolve(bytes);
+    });
+    socket.write(big ? 'big' : 'one');
+  });
+}
+
+function runBare(command: string, args: readonly string[] = []): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: 'ignore' });
+    child.once('error', reject);
+    child.once('close', () => {
+      resolve();
+    });
+  });
+}
+
+function medianRound(rounds: readonly Measurement[]): Measurement {
+  const sorted = [...rounds].sort((a, b) => a.medianNs - b.medianNs);
+  const middle = sorted[Math.floor(sorted.length / 2)];
+  if (middle === undefined) throw new Error('no measurement rounds');
+  return middle;
+}
+
+/** Runs each subject ROUNDS times, interleaved, and keeps each one's median round. */
+async function interleaved(
+  subjects: Readonly<Record<string, () => Promise<unknown>>>,
+  options: { minIterations: number; minMillis: number },
+): Promise<Record<string, Measurement>> {
+  const rounds: Record<string, Measurement[]> = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, fn] of Object.entries(subjects)) {
+      (rounds[name] ??= []).push(await measure(fn, options));
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(rounds).map(([name, list]) => [name, medianRound(list)]),
+  );
+}
+
+const mbPerSecond = (m: Measurement): number =>
+  Math.round((TRANSFER_BYTES / 1e6 / (m.medianNs / 1e9)) * 10) / 10;
+const perSecond = (m: Measurement): number => Math.round(1e9 / m.medianNs);
+const millis = (m: Measurement): number => Math.round(m.medianNs / 1e5) / 10;
+
+/** The gateway as it runs beside a step: in its own process (the supervisor's), allowing all. */
+const GATEWAY_PROCESS = `
+import { startGateway } from '@sathos/guard';
+const gateway = await startGateway({
+  decide: () => ({ action: 'allow', rule: 'bench', reason: 'bench' }),
+  limits: { maxDecisionsLogged: 1 },
+});
+process.stdout.write(gateway.proxyPort + '\\n');
+process.stdin.on('close', () => process.exit(0));
+process.stdin.resume();
+`;
+
+// Starts the gateway process and resolves with its proxy port; ending its stdin stops it.
+function gatewayProcess(): Promise<{ child: ChildProcess; proxyPort: number }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--input-type=module', '-e', GATEWAY_PROCESS],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', () => {
+      reject(new Error('the gateway process ended before it listened'));
+    });
+    child.stdout.once('data', (line: Buffer) => {
+      resolve({ child, proxyPort: Number(line.toString()) });
+    });
+  });
+}
+
+async function gatewayRows(): Promise<BenchRow[]> {
+  const { server, port } = await sourceServer();
+  const gateway = await gatewayProcess();
+  try {
+    const transfer = await interleaved(
+      {
+        direct: () => fetchAll(port, undefined, true),
+        gateway: () => fetchAll(port, gateway.proxyPort, true),
+      },
+      { minIterations: 3, minMillis: 500 },
+    );
+    const connections = await interleaved(
+      {
+        direct: () => fetchAll(port, undefined, false),
+        gateway: () => fetchAll(port, gateway.proxyPort, false),
+      },
+      { minIterations: 50, minMillis: 500 },
+    );
+    const throughput = ratio(transfer.direct as Measurement, transfer.gateway as Measurement);
+    const rate = ratio(connections.direct as Measurement, connections.gateway as Measurement);
+    return [
+      {
+        name: `guard gateway: ${TRANSFER_BYTES / 1024 / 1024} MiB through a CONNECT tunnel`,
+        value: mbPerSecond(transfer.gateway as Measurement),
+        unit: 'MB/s',
+        yardstick: `the same transfer over loopback directly, ${mbPerSecond(transfer.direct as Measurement)} MB/s`,
+        ratio: throughput,
+        target: `≥ ${THROUGHPUT_TARGET}× the direct throughput`,
+        pass: throughput >= THROUGHPUT_TARGET,
+      },
+      {
+        name: 'guard gateway: connections per second (CONNECT, decide, 1 byte, close)',
+        value: perSecond(connections.gateway as Measurement),
+        unit: 'conn/s',
+        yardstick: `direct loopback connections, ${perSecond(connections.direct as Measurement)} conn/s`,
+        ratio: rate,
+      },
+    ];
+  } finally {
+    gateway.child.stdin?.end();
+    server.close();
+  }
+}
+
+async function startupRows(): Promise<BenchRow[]> {
+  const strongest = (await chooseSandbox('auto')).kind;
+  const sandboxes =
+    strongest === 'netns' ? (['netns', 'proxy-env'] as const) : (['proxy-env'] as const);
+  // `node -e 0` is measured for scale: the namespace init is one node start-up.
+  const subjects: Record<string, () => Promise<unknown>> = {
+    bare: () => runBare('true'),
+    node: () => runBare(process.execPath, ['-e', '0']),
+  };
+  for (const sandbox of sandboxes) {
+    subjects[sandbox] = () =>
+      supervise({ command: 'true', decide: allowAll, sandbox, output: 'inherit' });
+  }
+  const results = await interleaved(subjects, { minIterations: 5, minMillis: 300 });
+  const bare = results.bare as Measurement;
+  return sandboxes.map((sandbox) => {
+    const supervised = results[sandbox] as Measurement;
+    const overheadMs = Math.round((supervised.medianNs - bare.medianNs) / 1e5) / 10;
+    return {
+      name: `guard supervise: start-up overhead, sandbox ${sandbox} (command: true)`,
+      value: overheadMs,
+      unit: 'ms',
+      yardstick: `running \`true\` bare, ${millis(bare)} ms (supervised: ${millis(supervised)} ms; \`node -e 0\`: ${millis(results.node as Measurement)} ms)`,
+      ratio: ratio(supervised, bare),
+      target: `< ${STARTUP_TARGET_MS} ms over the bare command`,
+      pass: overheadMs < STARTUP_TARGET_MS,
+    };
+  });
+}
+
+export default async function run(): Promise<BenchRow[]> {
+  return [...(await gatewayRows()), ...(await startupRows())];
+}
