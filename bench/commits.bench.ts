@@ -105,6 +105,7 @@ export default async function runBench(): Promise<BenchRow[]> {
       git: openGitRepository(repo.dir),
       range: { kind: 'range', base: repo.base, head: repo.head },
       policy,
+      now: new Date(),
     });
     if (!result.verified || result.commits.length !== COMMITS) throw new Error(result.reason);
   };

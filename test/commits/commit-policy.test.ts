@@ -20,6 +20,7 @@ describe('commit policy', () => {
       git: openGitRepository(repo.dir),
       range: { kind: 'list', commits },
       policy: p,
+      now: new Date(),
     });
 
   before(() => {

@@ -341,6 +341,7 @@ describe('gitsign (x509) commit signatures', () => {
         range: { kind: 'list', commits: [id] },
         policy: p,
         trust,
+        now: new Date(),
       });
       return result.commits[0] as CommitVerdict;
     };

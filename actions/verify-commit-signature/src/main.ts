@@ -130,7 +130,7 @@ export async function run(inputs: RunInputs, runtime: Runtime = defaultRuntime()
     const git = openGitRepository(inputs.repositoryPath);
     const verified = await verifyWithHead(
       git,
-      { range: plan.range, policy: signers.policy, trust },
+      { range: plan.range, policy: signers.policy, trust, now: new Date() },
       plan.head,
     );
     const { result } = verified;

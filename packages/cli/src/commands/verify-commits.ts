@@ -8,6 +8,7 @@ import type {
   CommitsVerification,
   CommitVerdict,
   IdentityRule,
+  SignatureTime,
 } from '@sathos/core';
 import { SathosError, assertIdentityRule, openGitRepository, verifyCommits } from '@sathos/core';
 import { readInputText, readTrust } from '../inputs.js';
@@ -28,6 +29,26 @@ export interface VerifyCommitsOptions {
   readonly certOidcIssuer?: string;
   /** Anchors gitsign signatures: a trusted_root.json or embedded:<name>; public-good by default. */
   readonly trustedRoot?: string;
+  /** Without --policy: when key validity is judged, `trusted` (now; the default) or `committer`. */
+  readonly signatureTime?: string;
+}
+
+/** --signature-time: only without --policy (the policy's commits.signatureTime says it there). */
+function signatureTimeOf(o: VerifyCommitsOptions): SignatureTime {
+  const value = o.signatureTime ?? 'trusted';
+  if (o.policy !== undefined && o.signatureTime !== undefined) {
+    throw new SathosError(
+      'USAGE',
+      '--policy says when keys are judged (commits.signatureTime); drop --signature-time',
+    );
+  }
+  if (value !== 'trusted' && value !== 'committer') {
+    throw new SathosError(
+      'USAGE',
+      `--signature-time must be trusted (keys judged now; the default) or committer, not "${value}"`,
+    );
+  }
+  return value;
 }
 
 /** The gitsign rule the --cert-* flags name, if any; throws USAGE when they are incomplete. */
@@ -67,6 +88,7 @@ export function parseRevRange(text: string, defaultBranch?: string): CommitRange
 
 async function commitPolicy(o: VerifyCommitsOptions): Promise<CommitPolicy> {
   const rule = gitsignRule(o);
+  signatureTimeOf(o);
   if (o.policy !== undefined) {
     if (o.allowedSigners !== undefined || o.pgpKeys !== undefined || rule !== undefined) {
       throw new SathosError(
@@ -103,6 +125,7 @@ async function commitPolicy(o: VerifyCommitsOptions): Promise<CommitPolicy> {
     protectedPaths: [],
     allowMergeCommits: false,
     allowWebFlow: false,
+    signatureTime: signatureTimeOf(o),
   };
 }
 
@@ -141,6 +164,7 @@ export async function verifyCommitsCommand(o: VerifyCommitsOptions): Promise<Out
       range,
       policy,
       ...(trust === undefined ? {} : { trust }),
+      now: new Date(),
     });
     return outcomeOf(result);
   } catch (error) {

@@ -16,6 +16,15 @@ export interface ProtectedPaths extends CommitSignerSet {
   readonly paths: readonly string[];
 }
 
+/**
+ * When a signing key's validity (allowed_signers valid-after/valid-before, OpenPGP expiry) is judged:
+ * - `trusted`: at the verification time the caller injects (when the source record is signed) — a
+ *   commit back-dated into the window of a key expired since is rejected. Recommended; the default.
+ * - `committer`: at the commit's committer time, which the signer chooses — old commits of a rotated
+ *   key still verify, and so does a thief's commit dated back into the key's validity.
+ */
+export type SignatureTime = 'trusted' | 'committer';
+
 export interface CommitPolicy {
   readonly signers: CommitSignerSet;
   readonly protectedPaths: readonly ProtectedPaths[];
@@ -23,4 +32,6 @@ export interface CommitPolicy {
   readonly allowMergeCommits: boolean;
   /** Commits signed by GitHub's web-flow key (merges/edits made in the web UI) are rejected unless true. */
   readonly allowWebFlow: boolean;
+  /** When key validity is judged; absent means `trusted`. */
+  readonly signatureTime?: SignatureTime;
 }

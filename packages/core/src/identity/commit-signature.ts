@@ -34,12 +34,13 @@ function checkSsh(
   commit: GitCommit,
   signature: string,
   sets: readonly SignerSet[],
+  keyTime: Date,
 ): SignatureCheck {
   const sig = parseSshSignature(signature);
   verifySshSignatureOver(sig, commit.payload);
   const principal = commit.committer.email;
   for (const set of sets) {
-    const match = matchAllowedSigner(set.allowedSigners, sig, principal, commit.committer.time);
+    const match = matchAllowedSigner(set.allowedSigners, sig, principal, keyTime);
     if (!match.allowed) throw notAllowed(set, match.reason);
   }
   return { signer: principal, key: sshFingerprint(sig.key.blob) };
@@ -49,6 +50,7 @@ async function checkPgp(
   commit: GitCommit,
   signature: string,
   sets: readonly SignerSet[],
+  keyTime: Date,
 ): Promise<SignatureCheck> {
   let found: SignatureCheck | undefined;
   for (const set of sets) {
@@ -58,6 +60,7 @@ async function checkPgp(
         payload: commit.payload,
         keys: set.pgpKeys,
         time: commit.committer.time,
+        validAt: keyTime,
         email: commit.committer.email,
       });
     } catch (error) {
@@ -72,11 +75,14 @@ async function checkPgp(
 
 /**
  * Verifies the commit's signature and that every set allows its signer; throws with the reason
- * otherwise. `trust` anchors x509 (gitsign) signatures; the embedded public-good root by default.
+ * otherwise. SSH and OpenPGP keys must be valid at `keyTime` (the trusted time or the committer time,
+ * as the policy says); gitsign certificates at their verified (timestamp or Rekor) time. `trust`
+ * anchors x509 (gitsign) signatures; the embedded public-good root by default.
  */
 export async function checkCommitSignature(
   commit: GitCommit,
   sets: readonly SignerSet[],
+  keyTime: Date,
   trust?: Trust,
 ): Promise<SignatureCheck> {
   const signature = commit.signature;
@@ -84,9 +90,9 @@ export async function checkCommitSignature(
     case 'none':
       throw new SathosError('SIGNATURE_INVALID', 'the commit is not signed');
     case 'ssh':
-      return checkSsh(commit, signature ?? '', sets);
+      return checkSsh(commit, signature ?? '', sets, keyTime);
     case 'openpgp':
-      return checkPgp(commit, signature ?? '', sets);
+      return checkPgp(commit, signature ?? '', sets, keyTime);
     case 'x509':
       return checkGitsignSignature(commit, signature ?? '', sets, trust ?? publicGoodTrust());
     case 'unknown':

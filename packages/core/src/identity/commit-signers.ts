@@ -5,7 +5,8 @@ import picomatch from 'picomatch';
 import type { PublicKey } from 'openpgp';
 import { SathosError } from '../errors.js';
 import { parseAllowedSigners, type AllowedSigner } from './allowed-signers.js';
-import type { CommitPolicy, CommitSignerSet } from './commit-policy.js';
+import type { CommitPolicy, CommitSignerSet, SignatureTime } from './commit-policy.js';
+import type { GitCommit } from './git-commit.js';
 import type { IdentityRule } from './identity-rule.js';
 import { readPgpKeys } from './openpgp-signature.js';
 
@@ -27,6 +28,9 @@ export interface CompiledCommitPolicy {
   readonly protectedPaths: readonly ProtectedSet[];
   readonly allowMergeCommits: boolean;
   readonly allowWebFlow: boolean;
+  readonly signatureTime: SignatureTime;
+  /** The time a commit's signing key must be valid at: the trusted `now`, or its committer time. */
+  readonly keyTime: (commit: GitCommit) => Date;
 }
 
 async function compileSet(set: CommitSignerSet, name: string): Promise<SignerSet> {
@@ -41,8 +45,27 @@ async function compileSet(set: CommitSignerSet, name: string): Promise<SignerSet
   };
 }
 
-/** Parses every key and pattern of the policy; throws POLICY_INVALID naming the bad field. */
-export async function compileCommitPolicy(policy: CommitPolicy): Promise<CompiledCommitPolicy> {
+// The trusted time must be a real instant: an invalid Date would pass every validity comparison.
+function trustedNow(now: Date): Date {
+  if (Number.isNaN(now.getTime())) {
+    throw new SathosError(
+      'USAGE',
+      'the verification time is not a valid date; pass the time the record is signed',
+    );
+  }
+  return new Date(now.getTime());
+}
+
+/**
+ * Parses every key and pattern of the policy; throws POLICY_INVALID naming the bad field. `now` is the
+ * trusted verification time that key validity is judged at unless the policy says `committer`.
+ */
+export async function compileCommitPolicy(
+  policy: CommitPolicy,
+  now: Date,
+): Promise<CompiledCommitPolicy> {
+  const signatureTime = policy.signatureTime ?? 'trusted';
+  const trusted = trustedNow(now);
   const protectedPaths = await Promise.all(
     policy.protectedPaths.map(async (p, i) => {
       const name = `commits.protectedPaths[${i}]`;
@@ -60,5 +83,7 @@ export async function compileCommitPolicy(policy: CommitPolicy): Promise<Compile
     protectedPaths,
     allowMergeCommits: policy.allowMergeCommits,
     allowWebFlow: policy.allowWebFlow,
+    signatureTime,
+    keyTime: signatureTime === 'committer' ? (commit) => commit.committer.time : () => trusted,
   };
 }

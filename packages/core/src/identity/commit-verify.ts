@@ -60,7 +60,7 @@ async function judge(
   }
   const sets: SignerSet[] = [policy.signers, ...touched];
   try {
-    const { signer, key } = await checkCommitSignature(commit, sets, trust);
+    const { signer, key } = await checkCommitSignature(commit, sets, policy.keyTime(commit), trust);
     const where =
       touched.length === 0 ? '' : ` (protected paths: ${touched.map((t) => t.name).join(', ')})`;
     return {
@@ -162,8 +162,10 @@ export async function verifyCommits(input: {
   readonly range: CommitRange;
   readonly policy: CommitPolicy;
   readonly trust?: Trust;
+  /** The trusted verification time (when the source record is signed); keys are judged at it unless the policy says `committer`. */
+  readonly now: Date;
 }): Promise<CommitsVerification> {
-  const policy = await compileCommitPolicy(input.policy);
+  const policy = await compileCommitPolicy(input.policy, input.now);
   const reader = input.git.openReader();
   try {
     const { ids, description } = await resolveCommitRange(input.git, reader, input.range);

@@ -1,6 +1,11 @@
 // `commits`: who may sign the commits a pipeline builds (the contract in identity/commit-policy.ts).
 // Checked for shape here; the keys themselves are parsed by commit verification.
-import type { CommitPolicy, CommitSignerSet, ProtectedPaths } from '../identity/commit-policy.js';
+import type {
+  CommitPolicy,
+  CommitSignerSet,
+  ProtectedPaths,
+  SignatureTime,
+} from '../identity/commit-policy.js';
 import type { IdentityRule } from '../identity/identity-rule.js';
 import { identityRuleProblems } from '../identity/identity-rule.js';
 import type { PolicyPath, PolicyProblem } from './policy-problem.js';
@@ -102,12 +107,12 @@ export function commitsProblems(value: unknown): PolicyProblem[] {
     return [
       problem(
         path,
-        'commits must be an object {signers, protectedPaths, allowMergeCommits, allowWebFlow}',
+        'commits must be an object {signers, protectedPaths, allowMergeCommits, allowWebFlow, signatureTime}',
       ),
     ];
   const problems = unknownFields(
     value,
-    ['signers', 'protectedPaths', 'allowMergeCommits', 'allowWebFlow'],
+    ['signers', 'protectedPaths', 'allowMergeCommits', 'allowWebFlow', 'signatureTime'],
     path,
   );
   if (value.signers !== undefined) {
@@ -124,7 +129,18 @@ export function commitsProblems(value: unknown): PolicyProblem[] {
     if (value[flag] !== undefined && typeof value[flag] !== 'boolean')
       problems.push(problem([...path, flag], `commits.${flag} must be true or false`));
   }
+  if (value.signatureTime !== undefined && !isSignatureTime(value.signatureTime))
+    problems.push(
+      problem(
+        [...path, 'signatureTime'],
+        'commits.signatureTime must be trusted (keys judged at verification time; recommended) or committer',
+      ),
+    );
   return problems;
+}
+
+function isSignatureTime(value: unknown): value is SignatureTime {
+  return value === 'trusted' || value === 'committer';
 }
 
 function signerSet(value: Json): CommitSignerSet {
@@ -135,7 +151,10 @@ function signerSet(value: Json): CommitSignerSet {
   };
 }
 
-/** The commit policy of a valid `commits` section; merges and web-flow commits refused by default. */
+/**
+ * The commit policy of a valid `commits` section; merges and web-flow commits refused by default, and
+ * signing keys judged at the trusted verification time unless `signatureTime: committer`.
+ */
 export function readCommits(value: unknown): CommitPolicy | undefined {
   if (!isObject(value)) return undefined;
   const protectedPaths: ProtectedPaths[] = Array.isArray(value.protectedPaths)
@@ -146,5 +165,6 @@ export function readCommits(value: unknown): CommitPolicy | undefined {
     protectedPaths,
     allowMergeCommits: value.allowMergeCommits === true,
     allowWebFlow: value.allowWebFlow === true,
+    signatureTime: value.signatureTime === 'committer' ? 'committer' : 'trusted',
   };
 }
