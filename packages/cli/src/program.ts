@@ -2,12 +2,13 @@
 // returns an Outcome, and this file alone turns Outcomes into output and exit codes.
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { demoCommand } from './commands/demo.js';
+import { guardCommand, type GuardOptions } from './commands/guard.js';
 import { policyCommand } from './commands/policy.js';
 import { verifyBundleCommand } from './commands/verify-bundle.js';
 import { verifyChainCommand } from './commands/verify-chain.js';
 import { verifyCommitsCommand } from './commands/verify-commits.js';
 import { argvProblem } from './argv-check.js';
-import type { ExitCode, Outcome, Verdict } from './outcome.js';
+import type { Outcome, Verdict } from './outcome.js';
 import { failure, usage } from './outcome.js';
 
 export interface CliIo {
@@ -191,20 +192,66 @@ function buildProgram(run: Run): Command {
     .addOption(jsonOption())
     .action((o: { out: string; json?: boolean }) => record(o.json, demoCommand({ out: o.out })));
 
+  program
+    .command('guard')
+    .description(
+      'run a command under the anomaly supervisor: each connection decided before it opens, halted past its deadline (docs/anomaly.md)',
+    )
+    .argument('<command>', 'the command to run; put -- before it when its arguments start with -')
+    .argument('[args...]', 'its arguments')
+    .option(
+      '--allow-host <host[:port]>',
+      'a host the command may reach: host, *.domain, IPv4 or [IPv6], optional :port (repeatable; not with --policy)',
+      collect,
+    )
+    .option(
+      '--mode <mode>',
+      'what a host neither allowed nor known gets: audit, block (default) or halt; halt also enforces the baseline deadline',
+    )
+    .option('--max-duration <seconds>', 'halt the command after this many seconds, in every mode')
+    .option('--baseline <file>', "the step's baseline (JSON); a missing file is a fresh baseline")
+    .option(
+      '--record-baseline',
+      'add this run to the baseline when it exited 0, was not halted and nothing was refused',
+    )
+    .option('--policy <file>', 'policy whose anomaly: section decides hosts, mode and durations')
+    .option('--policy-digest <sha256:hex>', 'the SHA-256 the policy bytes must have')
+    .option('--step <id>', 'the step the baseline is of (default: the baseline\'s, else "default")')
+    .option(
+      '--report <file.json>',
+      'write every connection, decision, duration and the sandbox used',
+    )
+    .option(
+      '--sandbox <kind>',
+      'auto (default: the strongest available), netns, iptables, proxy-env',
+    )
+    .addOption(jsonOption())
+    .action((command: string, args: string[], o: Record<string, unknown>) =>
+      record(
+        o.json as boolean | undefined,
+        guardCommand({
+          command,
+          args,
+          ...(o as Omit<GuardOptions, 'command' | 'args'>),
+        }),
+      ),
+    );
+
   return program;
 }
 
 function verdictOf(argv: readonly string[]): Verdict {
-  return argv[0] === 'gate' || argv[0] === 'policy' ? 'allowed' : 'verified';
+  return argv[0] === 'gate' || argv[0] === 'policy' || argv[0] === 'guard' ? 'allowed' : 'verified';
 }
 
-function emit(outcome: Outcome, json: boolean, io: CliIo): ExitCode {
+function emit(outcome: Outcome, json: boolean, io: CliIo): number {
   if (json) io.out(`${JSON.stringify(outcome.json)}\n`);
   else {
     const write = outcome.exitCode === 0 ? io.out : io.err;
     for (const line of outcome.lines) write(`${line}\n`);
   }
-  return outcome.exitCode;
+  // sathos guard ends with its command's own status.
+  return outcome.status ?? outcome.exitCode;
 }
 
 /** commander's message as one usage line, pointing at the help of the command it is about. */
@@ -218,7 +265,7 @@ function commanderUsage(program: Command, error: CommanderError, argv: readonly 
 }
 
 /** Runs one sathos invocation; never throws, never exits the process. */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const run: Run = { json: false };
   const program = buildProgram(run);
   let helpText = '';
