@@ -9,15 +9,22 @@ import { vectorsDir } from '../vectors/vector-cases.js';
 const DATA = join(vectorsDir(), 'cli-cli/pkg/cmd/attestation/test/data');
 const BUNDLE = join(DATA, 'github_provenance_demo-0.0.12-py3-none-any-bundle.jsonl');
 const ARTIFACT = join(DATA, 'github_provenance_demo-0.0.12-py3-none-any.whl');
+const SAN =
+  'https://github.com/actions/attest-demo/.github/workflows/build-python.yml@refs/heads/main';
+const ISSUER = 'https://token.actions.githubusercontent.com';
 
 async function verify(
   ...extra: string[]
 ): Promise<{ code: number; json: Record<string, unknown> }> {
   let out = '';
-  const code = await runCli(['verify-bundle', BUNDLE, '--artifact', ARTIFACT, ...extra, '--json'], {
-    out: (t) => (out += t),
-    err: () => undefined,
-  });
+  const signer = ['--cert-identity', SAN, '--cert-oidc-issuer', ISSUER];
+  const code = await runCli(
+    ['verify-bundle', BUNDLE, '--artifact', ARTIFACT, ...signer, ...extra, '--json'],
+    {
+      out: (t) => (out += t),
+      err: () => undefined,
+    },
+  );
   return { code, json: JSON.parse(out) as Record<string, unknown> };
 }
 

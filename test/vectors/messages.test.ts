@@ -135,6 +135,7 @@ void describe('failure messages name what failed', () => {
   void it('an altered integrated time is a bad Rekor SET, not a certificate-chain error', async () => {
     const bundle = readJson(PUBLIC_GOOD.bundle) as BundleJson;
     const entry = bundle.verificationMaterial.tlogEntries[0];
+    assert.ok(entry);
     entry.integratedTime = String(Number(entry.integratedTime) + 3600);
     const text = await reason(
       { ...PUBLIC_GOOD, bundle: write('late-set.json', bundle) },

@@ -128,6 +128,9 @@ export function caseOptions(
     ...(embedded ? {} : { trustedRoot: join(dir, c.trustedRoot) }),
     ...(keyFile !== undefined && { key: [join(dir, keyFile)] }),
     ...(c.policy?.san !== undefined && { certIdentity: c.policy.san }),
-    ...(c.policy?.issuer !== undefined && { certOidcIssuer: c.policy.issuer }),
+    // GitHub's release attester certificates name no OIDC issuer: the empty issuer says so.
+    ...(c.policy?.san !== undefined && { certOidcIssuer: c.policy.issuer ?? '' }),
+    // A case that names no signer says only that the bundle must verify: opt out explicitly.
+    ...(c.policy?.san === undefined && keyFile === undefined && { insecureAnySigner: true }),
   };
 }

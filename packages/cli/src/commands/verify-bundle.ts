@@ -1,13 +1,21 @@
 // `sathos verify-bundle`: one Sigstore bundle file (JSON, or JSON Lines where every line must
-// verify) checked against a trusted root, an optional signer identity, and the artifact (CLI.md).
+// verify) checked against a trusted root, the signer identity, and the artifact (docs/cli.md).
 import { basename } from 'node:path';
-import type { BundleExpectation, IdentityPolicy, VerifiedBundle } from '@sathos/core';
+import type {
+  BundleExpectation,
+  ClaimRequirement,
+  GithubSignerFlags,
+  IdentityPolicy,
+  VerifiedBundle,
+} from '@sathos/core';
 import {
+  GITHUB_ACTIONS_ISSUER,
   MAX_BUNDLE_FILE_BYTES,
   SathosError,
   createBundleVerifier,
   describeSigner,
   formatDigest,
+  githubClaimRequirements,
   parseBundleText,
   parseDigest,
   wholePatternProblem,
@@ -17,7 +25,7 @@ import type { Outcome } from '../outcome.js';
 import { failure, success } from '../outcome.js';
 import { MAX_ARTIFACT_BYTES, readBytes, readKeys, readTrust } from '../inputs.js';
 
-export interface VerifyBundleOptions {
+export interface VerifyBundleOptions extends GithubSignerFlags {
   readonly bundle: string;
   readonly artifact?: string;
   readonly digest?: string;
@@ -27,13 +35,21 @@ export interface VerifyBundleOptions {
   readonly certIdentityRegexp?: string;
   readonly certOidcIssuer?: string;
   readonly predicateType?: string;
+  /** Accept any signer the trusted root certifies: the explicit opt-out of naming one. */
+  readonly insecureAnySigner?: boolean;
+}
+
+/** Who must have signed: a certificate identity policy and/or certificate claims. */
+interface SignerConstraint {
+  readonly identity?: IdentityPolicy;
+  readonly claims: readonly ClaimRequirement[];
 }
 
 function usageError(message: string): SathosError {
   return new SathosError('USAGE', message);
 }
 
-function identityFromFlags(o: VerifyBundleOptions): IdentityPolicy | undefined {
+function checkPattern(o: VerifyBundleOptions): void {
   if (o.certIdentity !== undefined && o.certIdentityRegexp !== undefined) {
     throw usageError('give --cert-identity or --cert-identity-regexp, not both');
   }
@@ -43,18 +59,43 @@ function identityFromFlags(o: VerifyBundleOptions): IdentityPolicy | undefined {
       throw usageError(`--cert-identity-regexp is not a valid RE2 pattern: ${problem}`);
     }
   }
-  if (
-    o.certIdentity === undefined &&
-    o.certIdentityRegexp === undefined &&
-    o.certOidcIssuer === undefined
-  ) {
-    return undefined;
+}
+
+/**
+ * The signer the flags name. As in cosign, an identity needs its issuer and an issuer needs an
+ * identity (or GitHub claims, which imply GitHub Actions' issuer); with no signer named at all the
+ * command refuses unless --insecure-any-signer says any signer will do.
+ */
+function signerFromFlags(o: VerifyBundleOptions): SignerConstraint {
+  checkPattern(o);
+  const claims = githubClaimRequirements(o);
+  const subject = o.certIdentity ?? o.certIdentityRegexp;
+  if (subject !== undefined && o.certOidcIssuer === undefined) {
+    throw usageError(
+      `${o.certIdentity === undefined ? '--cert-identity-regexp' : '--cert-identity'} needs --cert-oidc-issuer: a subject means nothing without the issuer that vouched for it`,
+    );
   }
-  return {
+  if (o.certOidcIssuer !== undefined && subject === undefined && claims.length === 0) {
+    throw usageError(
+      '--cert-oidc-issuer needs --cert-identity or --cert-identity-regexp (or a GitHub flag such as --repo): any account of that issuer could have signed',
+    );
+  }
+  const named = subject !== undefined || claims.length > 0 || (o.key ?? []).length > 0;
+  if (named && o.insecureAnySigner === true) {
+    throw usageError('--insecure-any-signer contradicts the signer flags given; drop one');
+  }
+  if (!named && o.insecureAnySigner !== true) {
+    throw usageError(
+      'name the signer: --cert-identity (or --cert-identity-regexp) with --cert-oidc-issuer, GitHub flags (--owner, --repo, --signer-workflow…), or --key; --insecure-any-signer accepts anyone',
+    );
+  }
+  if (subject === undefined && claims.length === 0) return { claims };
+  const identity: IdentityPolicy = {
     ...(o.certIdentity !== undefined && { subject: o.certIdentity }),
     ...(o.certIdentityRegexp !== undefined && { subjectRegexp: o.certIdentityRegexp }),
-    ...(o.certOidcIssuer !== undefined && { issuer: o.certOidcIssuer }),
+    issuer: o.certOidcIssuer ?? GITHUB_ACTIONS_ISSUER,
   };
+  return { identity, claims };
 }
 
 async function artifactFromFlags(o: VerifyBundleOptions): Promise<BundleExpectation['artifact']> {
@@ -92,7 +133,7 @@ function artifactLabel(o: VerifyBundleOptions, artifact: BundleExpectation['arti
 export async function verifyBundleCommand(o: VerifyBundleOptions): Promise<Outcome> {
   let checked = 0;
   try {
-    const identity = identityFromFlags(o);
+    const { identity, claims } = signerFromFlags(o);
     const [trust, keys, artifact, bundleBytes] = await Promise.all([
       readTrust(o.trustedRoot),
       readKeys(o.key),
@@ -111,6 +152,7 @@ export async function verifyBundleCommand(o: VerifyBundleOptions): Promise<Outco
         where,
         ...(artifact && { artifact }),
         ...(identity && { identity }),
+        ...(claims.length > 0 && { claims }),
         ...(o.predicateType !== undefined && { predicateType: o.predicateType }),
       });
       // --key alone names who is trusted: a certificate anyone can obtain is not that signer.
@@ -128,15 +170,20 @@ export async function verifyBundleCommand(o: VerifyBundleOptions): Promise<Outco
     const label = artifactLabel(o, artifact);
     const reason = `${verified.length} bundle${verified.length === 1 ? '' : 's'} verified for ${label}, signed by ${signers.join('; ')}`;
     const lines = [reason, `trusted root: ${trust.description}`];
-    if (identity === undefined && verified.some((v) => v.signer.kind === 'certificate')) {
+    if (o.insecureAnySigner === true) {
       lines.push(
-        'warning: no --cert-identity given; any signer the trusted root certifies was accepted',
+        'warning: --insecure-any-signer: any signer the trusted root certifies was accepted',
       );
     }
     return success(
       'verified',
       reason,
-      { trustedRoot: trust.description, artifact: label, bundles: verified.map(describeBundle) },
+      {
+        trustedRoot: trust.description,
+        artifact: label,
+        ...(o.insecureAnySigner === true && { anySigner: true }),
+        bundles: verified.map(describeBundle),
+      },
       lines,
     );
   } catch (error) {

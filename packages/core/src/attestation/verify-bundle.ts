@@ -6,9 +6,17 @@ import type { Bundle } from '@sigstore/bundle';
 import type { X509Certificate } from '@sigstore/core';
 import { Verifier, toSignedEntity, type SignedEntity, type TrustMaterial } from '@sigstore/verify';
 import { SathosError, isSathosError, type ErrorCode } from '../errors.js';
-import { certificateSigner } from '../identity/certificate-claims.js';
+import {
+  certificateSigner,
+  claimProblems,
+  type ClaimRequirement,
+} from '../identity/certificate-claims.js';
 import { isTimeBounded, keyValidAt, type TrustedPublicKey } from '../identity/public-key.js';
-import type { IdentityPolicy, SignerIdentity } from '../identity/signer-identity.js';
+import {
+  describeSigner,
+  type IdentityPolicy,
+  type SignerIdentity,
+} from '../identity/signer-identity.js';
 import type { Thresholds, Trust } from '../identity/trusted-root.js';
 import { bundleFromDocument } from './bundle-input.js';
 import { sha256Hex, type Digest } from './digest.js';
@@ -33,6 +41,8 @@ export interface BundleExpectation {
   /** The artifact the bundle must be about: its bytes, or its digests. */
   readonly artifact?: { readonly bytes: Uint8Array } | { readonly digests: readonly Digest[] };
   readonly identity?: IdentityPolicy;
+  /** Fulcio certificate claims the signer must carry (e.g. GitHub Actions source repository). */
+  readonly claims?: readonly ClaimRequirement[];
   /** Required in-toto predicateType. */
   readonly predicateType?: string;
   /** Names the bundle in errors, e.g. `chain.jsonl line 3`. */
@@ -257,6 +267,22 @@ function keyMismatch(
   );
 }
 
+/** Throws IDENTITY_MISMATCH naming the signer and every claim it lacks. */
+function checkClaims(
+  signer: SignerIdentity,
+  requirements: readonly ClaimRequirement[] | undefined,
+  at: At,
+): void {
+  if (requirements === undefined || requirements.length === 0) return;
+  const problems =
+    signer.kind === 'certificate'
+      ? claimProblems(signer.claims, requirements)
+      : ['expected a certificate with GitHub Actions claims, but the bundle is signed by a key'];
+  if (problems.length > 0) {
+    fail('IDENTITY_MISMATCH', `signed by ${describeSigner(signer)}: ${problems.join('; ')}`, at);
+  }
+}
+
 /** Builds the sigstore-js verifiers once per trust and key set; `verify` is then called per bundle. */
 export function createBundleVerifier(
   trust: Trust,
@@ -361,6 +387,7 @@ export function createBundleVerifier(
       throw explain(error, entity, expectation.where);
     }
     checkIdentity(signer, expectation.identity, expectation.where);
+    checkClaims(signer, expectation.claims, at);
     const dsse = dsseContent(bundle);
     const statementView = dsse && checkContent(dsse, expectation, at);
     if (dsse === undefined && expectation.predicateType !== undefined) {
