@@ -176,6 +176,28 @@ describe('startGateway', () => {
     );
     assert.doesNotMatch(slow, /200 Connection Established/);
     assert.ok(gateway.refusals.length > before);
+    // The same after one complete keep-alive request: the second request's headers never end.
+    const refusedBefore = gateway.refusals.length;
+    const keptAlive = await new Promise<string>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port: gateway.proxyPort });
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => {
+        answer += chunk.toString('latin1');
+        if (answer.includes('answer from the first server') && !answer.includes('X-Slow')) {
+          answer += '[X-Slow sent]';
+          socket.write(`GET http://first.test:${first.port}/ HTTP/1.1\r\nX-Slow: 1\r\n`);
+        }
+      });
+      socket.on('close', () => {
+        resolve(answer);
+      });
+      socket.write(`GET http://first.test:${first.port}/ HTTP/1.1\r\nHost: first.test\r\n\r\n`);
+    });
+    assert.match(keptAlive, /\[X-Slow sent\]/);
+    assert.deepEqual(
+      gateway.refusals.slice(refusedBefore).map((refusal) => refusal.reason),
+      ['headers not complete within the header timeout'],
+    );
     const allowed = await tunnelGet(gateway.proxyPort, 'first.test', first.port);
     assert.match(allowed, /answer from the first server/);
   });

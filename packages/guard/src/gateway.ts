@@ -150,17 +150,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const started = new WeakSet<Duplex>();
   let closing = false;
   // Every client socket, TCP or unix, proxy or DNS, passes here: over the bound it is closed at once.
-  const admit = (socket: Socket, serve: (socket: Socket) => void): void => {
+  const admit = (socket: Socket): boolean => {
     socket.on('error', () => undefined);
     if (closing || sockets.size >= limits.maxConnections) {
       refuse(closing ? 'the gateway is closing' : 'too many connections');
       socket.destroy();
-      return;
+      return false;
     }
     sockets.add(socket);
     const timer = setTimeout(() => {
       if (started.has(socket)) return;
-      refuse('no complete request within the header timeout');
+      refuse('headers not complete within the header timeout');
       socket.destroy();
     }, limits.headerTimeoutMs);
     timer.unref();
@@ -168,10 +168,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       clearTimeout(timer);
       sockets.delete(socket);
     });
-    serve(socket);
+    return true;
   };
 
+  // The HTTP server listens itself (so node enforces its header timeout on keep-alive requests too);
+  // admission runs before its parser sees the socket, for TCP and relayed unix sockets alike.
   const http = proxyServer(limits);
+  http.prependListener('connection', (socket: Socket) => {
+    admit(socket);
+  });
   http.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     started.add(socket);
     handleConnect(context, req, socket, head);
@@ -185,26 +190,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     refuseSocket(socket, 501, 'protocol upgrades through the gateway are not supported');
   });
   http.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-    refuse(`malformed request: ${error.code ?? error.message}`);
+    refuse(
+      error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? 'headers not complete within the header timeout'
+        : `malformed request: ${error.code ?? error.message}`,
+    );
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
     refuseSocket(socket, status, 'the gateway could not read this request');
   });
-  const serveProxy = (socket: Socket): void => {
-    http.emit('connection', socket);
-  };
   const dnsOptions = { log, resolve, refused: refuse };
-  const serveDnsStream = (socket: Socket): void => {
-    started.add(socket);
-    serveStream(socket, dnsOptions);
-  };
 
-  const listeners: NetServer[] = [];
-  // Half-open like node's own HTTP server: a client may end its side of a tunnel and still read.
-  const tcp = createNetServer({ allowHalfOpen: true }, (socket) => {
-    admit(socket, serveProxy);
-  });
-  listeners.push(tcp);
-  const proxyPort = await listenTcp(tcp);
+  const listeners: NetServer[] = [http];
+  const proxyPort = await listenTcp(http);
   const udp = createSocket('udp4');
   const dnsPort = await bindUdp(udp);
   serveUdp(udp, { ...dnsOptions, maxInFlight: limits.maxDnsInFlight });
@@ -213,11 +210,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   if (options.socketDir !== undefined) {
     proxySocketPath = join(options.socketDir, 'proxy.sock');
     dnsSocketPath = join(options.socketDir, 'dns.sock');
+    // Half-open like node's own HTTP server: a client may end its side of a tunnel and still read.
     const proxyUnix = createNetServer({ allowHalfOpen: true }, (socket) => {
-      admit(socket, serveProxy);
+      http.emit('connection', socket);
     });
     const dnsUnix = createNetServer((socket) => {
-      admit(socket, serveDnsStream);
+      if (!admit(socket)) return;
+      started.add(socket);
+      serveStream(socket, dnsOptions);
     });
     listeners.push(proxyUnix, dnsUnix);
     await listenUnix(proxyUnix, proxySocketPath);
