@@ -4,6 +4,7 @@ import { Argument, Command, CommanderError, Option } from 'commander';
 import { demoCommand } from './commands/demo.js';
 import { guardCommand, type GuardOptions } from './commands/guard.js';
 import { policyCommand } from './commands/policy.js';
+import { postureCommand, type PostureOptions } from './commands/posture.js';
 import { verifyBundleCommand } from './commands/verify-bundle.js';
 import { verifyChainCommand } from './commands/verify-chain.js';
 import { verifyCommitsCommand } from './commands/verify-commits.js';
@@ -246,11 +247,50 @@ function buildProgram(run: Run): Command {
       ),
     );
 
+  program
+    .command('posture')
+    .description(
+      "judge the workflows at a commit: each job's token, secrets and runner, every action it runs (docs/posture.md)",
+    )
+    .argument(
+      '<repo-dir>',
+      'the git repository; its workflows are read at --commit, not from the working tree',
+    )
+    .option('--commit <rev>', 'the commit to read the workflows at (default: HEAD)')
+    .option(
+      '--policy <file>',
+      'policy whose posture: section decides (default: the embedded baseline, docs/policies/posture-baseline.yaml)',
+    )
+    .option('--policy-digest <sha256:hex>', 'the SHA-256 the policy bytes must have')
+    .option(
+      '--lock [file]',
+      'write the lock of every action run, resolved to commits (default: <repo-dir>/.github/sathos-actions.lock.json)',
+    )
+    .option('--sarif <file>', 'write the findings as SARIF 2.1.0 for GitHub code scanning')
+    .option('--evidence <file>', 'write the workflow-posture in-toto statement (docs/spec.md)')
+    .option(
+      '--repository <owner/name>',
+      "the repository (default: GITHUB_REPOSITORY); its owner's actions are first-party",
+    )
+    .option(
+      '--github-api <url>',
+      'GitHub REST API root that resolves action refs to commits (default: GITHUB_API_URL; token: GITHUB_TOKEN)',
+    )
+    .addOption(jsonOption())
+    .action((repoDir: string, o: Record<string, unknown>) =>
+      record(
+        o.json as boolean | undefined,
+        postureCommand({ repoDir, ...(o as Omit<PostureOptions, 'repoDir'>) }),
+      ),
+    );
+
   return program;
 }
 
 function verdictOf(argv: readonly string[]): Verdict {
-  return argv[0] === 'gate' || argv[0] === 'policy' || argv[0] === 'guard' ? 'allowed' : 'verified';
+  return argv[0] === 'gate' || argv[0] === 'policy' || argv[0] === 'posture' || argv[0] === 'guard'
+    ? 'allowed'
+    : 'verified';
 }
 
 function emit(outcome: Outcome, json: boolean, io: CliIo): number {

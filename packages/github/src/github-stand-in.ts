@@ -10,6 +10,8 @@ export interface GitHubStandInOptions {
   readonly pullRequests?: Readonly<Record<string, readonly string[]>>;
   /** Repository files served raw by the contents API, keyed `owner/name/path@ref`. */
   readonly files?: Readonly<Record<string, string>>;
+  /** The commit each ref names (`GET /repos/{owner}/{name}/commits/{ref}`), keyed `owner/name@ref`; read per request. */
+  readonly commits?: Readonly<Record<string, string>>;
   /** The bearer token the OIDC endpoint accepts (ACTIONS_ID_TOKEN_REQUEST_TOKEN). */
   readonly idTokenRequestToken?: string;
   /** Mints the identity token for an audience. */
@@ -53,6 +55,18 @@ function contents(
     : { status: 200, body: new Raw(file) };
 }
 
+function commitOfRef(
+  options: GitHubStandInOptions,
+  url: URL,
+): { status: number; body: unknown } | undefined {
+  const match = /^\/repos\/([^/]+\/[^/]+)\/commits\/([^/]+)$/.exec(url.pathname);
+  if (match === null) return undefined;
+  const sha = options.commits?.[`${match[1] ?? ''}@${decodeURIComponent(match[2] ?? '')}`];
+  return sha === undefined
+    ? { status: 422, body: { message: 'No commit found for SHA' } }
+    : { status: 200, body: { sha, commit: { message: 'stand-in' } } };
+}
+
 function pullCommits(options: GitHubStandInOptions, url: URL): { status: number; body: unknown } {
   const match = /^\/repos\/([^/]+\/[^/]+)\/pulls\/(\d+)\/commits$/.exec(url.pathname);
   const commits =
@@ -85,7 +99,7 @@ function route(
   }
   if (auth !== `Bearer ${options.apiToken}`)
     return { status: 401, body: { message: 'Bad credentials' } };
-  return contents(options, url) ?? pullCommits(options, url);
+  return contents(options, url) ?? commitOfRef(options, url) ?? pullCommits(options, url);
 }
 
 /** Starts the stand-in on 127.0.0.1 (an ephemeral port). Call close() when done. */

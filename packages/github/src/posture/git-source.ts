@@ -79,6 +79,13 @@ function readBatch(output: Buffer, paths: readonly string[]): Map<string, string
 export async function openGitSource(dir: string, rev = 'HEAD'): Promise<RepositorySource> {
   if (rev.startsWith('-') || /[\s:]/.test(rev))
     throw new SathosError('USAGE', `"${rev}" is not a commit name; give a commit id or ref`);
+  // `git -C sub/dir` finds the enclosing repository; judging it instead of the named one would mislead.
+  const prefix = (await git(dir, ['rev-parse', '--show-prefix'])).toString('utf8').trim();
+  if (prefix !== '')
+    throw new SathosError(
+      'USAGE',
+      `${dir} is a directory inside a repository (${prefix}); give the repository's top directory`,
+    );
   const commit = (await git(dir, ['rev-parse', '--verify', '--end-of-options', `${rev}^{commit}`]))
     .toString('utf8')
     .trim();
