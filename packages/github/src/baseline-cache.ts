@@ -2,7 +2,7 @@
 // immutable, so every learned run saves a new entry (the key names the run) and the next run
 // restores the newest entry by prefix. The backend is an interface: the action passes
 // @actions/cache, tests a directory.
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import * as cache from '@actions/cache';
 import { SathosError, STEP_ID_PATTERN, describeCause } from '@sathos/core';
@@ -28,21 +28,31 @@ export function actionsCacheBackend(): CacheBackend {
   };
 }
 
-/** A directory of files named by key, for tests and for runs outside GitHub. */
+/** A directory of files named by key (newest written wins), for tests and runs outside GitHub. */
 export function directoryCacheBackend(dir: string): CacheBackend {
-  const entries: string[] = [];
   return {
     restore: async (path, prefix) => {
-      const key = entries.filter((k) => k.startsWith(prefix)).at(-1);
-      if (key === undefined) return undefined;
+      let names: string[];
+      try {
+        names = await readdir(dir);
+      } catch {
+        return undefined;
+      }
+      const entries = await Promise.all(
+        names
+          .filter((name) => decodeURIComponent(name).startsWith(prefix))
+          .map(async (name) => ({ name, mtime: (await stat(join(dir, name))).mtimeMs })),
+      );
+      entries.sort((a, b) => a.mtime - b.mtime || a.name.localeCompare(b.name));
+      const newest = entries.at(-1);
+      if (newest === undefined) return undefined;
       await mkdir(dirname(path), { recursive: true });
-      await copyFile(join(dir, encodeURIComponent(key)), path);
-      return key;
+      await copyFile(join(dir, newest.name), path);
+      return decodeURIComponent(newest.name);
     },
     save: async (path, key) => {
       await mkdir(dir, { recursive: true });
       await copyFile(path, join(dir, encodeURIComponent(key)));
-      entries.push(key);
     },
   };
 }
