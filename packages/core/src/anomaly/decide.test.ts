@@ -293,7 +293,7 @@ void describe('host findings', () => {
       ],
     });
     assert.deepEqual(
-      findings.map((f) => (f.kind === 'slow-step' ? f.kind : [f.kind, f.host, f.count])),
+      findings.map((f) => ('host' in f ? [f.kind, f.host, f.count] : f.kind)),
       [
         ['unknown-host', 'new.example:443', 2],
         ['blocked-host', 'bad.example:443', 1],
