@@ -120,7 +120,8 @@ async function start(config) {
   const notes = [];
   run('ip', ['link', 'set', 'lo', 'up']);
   if (config.hideSockets.length > 0) {
-    run('sh', ['-c', 'for p; do mount --bind "$0" "$p" || exit 1; done', config.emptyFile, ...config.hideSockets]);
+    // A socket gone since the supervisor's scan needs no cover; one that stays uncovered is fatal.
+    run('sh', ['-c', 'for p; do mount --bind "$0" "$p" 2>/dev/null || [ ! -e "$p" ] || exit 1; done', config.emptyFile, ...config.hideSockets]);
   }
   const proxyPort = await listen(relayTo(config.proxySocket), { host: '127.0.0.1', port: 0 });
   try {

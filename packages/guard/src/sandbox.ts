@@ -67,8 +67,8 @@ async function probeCgroup(): Promise<string | undefined> {
 const NETNS_NOTE =
   'network namespace: the step has only loopback; its one way out is the gateway, through a relay ' +
   'on 127.0.0.1 inside the namespace and DNS on 127.0.0.1:53; a tool that ignores the proxy ' +
-  'variables reaches nothing; unix sockets under /run and /tmp are covered, a unix socket ' +
-  'elsewhere on the file system stays reachable';
+  'variables reaches nothing; the unix sockets under /run and /tmp when the step starts are ' +
+  'covered, a unix socket elsewhere or created later stays reachable';
 
 function proxyEnvNote(why: string, containment: ContainmentKind): string {
   return (

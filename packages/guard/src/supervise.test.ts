@@ -209,7 +209,7 @@ describe('supervise', () => {
         onEvent: (event) => events.push(event),
         output: { stdout: new PassThrough(), stderr: new PassThrough() },
       });
-      assert.equal(report.halted?.cause, 'egress');
+      assert.equal(report.halted?.cause, 'egress', report.halted?.reason);
       assert.match(
         report.halted.reason,
         /denied\.test:\d+ \(http\): denied\.test is a known exfiltration host/,
