@@ -34,6 +34,10 @@ export const REJECTION_CODES = [
   'RANGE_UNVERIFIABLE',
   'POLICY_DENIED',
   'POLICY_DIGEST_MISMATCH',
+  /** sathos guard: the supervisor halted the command (its egress, its deadline, or itself). */
+  'STEP_HALTED',
+  /** sathos guard: the supervised command exited with a status other than 0 (passed through). */
+  'COMMAND_FAILED',
 ] as const;
 
 /** Codes for inputs that could not be used at all (CLI exit 2). */

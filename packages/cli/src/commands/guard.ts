@@ -21,6 +21,7 @@ import {
   type AnomalyMode,
   type AnomalyObservation,
   type Baseline,
+  type ErrorCode,
   type LearnResult,
   type StepPlan,
   type SupervisedRun,
@@ -211,7 +212,7 @@ function outcomeOf(
   notes: readonly string[],
 ): Outcome {
   const halted = report.halted !== undefined;
-  const code = halted ? 'STEP_HALTED' : status === 0 ? 'OK' : 'COMMAND_FAILED';
+  const code: ErrorCode | 'OK' = halted ? 'STEP_HALTED' : status === 0 ? 'OK' : 'COMMAND_FAILED';
   const reason = summaryLine(status, report, observation);
   const lines = [
     reason,
