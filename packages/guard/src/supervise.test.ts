@@ -293,6 +293,26 @@ describe('supervise', () => {
     assert.deepEqual(await processesWith(marker), []);
   });
 
+  it('halts the whole tree when the caller cancels (its own SIGTERM, say)', async () => {
+    const marker = `sathos-cancel-${process.pid}-${Date.now()}`;
+    const controller = new AbortController();
+    const report = await supervise({
+      command: NODE,
+      args: ['-e', `console.log('up'); setInterval(() => {}, 1000);`, marker],
+      decide: allowOnly(),
+      sandbox: 'proxy-env',
+      graceMs: 300,
+      signal: controller.signal,
+      output: { stdout: new PassThrough(), stderr: new PassThrough() },
+      onEvent: (event) => {
+        if (event.kind === 'started') controller.abort();
+      },
+    });
+    assert.equal(report.halted?.cause, 'supervisor');
+    assert.match(report.halted.reason, /cancelled/);
+    assert.deepEqual(await processesWith(marker), []);
+  });
+
   it('refuses unusable options with a usage error before starting anything', async () => {
     await assert.rejects(supervise({ command: '', decide: allowOnly() }), { code: 'USAGE' });
     await assert.rejects(supervise({ command: 'true', decide: allowOnly(), deadlineMs: -1 }), {

@@ -69,6 +69,8 @@ export interface SuperviseOptions {
   /** How the gateway resolves allowed names (default: the system resolver). */
   readonly resolve?: Resolver;
   readonly limits?: Partial<GatewayLimits>;
+  /** Aborting it halts the step (cause `supervisor`): wire the caller's SIGINT/SIGTERM here. */
+  readonly signal?: AbortSignal;
 }
 
 export interface SupervisionReport {
@@ -238,6 +240,11 @@ export async function supervise(options: SuperviseOptions): Promise<SupervisionR
   void gateway.failure.then((reason) => {
     halt('supervisor', reason);
   });
+  const onAbort = (): void => {
+    halt('supervisor', 'the supervisor was cancelled');
+  };
+  if (options.signal?.aborted === true) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   const deadline =
     options.deadlineMs === undefined
       ? undefined
@@ -259,6 +266,7 @@ export async function supervise(options: SuperviseOptions): Promise<SupervisionR
   } finally {
     ended = true;
     clearTimeout(deadline);
+    options.signal?.removeEventListener('abort', onAbort);
     await step?.reap();
     await gateway.close();
     await rm(dir, { recursive: true, force: true });
