@@ -66,7 +66,7 @@ export function argvProblem(
   repeatable: (option: Option) => boolean,
 ): string | undefined {
   const [first, second] = argv;
-  if (first === undefined) {
+  if (first === undefined || argv.every((a) => a === '--json')) {
     return `no command given; the commands are ${listOf(program)} (see sathos --help)`;
   }
   if (first.startsWith('-')) return undefined;
