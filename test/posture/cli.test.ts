@@ -165,7 +165,17 @@ test('unusable input: not a repository, a policy without posture:, a bad --repos
   mkdirSync(notRepo);
   const r = await cli('posture', notRepo, '--json');
   assert.equal(r.code, 2);
-  assert.equal((JSON.parse(r.out) as { code: string }).code, 'GIT_FAILED');
+  assert.match(
+    (JSON.parse(r.out) as { reason: string }).reason,
+    /not the top directory of a git repository/,
+  );
+  const inside = await cli('posture', join(repoOf('outer', {}, 'hardened'), '.github'));
+  assert.equal(inside.code, 2);
+  assert.match(inside.err, /not the top directory/);
+  const noCommit = await cli('posture', join(work, 'outer'), '--commit', 'nosuchbranch', '--json');
+  assert.equal(noCommit.code, 2);
+  assert.equal((JSON.parse(noCommit.out) as { code: string }).code, 'GIT_FAILED');
+  assert.equal((await cli('posture', join(work, 'outer'), '--commit', '--upload-pack=x')).code, 2);
   const policy = join(work, 'no-posture.yaml');
   writeFileSync(
     policy,

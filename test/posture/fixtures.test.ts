@@ -12,7 +12,9 @@ import { collectPosture, openGitSource } from '@sathos/github';
 
 const FIXTURES = new URL('../fixtures/workflows/', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'sathos-posture-'));
-after(() => { rmSync(work, { recursive: true, force: true }); });
+after(() => {
+  rmSync(work, { recursive: true, force: true });
+});
 
 interface Expected {
   readonly allowed: boolean;
@@ -47,7 +49,10 @@ for (const name of readdirSync(FIXTURES).sort()) {
       readFileSync(join(FIXTURES, name, 'expect.json'), 'utf8'),
     ) as Expected;
     const dir = commitTree(join(FIXTURES, name), name);
-    const model = await collectPosture(await openGitSource(dir), { repository: 'acme/app' });
+    const source = await openGitSource(dir);
+    const model = await collectPosture(source, { repository: 'acme/app' }).finally(() => {
+      source.close();
+    });
     const findings = postureFindings(model);
     const got = findings.map(({ rule, severity, file, line, job }) => ({
       rule,

@@ -172,36 +172,40 @@ export async function postureCommand(
         `${policy.uri} has no posture: section; add one (docs/posture.md) or omit --policy for the baseline`,
       );
     const source = await openGitSource(o.repoDir, o.commit ?? 'HEAD');
-    const resolver = resolverOf(o, context);
-    const model = await collectPosture(source, {
-      ...(repository === undefined || !REPOSITORY.test(repository) ? {} : { repository }),
-      ...(resolver === undefined ? {} : { resolver }),
-    });
-    if (o.lock !== undefined && o.lock !== false) return await writeLock(o, model);
-    const lock = await readLock(source, policy.posture?.lockFile ?? DEFAULT_LOCK_FILE, model);
-    const findings = postureFindings(model);
-    const decision = evaluatePosture(policy, {
-      model,
-      findings,
-      ...(lock === undefined ? {} : { lock }),
-    });
-    if (o.sarif !== undefined)
-      await writeOut(
-        o.sarif,
-        `${JSON.stringify(postureSarif(findings, { version: VERSION, informationUri: POSTURE_DOCS }), null, 2)}\n`,
-        'SARIF file',
-      );
-    if (o.evidence !== undefined) {
-      const statement = workflowPostureStatement({
+    try {
+      const resolver = resolverOf(o, context);
+      const model = await collectPosture(source, {
+        ...(repository === undefined || !REPOSITORY.test(repository) ? {} : { repository }),
+        ...(resolver === undefined ? {} : { resolver }),
+      });
+      if (o.lock !== undefined && o.lock !== false) return await writeLock(o, model);
+      const lock = await readLock(source, policy.posture?.lockFile ?? DEFAULT_LOCK_FILE, model);
+      const findings = postureFindings(model);
+      const decision = evaluatePosture(policy, {
         model,
         findings,
         ...(lock === undefined ? {} : { lock }),
-        decision,
-        verifier: `sathos posture ${VERSION}`,
       });
-      await writeOut(o.evidence, `${JSON.stringify(statement)}\n`, 'evidence file');
+      if (o.sarif !== undefined)
+        await writeOut(
+          o.sarif,
+          `${JSON.stringify(postureSarif(findings, { version: VERSION, informationUri: POSTURE_DOCS }), null, 2)}\n`,
+          'SARIF file',
+        );
+      if (o.evidence !== undefined) {
+        const statement = workflowPostureStatement({
+          model,
+          findings,
+          ...(lock === undefined ? {} : { lock }),
+          decision,
+          verifier: `sathos posture ${VERSION}`,
+        });
+        await writeOut(o.evidence, `${JSON.stringify(statement)}\n`, 'evidence file');
+      }
+      return decisionOutcome(policy, decision, findings, lock, source.commit);
+    } finally {
+      source.close();
     }
-    return decisionOutcome(policy, decision, findings, lock, source.commit);
   } catch (error) {
     if (error instanceof PolicyInvalidError) return invalidPolicyOutcome(error);
     return failure('allowed', error);

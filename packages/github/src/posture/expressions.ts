@@ -95,11 +95,19 @@ function walk(expr: Expr, valued: boolean, out: ExpressionRead[]): void {
   }
 }
 
+const MAX_CACHED = 4096;
+const cache = new Map<string, readonly ExpressionRead[]>();
+
 /** The context reads of an expression (without `${{ }}`); throws when it does not parse. */
-export function expressionReads(expression: string): ExpressionRead[] {
+export function expressionReads(expression: string): readonly ExpressionRead[] {
+  const known = cache.get(expression);
+  if (known !== undefined) return known;
   const lexed = new Lexer(expression).lex();
   const parsed = new Parser(lexed.tokens, CONTEXTS, []).parse();
   const out: ExpressionRead[] = [];
   walk(parsed, true, out);
+  // The same expression recurs across jobs and workflows (secrets, event fields); parse it once.
+  if (cache.size >= MAX_CACHED) cache.clear();
+  cache.set(expression, out);
   return out;
 }
