@@ -21,12 +21,16 @@ export const MAX_WALK_COMMITS = 200_000;
 const SKEW_SECONDS = 3600;
 /** …and for at least this many more commits whatever their dates. */
 const SLOP_COMMITS = 64;
+/** The walk keeps the bytes of the commits it read, up to this much, so they are not read twice. */
+const MAX_KEPT_BYTES = 64 * 1024 * 1024;
 
 export interface ResolvedRange {
   /** Commit ids, parents before children. */
   readonly ids: readonly string[];
   /** What was resolved, for people: `abc1234..def5678`, or the fallback taken. */
   readonly description: string;
+  /** Hash-checked bytes of some of the commits, already read by the walk. */
+  readonly raw?: ReadonlyMap<string, Buffer>;
 }
 
 const ZERO_ID = /^0+$/;
@@ -45,9 +49,13 @@ function tooLarge(description: string, limit: number): SathosError {
   );
 }
 
-function bounded(ids: readonly string[], description: string): ResolvedRange {
+function bounded(
+  ids: readonly string[],
+  description: string,
+  raw?: ReadonlyMap<string, Buffer>,
+): ResolvedRange {
   if (ids.length > MAX_RANGE_COMMITS) throw tooLarge(description, MAX_RANGE_COMMITS);
-  return { ids, description };
+  return { ids, description, ...(raw === undefined ? {} : { raw }) };
 }
 
 interface WalkNode {
@@ -105,6 +113,9 @@ class NewestFirst {
 /** The walk of `head` minus `base`, painting each commit with who reaches it (HEAD, BASE or both). */
 class RangeWalk {
   private readonly nodes = new Map<string, WalkNode>();
+  /** Bytes of commits read, while they fit in MAX_KEPT_BYTES. */
+  readonly kept = new Map<string, Buffer>();
+  private keptBytes = 0;
   private readonly queue = new NewestFirst();
   /** Queued nodes reached from head only: while any is left, the range is not decided. */
   private headOnly = 0;
@@ -124,6 +135,10 @@ class RangeWalk {
     wanted.forEach((id, i) => {
       const raw = raws[i];
       const links = raw === undefined ? undefined : commitLinks(id, raw);
+      if (raw !== undefined && this.keptBytes + raw.length <= MAX_KEPT_BYTES) {
+        this.kept.set(id, raw);
+        this.keptBytes += raw.length;
+      }
       this.nodes.set(id, {
         id,
         parents: links?.parents,
@@ -222,8 +237,9 @@ async function walk(
   head: string,
   description: string,
 ): Promise<ResolvedRange> {
-  const ids = await new RangeWalk(reader, description).run(base, head);
-  return bounded(ids, description);
+  const walker = new RangeWalk(reader, description);
+  const ids = await walker.run(base, head);
+  return bounded(ids, description, walker.kept);
 }
 
 function unknownRevision(rev: string): SathosError {

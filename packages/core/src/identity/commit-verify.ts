@@ -89,12 +89,18 @@ class RangeJudge {
     this.paths = new ProtectedPathJudge(new TreeStore(reader), policy.protectedPaths);
   }
 
-  async judgeAll(ids: readonly string[]): Promise<CommitVerdict[]> {
+  /** Judges `ids` in order; commits the range walk already read (hash-checked) are not read again. */
+  async judgeAll(
+    ids: readonly string[],
+    known: ReadonlyMap<string, Buffer> = new Map(),
+  ): Promise<CommitVerdict[]> {
     const verdicts: CommitVerdict[] = [];
     for (let i = 0; i < ids.length; i += COMMIT_BATCH) {
       const batch = ids.slice(i, i + COMMIT_BATCH);
-      const raws = await this.reader.read(batch, 'commit', MAX_COMMIT_BYTES);
-      for (const [j, id] of batch.entries()) verdicts.push(await this.judgeOne(id, raws[j]));
+      const unread = batch.filter((id) => !known.has(id));
+      const raws = await this.reader.read(unread, 'commit', MAX_COMMIT_BYTES);
+      const read = new Map(unread.map((id, j) => [id, raws[j]]));
+      for (const id of batch) verdicts.push(await this.judgeOne(id, known.get(id) ?? read.get(id)));
     }
     return verdicts;
   }
@@ -168,7 +174,7 @@ export async function verifyCommits(input: {
   const policy = await compileCommitPolicy(input.policy, input.now);
   const reader = input.git.openReader();
   try {
-    const { ids, description } = await resolveCommitRange(input.git, reader, input.range);
+    const { ids, description, raw } = await resolveCommitRange(input.git, reader, input.range);
     if (ids.length === 0) {
       return {
         commits: [],
@@ -177,7 +183,7 @@ export async function verifyCommits(input: {
         reason: `${description} holds no commits: nothing was verified`,
       };
     }
-    const verdicts = await new RangeJudge(reader, policy, input.trust).judgeAll(ids);
+    const verdicts = await new RangeJudge(reader, policy, input.trust).judgeAll(ids, raw);
     return {
       commits: verdicts,
       verified: verdicts.every((v) => v.verdict === 'verified'),
