@@ -201,6 +201,23 @@ async function loadBaseline(
   return { baseline: seeded.baseline, notes: [...notes, seeded.note] };
 }
 
+/** SIGINT or SIGTERM to this process (Ctrl-C, a cancelled job) halts the command's whole tree. */
+function abortOnSignals(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onSignal = () => {
+    controller.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
 function supervisedRun(report: SupervisionReport): SupervisedRun {
   return {
     exitCode: report.exitCode,
@@ -344,6 +361,7 @@ export async function run(inputs: GuardInputs, runtime: Runtime = defaultRuntime
     const plan = planStep(settings, loaded.baseline, inputs.maxDurationMs, {
       knownHostAction: trusted ? 'allow' : 'audit',
     });
+    const aborts = abortOnSignals();
     const report = await supervise({
       command: 'bash',
       args: ['--noprofile', '--norc', '-eo', 'pipefail', '-c', inputs.run],
@@ -352,6 +370,7 @@ export async function run(inputs: GuardInputs, runtime: Runtime = defaultRuntime
       ...(plan.deadline === undefined ? {} : { deadlineMs: plan.deadline.ms }),
       graceMs: GRACE_MS,
       sandbox: inputs.sandbox,
+      signal: aborts.signal,
       onEvent: (event) => {
         if (event.kind === 'decision' && event.decision.verdict.action !== 'allow') {
           const { request, verdict } = event.decision;
@@ -360,7 +379,7 @@ export async function run(inputs: GuardInputs, runtime: Runtime = defaultRuntime
           });
         }
       },
-    });
+    }).finally(aborts.dispose);
     const supervised = supervisedRun(report);
     const observation = anomalyObservation(plan, supervised, loaded.digest);
     const learning = await learn(

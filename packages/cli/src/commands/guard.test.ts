@@ -2,8 +2,8 @@
 // servers, real baseline files. Through runCli as the executable runs it, and once as a process.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -134,6 +134,60 @@ void describe('sathos guard: exit status and deadlines', () => {
       );
     });
     assert.equal(code, 42);
+  });
+});
+
+/** Pids of live processes whose command line holds `marker`. */
+async function processesWith(marker: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^[0-9]+$/.test(name)) continue;
+    try {
+      if ((await readFile(`/proc/${name}/cmdline`, 'utf8')).includes(marker))
+        found.push(Number(name));
+    } catch {
+      // Gone already.
+    }
+  }
+  return found;
+}
+
+void describe('sathos guard: a signal to sathos halts the command', () => {
+  void it('SIGTERM (a cancelled job) ends the whole tree and sathos exits 1', async () => {
+    const bin = fileURLToPath(new URL('../bin.ts', import.meta.url));
+    const started = path('started');
+    const marker = '31.4159';
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        bin,
+        'guard',
+        '--sandbox',
+        'proxy-env',
+        '--',
+        'sh',
+        '-c',
+        `touch ${started}; sleep ${marker}`,
+      ],
+      { stdio: 'ignore' },
+    );
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => {
+        resolve(code);
+      }),
+    );
+    while (
+      !(await readFile(started).then(
+        () => true,
+        () => false,
+      ))
+    )
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 1);
+    assert.deepEqual(await processesWith(marker), [], 'nothing of the tree outlives sathos');
   });
 });
 

@@ -142,6 +142,23 @@ async function writeAtomically(path: string, text: string): Promise<void> {
   }
 }
 
+/** SIGINT or SIGTERM to this process (Ctrl-C, a cancelled job) halts the command's whole tree. */
+function abortOnSignals(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onSignal = () => {
+    controller.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
 /** The supervisor's report as the pure layer reads it. */
 export function supervisedRun(report: SupervisionReport): SupervisedRun {
   return {
@@ -261,6 +278,7 @@ export async function guardCommand(o: GuardOptions): Promise<Outcome> {
     );
     const loaded = await loadBaseline(o);
     const plan = planStep(settings, loaded.baseline, maxMs);
+    const aborts = abortOnSignals();
     const report = await supervise({
       command: o.command,
       args: o.args ?? [],
@@ -270,7 +288,8 @@ export async function guardCommand(o: GuardOptions): Promise<Outcome> {
       sandbox,
       // With --json, stdout holds only the JSON object: the command's output goes to stderr.
       output: o.json === true ? { stdout: process.stderr, stderr: process.stderr } : 'inherit',
-    });
+      signal: aborts.signal,
+    }).finally(aborts.dispose);
     return await finish(o, plan, loaded, report);
   } catch (error) {
     return failure('allowed', error);
