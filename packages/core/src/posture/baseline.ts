@@ -26,7 +26,7 @@ posture:
     # A title, branch name or commit message spliced into a run: script is shell code (Nx, 2025).
     - expression-injection
     # A third-party action by tag or branch runs whatever the tag names today
-    # (tj-actions/changed-files and reviewdog, 2025; aquasecurity/trivy-action, 2026).
+    # (tj-actions/changed-files and reviewdog in 2025, aquasecurity/trivy-action).
     - unpinned-action
     # A token that may write everything turns any compromised step into a repository takeover.
     - token-write-all
