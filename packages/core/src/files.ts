@@ -92,7 +92,9 @@ async function statOrMissing(path: string): Promise<{ isDirectory(): boolean } |
   try {
     return await stat(path);
   } catch (cause) {
-    if ((cause as { code?: unknown } | null)?.code === 'ENOENT') return undefined;
+    // ENOTDIR: a parent is a file; the walk up reaches it and says so.
+    const code = (cause as { code?: unknown } | null)?.code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw cause;
   }
 }

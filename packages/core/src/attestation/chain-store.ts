@@ -1,8 +1,9 @@
 // Where chains live. The embedded default is an append-only JSON Lines file, passed between jobs as
 // a workflow artifact; the GitHub attestations API and OCI referrers are further stores later.
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { SathosError } from '../errors.js';
+import { makeDirectories, readBoundedFile } from '../files.js';
 import type { ChainLine } from './chain.js';
 import { CHAIN_LIMITS, parseChainText } from './chain.js';
 
@@ -27,21 +28,19 @@ export class JsonlFileStore implements ChainStore {
   }
 
   async read(): Promise<ChainLine[]> {
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = await readFile(this.location, 'utf8');
-    } catch (cause) {
-      if (isMissing(cause)) return [];
-      throw new SathosError(
-        'FILE_UNREADABLE',
-        'cannot read the chain file; check the path and permissions',
-        {
-          where: this.location,
-          cause,
-        },
-      );
+      // Bounded, and a FIFO or device at the path is refused rather than read forever.
+      bytes = await readBoundedFile(this.location, {
+        what: 'chain',
+        maxBytes: CHAIN_LIMITS.maxBytes,
+        tooLarge: 'TOO_LARGE',
+      });
+    } catch (error) {
+      if (isMissing((error as { cause?: unknown }).cause)) return [];
+      throw error;
     }
-    return parseChainText(text, this.location);
+    return parseChainText(bytes.toString('utf8'), this.location);
   }
 
   async append(bundle: unknown): Promise<void> {
@@ -52,7 +51,7 @@ export class JsonlFileStore implements ChainStore {
       });
     }
     try {
-      await mkdir(dirname(this.location), { recursive: true });
+      await makeDirectories(dirname(this.location), 'STORE_FAILED', 'chain directory');
       // O_APPEND: concurrent writers each add whole lines; nothing already written is touched.
       await appendFile(this.location, `${line}\n`, { encoding: 'utf8', flag: 'a' });
     } catch (cause) {
