@@ -132,6 +132,22 @@ void describe('the gh attestation verify signer flags', () => {
       /signer workflow/,
     ],
     ['--signer-repo', { signerRepo: 'malancas/attest-demo' }, /a signer workflow in/],
+    // Prefixes of the real names must not match: the owner, the repository, the workflow file.
+    ['--owner (a prefix)', { owner: 'malanca' }, /source repository owner/],
+    ['--repo (a prefix)', { repo: 'malancas/attest' }, /source repository/],
+    [
+      '--signer-repo (a prefix)',
+      { signerRepo: 'github/artifact-attestations' },
+      /a signer workflow in https:\/\/github\.com\/github\/artifact-attestations,/,
+    ],
+    [
+      '--signer-workflow (another host)',
+      {
+        signerWorkflow:
+          'ghe.example.com/github/artifact-attestations-workflows/.github/workflows/attest.yml',
+      },
+      /signer workflow https:\/\/ghe\.example\.com\//,
+    ],
     ['--signer-digest', { signerDigest: 'a'.repeat(40) }, /signer digest a{40}/],
     ['--source-ref', { sourceRef: 'refs/heads/release' }, /source ref refs\/heads\/release/],
     ['--source-digest', { sourceDigest: 'b'.repeat(40) }, /source digest b{40}/],
