@@ -91,6 +91,24 @@ interface PreparedChain {
   readonly records: readonly CelVariable[];
   readonly identities: readonly CelVariable[];
   readonly ancestry: readonly Ancestry[];
+  /** The stages among each record's ancestors, for environments' required stages. */
+  readonly stages: readonly ReadonlySet<string>[];
+}
+
+/** Each record's ancestor stages, from its predecessors' (a few stages each, not the whole chain). */
+function ancestorStages(views: readonly RecordView[]): Set<string>[] {
+  const byDigest = new Map<string, { readonly stage: string; readonly before: Set<string> }>();
+  return views.map((view) => {
+    const seen = new Set<string>();
+    for (const link of view.statement.predicate.previous) {
+      const prev = byDigest.get(link.digest.sha256);
+      if (prev === undefined) continue;
+      for (const s of prev.before) seen.add(s);
+      seen.add(prev.stage);
+    }
+    byDigest.set(view.digest, { stage: view.statement.predicate.stage, before: seen });
+    return seen;
+  });
 }
 
 function prepareChain(views: readonly RecordView[]): PreparedChain {
@@ -100,6 +118,7 @@ function prepareChain(views: readonly RecordView[]): PreparedChain {
       celValue(identityJson(v.statement.predicate.stage, v.signer), v.digest),
     ),
     ancestry: ancestryIndex(views),
+    stages: ancestorStages(views),
   };
 }
 
@@ -135,7 +154,13 @@ function decideRecord(
   );
   const evaluated = evaluatePolicy(
     policy,
-    { stage: p.stage, variables, identity: view.signer, environment },
+    {
+      stage: p.stage,
+      variables,
+      identity: view.signer,
+      environment,
+      ...(chain.stages[index] === undefined ? {} : { chainStages: chain.stages[index] }),
+    },
     options,
   );
   const extra = recordedCheck(p.policy);

@@ -23,6 +23,8 @@ export interface DecisionRequest {
   readonly identity?: SignerIdentity;
   /** The deploy environment; default: the `environment` variable when it is a string. */
   readonly environment?: string;
+  /** The stages in `chain.records`, when the caller knows them (else read from the variables). */
+  readonly chainStages?: ReadonlySet<string>;
 }
 
 export interface EvaluateOptions {
@@ -67,7 +69,7 @@ function builtinFailures(policy: Policy, req: DecisionRequest, environment: stri
       fail('sathos:environment', `environment "${environment}" is not declared by the policy`),
     );
   } else if (env.requiredStages.length > 0) {
-    const seen = chainRecordStages(req.variables);
+    const seen = req.chainStages ?? chainRecordStages(req.variables);
     const missing = env.requiredStages.filter((s) => seen?.has(s) !== true);
     if (missing.length > 0)
       failures.push(
