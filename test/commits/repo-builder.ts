@@ -253,15 +253,20 @@ export class TestRepo {
     return this.git(['hash-object', '-t', 'commit', '-w', '--stdin'], {}, raw);
   }
 
-  /** Stores a commit object byte for byte, even one git would refuse to write (`--literally`). */
-  writeLiteralCommit(raw: string | Buffer): string {
-    return execFileSync('git', ['hash-object', '-t', 'commit', '--literally', '-w', '--stdin'], {
+  /** Stores an object byte for byte, even one git would refuse to write (`--literally`). */
+  writeLiteral(type: 'commit' | 'tree' | 'blob', raw: string | Buffer): string {
+    return execFileSync('git', ['hash-object', '-t', type, '--literally', '-w', '--stdin'], {
       cwd: this.dir,
       env: this.env,
       input: raw,
     })
       .toString('utf8')
       .trim();
+  }
+
+  /** Stores a commit object byte for byte, even one git would refuse to write. */
+  writeLiteralCommit(raw: string | Buffer): string {
+    return this.writeLiteral('commit', raw);
   }
 
   /** An unsigned commit of `tree` with these parents (`git commit-tree`). */
