@@ -1,15 +1,6 @@
 // Finding and ending a process tree from the outside, through /proc and cgroup v2: the containment
 // the supervisor falls back to when the step cannot have its own pid namespace.
-import {
-  lstat,
-  mkdir,
-  readFile,
-  readdir,
-  readlink,
-  realpath,
-  rmdir,
-  writeFile,
-} from 'node:fs/promises';
+import { mkdir, readFile, readdir, readlink, realpath, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** How the step's process tree is held together so that a halt reaches every process in it. */
@@ -165,31 +156,29 @@ export async function createStepCgroup(parent: string): Promise<StepCgroup | und
   };
 }
 
-/** Unix socket files under `roots` (to `depth` levels, symlinks not followed), except under `skip`. */
+/** Unix socket files under each root (to its depth, symlinks not followed), except under `skip`. */
 export async function socketFiles(
-  roots: readonly string[],
-  depth: number,
+  roots: readonly (readonly [root: string, depth: number])[],
   skip: string,
 ): Promise<string[]> {
   const found = new Set<string>();
-  const walk = async (dir: string, level: number): Promise<void> => {
-    let names: string[];
-    try {
-      names = await readdir(dir);
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      const path = join(dir, name);
+  // Entry types come with the listing (no stat per file); subdirectories are walked in parallel.
+  const walk = async (dir: string, level: number, depth: number): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    const subdirectories: Promise<void>[] = [];
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
       if (path === skip) continue;
-      const stat = await lstat(path).catch(() => undefined);
-      if (stat?.isSocket() === true) found.add(path);
-      else if (stat?.isDirectory() === true && level < depth) await walk(path, level + 1);
+      if (entry.isSocket()) found.add(path);
+      else if (entry.isDirectory() && level < depth) {
+        subdirectories.push(walk(path, level + 1, depth));
+      }
     }
+    await Promise.all(subdirectories);
   };
-  for (const root of roots) {
+  for (const [root, depth] of roots) {
     const real = await realpath(root).catch(() => undefined);
-    if (real !== undefined) await walk(real, 1);
+    if (real !== undefined) await walk(real, 1, depth);
   }
   return [...found];
 }

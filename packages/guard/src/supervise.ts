@@ -93,9 +93,12 @@ export interface SupervisionReport {
 }
 
 const DEFAULT_GRACE_MS = 5000;
-/** Where daemons keep their unix sockets (Docker, containerd, D-Bus, ssh-agent, X11). */
-const SOCKET_ROOTS = ['/run', '/var/run', '/tmp'];
-const SOCKET_DEPTH = 4;
+/** Where daemons keep their unix sockets (Docker, containerd, D-Bus, systemd, ssh-agent, X11), how deep. */
+const SOCKET_ROOTS: readonly (readonly [string, number])[] = [
+  ['/run', 4],
+  ['/var/run', 4],
+  ['/tmp', 2],
+];
 const PROXY_VARIABLES = ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY'] as const;
 
 /** The exit status a caller should end with: 1 when halted, 128+n for a signal, else the step's. */
@@ -165,7 +168,7 @@ async function launch(
         proxySocket: gateway.proxySocketPath ?? '',
         dnsSocket: gateway.dnsSocketPath ?? '',
         resolvConf,
-        hideSockets: await socketFiles(SOCKET_ROOTS, SOCKET_DEPTH, await realpath(dir)),
+        hideSockets: await socketFiles(SOCKET_ROOTS, await realpath(dir)),
         emptyFile,
       },
       output,
