@@ -129,7 +129,10 @@ class RangeWalk {
     const wanted = [...new Set(ids)].filter((id) => !this.nodes.has(id));
     if (wanted.length === 0) return;
     if (this.nodes.size + wanted.length > MAX_WALK_COMMITS) {
-      throw tooLarge(`walking ${this.description}`, MAX_WALK_COMMITS);
+      throw new SathosError(
+        'TOO_LARGE',
+        `deciding ${this.description} took reading more than ${MAX_WALK_COMMITS} commits; verify it in parts`,
+      );
     }
     const raws = await this.reader.read(wanted, 'commit', MAX_COMMIT_BYTES);
     wanted.forEach((id, i) => {
