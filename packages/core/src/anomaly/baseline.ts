@@ -68,7 +68,22 @@ export function canonicalHostEntry(entry: string): string | undefined {
   return /^\d{1,5}$/.test(parts.port) && isPort(port) ? hostPortKey(host, port) : undefined;
 }
 
-function hostsProblems(value: unknown, path: string): string[] {
+type Canonical = (entry: string) => boolean;
+
+// Hosts repeat from run to run: each distinct entry is checked once per file.
+function canonicalMemo(): Canonical {
+  const seen = new Map<string, boolean>();
+  return (entry) => {
+    let ok = seen.get(entry);
+    if (ok === undefined) {
+      ok = canonicalHostEntry(entry) === entry;
+      seen.set(entry, ok);
+    }
+    return ok;
+  };
+}
+
+function hostsProblems(value: unknown, path: string, canonical: Canonical): string[] {
   if (!Array.isArray(value)) return [`${path} must be a list of strings`];
   if (value.length > BASELINE_LIMITS.maxHostsPerRun)
     return [`${path} has more than ${BASELINE_LIMITS.maxHostsPerRun} entries`];
@@ -76,7 +91,7 @@ function hostsProblems(value: unknown, path: string): string[] {
   const seen = new Set<string>();
   value.forEach((entry: unknown, i) => {
     // Only a host the supervisor could have connected to: `*`, `*.x`, ports 0 or 70000 are not.
-    if (typeof entry !== 'string' || canonicalHostEntry(entry) !== entry) {
+    if (typeof entry !== 'string' || !canonical(entry)) {
       problems.push(`${path}[${i}] must be a canonical host or host:port (no patterns)`);
     } else if (seen.has(entry)) {
       // A repeated host would count twice towards knownAfter.
@@ -86,7 +101,7 @@ function hostsProblems(value: unknown, path: string): string[] {
   return problems;
 }
 
-function runProblems(value: unknown, path: string): string[] {
+function runProblems(value: unknown, path: string, canonical: Canonical): string[] {
   if (!isObject(value)) return [`${path} must be an object`];
   const problems = Object.keys(value)
     .filter((k) => !['at', 'durationMs', 'hosts', 'source'].includes(k))
@@ -102,7 +117,8 @@ function runProblems(value: unknown, path: string): string[] {
     problems.push(
       `${path}.durationMs must be an integer from 1 to ${BASELINE_LIMITS.maxDurationMs}`,
     );
-  if (value.hosts !== undefined) problems.push(...hostsProblems(value.hosts, `${path}.hosts`));
+  if (value.hosts !== undefined)
+    problems.push(...hostsProblems(value.hosts, `${path}.hosts`, canonical));
   const source = value.source;
   if (
     source !== undefined &&
@@ -128,7 +144,12 @@ export function baselineProblems(value: unknown): string[] {
   if (!Array.isArray(value.runs)) problems.push('runs must be a list');
   else if (value.runs.length > BASELINE_LIMITS.maxRuns)
     problems.push(`runs has more than ${BASELINE_LIMITS.maxRuns} entries`);
-  else value.runs.forEach((run: unknown, i) => problems.push(...runProblems(run, `runs[${i}]`)));
+  else {
+    const canonical = canonicalMemo();
+    value.runs.forEach((run: unknown, i) =>
+      problems.push(...runProblems(run, `runs[${i}]`, canonical)),
+    );
+  }
   return problems.slice(0, 20);
 }
 

@@ -27,6 +27,11 @@ function canonicalIpv6(text: string): string | undefined {
 // a pattern and a request that name the same address compare equal.
 function canonicalName(text: string): string | undefined {
   if (text.length === 0 || text.length > MAX_NAME || !/^[a-z0-9_.-]+$/.test(text)) return undefined;
+  // The URL parser reads a host as IPv4 only when its last label is a number (decimal or 0x hex);
+  // any other lowercase name it returns unchanged, so only the label check remains.
+  const last = text.slice(text.lastIndexOf('.') + 1);
+  if (!/^(?:\d+|0x[0-9a-f]*)$/.test(last))
+    return text.split('.').every((label) => LABEL.test(label)) ? text : undefined;
   let parsed: string;
   try {
     parsed = new URL(`http://${text}/`).hostname;
