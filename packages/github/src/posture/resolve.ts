@@ -26,7 +26,7 @@ const encodePath = (path: string): string => path.split('/').map(encodeURICompon
 export function githubResolver(api: GitHubApi): ActionResolver {
   const resolved = new Map<string, Promise<string>>();
   return {
-    resolve(repository, ref) {
+    async resolve(repository, ref) {
       checkRepository(repository);
       const key = `${repository.toLowerCase()}@${ref}`;
       let pending = resolved.get(key);
@@ -46,7 +46,7 @@ export function githubResolver(api: GitHubApi): ActionResolver {
         });
         resolved.set(key, pending);
       }
-      return pending;
+      return await pending;
     },
     async read(repository, commit, path) {
       checkRepository(repository);
