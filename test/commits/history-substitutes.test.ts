@@ -189,4 +189,42 @@ describe("when git's view of history lies", () => {
       });
     }
   });
+
+  describe('when commit dates lie (they order the walk, never decide it)', () => {
+    for (const date of ['1971-01-01T00:00:00Z', '2099-01-01T00:00:00Z']) {
+      it(`still finds an unsigned commit dated ${date.slice(0, 4)} between base and head`, async () => {
+        const repo = TestRepo.create();
+        repos.push(repo);
+        const alice = repo.sshKey('alice');
+        const signers = join(repo.home, 'allowed_signers');
+        writeFileSync(signers, allowedSignersLine('alice@example.com', alice));
+        repo.commit({ signing: { ssh: alice.privatePath } });
+        const base = repo.commit({ signing: { ssh: alice.privatePath } });
+        const hidden = repo.commit({ signing: { none: true }, date });
+        const head = repo.commit({ signing: { ssh: alice.privatePath } });
+        let out = '';
+        const code = await runCli(
+          [
+            'verify-commits',
+            `${base}..${head}`,
+            '--repo',
+            repo.dir,
+            '--allowed-signers',
+            signers,
+            '--json',
+          ],
+          { out: (t) => (out += t), err: () => undefined },
+        );
+        const json = JSON.parse(out) as { reason: string; commits: CommitVerdict[] };
+        assert.equal(code, 1, json.reason);
+        assert.deepEqual(
+          json.commits.map((c) => [c.commit, c.verdict]),
+          [
+            [hidden, 'rejected'],
+            [head, 'verified'],
+          ],
+        );
+      });
+    }
+  });
 });
