@@ -9,6 +9,7 @@ import {
   VULNS_V02,
 } from '../attestation/evidence.js';
 import type { RunBinding, TransitionStatement } from '../attestation/record.js';
+import { WORKFLOW_POSTURE_V1 } from '../posture/predicate.js';
 import type { ResourceDescriptor, Statement } from '../attestation/statement.js';
 import type { SignerIdentity } from '../identity/signer-identity.js';
 
@@ -19,6 +20,7 @@ export const EVIDENCE_NAMES: Readonly<Record<string, string>> = {
   [SLSA_PROVENANCE_V1]: 'provenance',
   [VSA_V1]: 'verificationSummary',
   [COMMIT_SIGNATURES_V1]: 'commitSignatures',
+  [WORKFLOW_POSTURE_V1]: 'workflowPosture',
 };
 
 /** A record of the chain as a decision sees it. */

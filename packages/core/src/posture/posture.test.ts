@@ -245,7 +245,9 @@ identities:
 ${posture}`;
 
 test('posture decisions: deny findings, required lock, CEL rules, erroring rules fail closed', () => {
-  const m = model([job({ steps: [step({ uses: parseUses('evil/x@v1', false) })] })]);
+  const uses = parseUses('evil/x@v1', false);
+  assert.ok(uses !== undefined);
+  const m = model([job({ steps: [step({ uses })] })]);
   const findings = postureFindings(m);
   const failed = (text: string, lock?: Parameters<typeof evaluatePosture>[1]['lock']): string[] =>
     evaluatePosture(parsePolicy(POLICY(text), 'p.yaml'), {
