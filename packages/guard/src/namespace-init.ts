@@ -21,6 +21,39 @@ export interface NamespaceStart {
   /** Unix sockets on the host (a Docker daemon's...) covered by `emptyFile` so none is reachable. */
   readonly hideSockets: readonly string[];
   readonly emptyFile: string;
+  /** The same bind mounts (resolv.conf first) as one fstab, so one `mount` process does them all. */
+  readonly fstab: string | undefined;
+}
+
+/**
+ * Run by `sh` inside the namespaces: loopback up, then every bind mount in one `mount --all`; when
+ * that fails (a socket gone since the scan), one by one, where a socket still present and left
+ * uncovered is fatal and an uncovered resolv.conf is only reported (`resolv.conf not covered`).
+ */
+export const NAMESPACE_SETUP_SCRIPT = `
+ip link set lo up || exit 1
+if [ -n "$SATHOS_FSTAB" ] && mount --all --fstab "$SATHOS_FSTAB" 2>/dev/null; then echo "covered at once"; exit 0; fi
+mount --bind "$SATHOS_RESOLV" /etc/resolv.conf 2>/dev/null || echo "resolv.conf not covered"
+for p; do mount --bind "$SATHOS_EMPTY" "$p" 2>/dev/null || [ ! -e "$p" ] || exit 1; done
+`;
+
+// fstab fields escape space, tab, newline and backslash as octal (fstab(5)).
+function fstabField(path: string): string {
+  return path.replace(/[\\ \t\n]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+}
+
+/** The bind mounts as fstab lines: resolv.conf over /etc/resolv.conf, the empty file over each socket. */
+export function bindFstab(
+  resolvConf: string,
+  emptyFile: string,
+  sockets: readonly string[],
+): string {
+  return [
+    [resolvConf, '/etc/resolv.conf'],
+    ...sockets.map((socket) => [emptyFile, socket] as const),
+  ]
+    .map(([source, target]) => `${fstabField(source)} ${fstabField(target)} none bind 0 0\n`)
+    .join('');
 }
 
 /** One line from the init to the supervisor. */
@@ -30,6 +63,7 @@ export type NamespaceMessage =
   | { readonly failed: string };
 
 export const NAMESPACE_INIT_SCRIPT = String.raw`'use strict';
+const SETUP = ${JSON.stringify(NAMESPACE_SETUP_SCRIPT)};
 const net = require('node:net');
 const dgram = require('node:dgram');
 const { spawn, spawnSync } = require('node:child_process');
@@ -59,13 +93,6 @@ control.on('data', (chunk) => {
     else if (message.signal === 'SIGTERM' || message.signal === 'SIGKILL') killAll(message.signal);
   }
 });
-function run(command, args) {
-  const result = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  if (result.status !== 0) {
-    const why = result.error ? result.error.message : String(result.stderr).trim();
-    throw new Error(command + ' ' + args.join(' ') + ' failed: ' + why);
-  }
-}
 function listen(server, options) {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -118,14 +145,17 @@ function udpRelay(path) {
 }
 async function start(config) {
   const notes = [];
-  run('ip', ['link', 'set', 'lo', 'up']);
-  if (config.hideSockets.length > 0) {
-    // A socket gone since the supervisor's scan needs no cover; one that stays uncovered is fatal.
-    run('sh', ['-c', 'for p; do mount --bind "$0" "$p" 2>/dev/null || [ ! -e "$p" ] || exit 1; done', config.emptyFile, ...config.hideSockets]);
+  const setup = spawnSync('sh', ['-c', SETUP, 'sathos-setup', ...config.hideSockets], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH, SATHOS_FSTAB: config.fstab || '', SATHOS_RESOLV: config.resolvConf, SATHOS_EMPTY: config.emptyFile },
+  });
+  if (setup.status !== 0) {
+    const why = setup.error ? setup.error.message : String(setup.stderr).trim() || 'exit ' + setup.status;
+    throw new Error('setting up the namespace failed (loopback, or covering a unix socket): ' + why);
   }
   const proxyPort = await listen(relayTo(config.proxySocket), { host: '127.0.0.1', port: 0 });
   try {
-    run('mount', ['--bind', config.resolvConf, '/etc/resolv.conf']);
+    if (String(setup.stdout).includes('resolv.conf not covered')) throw new Error('resolv.conf could not be bind-mounted');
     await udpRelay(config.dnsSocket);
     await listen(relayTo(config.dnsSocket), { host: '127.0.0.1', port: 53 });
   } catch (error) {

@@ -12,6 +12,7 @@ import {
   type SandboxKind,
 } from '@sathos/core';
 import { startGateway, type Gateway, type GatewayRefusal } from './gateway.js';
+import { bindFstab } from './namespace-init.js';
 import type { Resolver } from './hosts.js';
 import type { GatewayLimits } from './limits.js';
 import { socketFiles, type ContainmentKind } from './process-tree.js';
@@ -159,6 +160,9 @@ async function launch(
     await writeFile(resolvConf, 'nameserver 127.0.0.1\noptions timeout:2 attempts:1\n');
     const emptyFile = join(dir, 'empty');
     await writeFile(emptyFile, '');
+    const hideSockets = await socketFiles(SOCKET_ROOTS, await realpath(dir));
+    const fstab = join(dir, 'fstab');
+    await writeFile(fstab, bindFstab(resolvConf, emptyFile, hideSockets));
     return startNamespaceStep(
       {
         command: options.command,
@@ -168,8 +172,9 @@ async function launch(
         proxySocket: gateway.proxySocketPath ?? '',
         dnsSocket: gateway.dnsSocketPath ?? '',
         resolvConf,
-        hideSockets: await socketFiles(SOCKET_ROOTS, await realpath(dir)),
+        hideSockets,
         emptyFile,
+        fstab,
       },
       output,
     );
