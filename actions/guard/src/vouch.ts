@@ -103,11 +103,12 @@ async function verifyChainSoFar(input: VouchInput): Promise<void> {
   if (
     run.repository !== context.repository ||
     run.runId !== context.runId ||
-    run.runAttempt !== context.runAttempt
+    run.runAttempt !== context.runAttempt ||
+    run.commit !== context.sha
   )
     throw new SathosError(
       'RUN_MISMATCH',
-      `the chain is of run ${run.repository} ${run.runId}/${run.runAttempt}, not this one`,
+      `the chain is of run ${run.repository} ${run.runId}/${run.runAttempt} at ${run.commit}, not this one`,
     );
   assertChainPolicy(input.policy, verified, lines);
 }

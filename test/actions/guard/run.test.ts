@@ -124,10 +124,11 @@ void describe('the guard action', () => {
     values: Record<string, string>,
     event = 'push',
     runtime: Partial<Runtime> = {},
+    extraEnv: Record<string, string> = {},
   ): Promise<{ io: RecordedIO; report: Record<string, unknown> }> {
     step += 1;
     const io = recordingIO();
-    const env = envFor(event, { RUNNER_TEMP: join(fx.work, `runner-temp-${step}`) });
+    const env = envFor(event, { RUNNER_TEMP: join(fx.work, `runner-temp-${step}`), ...extraEnv });
     await run(inputs(values), {
       env: { ...process.env, ...env },
       fetch,
@@ -249,6 +250,27 @@ void describe('the guard action', () => {
       assert.equal(report.baselineRecorded, false);
       assert.match(String(report.baselineNote), /the chain of custody does not vouch for this run/);
     }
+  });
+
+  void it('learns nothing from a verified chain of another run (a replayed chain file)', async () => {
+    const { report } = await guard(
+      {
+        run: 'true',
+        policy: auditPolicy,
+        'baseline-key': 'replay',
+        'record-baseline': 'true',
+        chain: fx.chainPath('verified'),
+        'public-keys': publicKey,
+      },
+      'push',
+      {},
+      { GITHUB_RUN_ID: '4243' },
+    );
+    assert.equal(report.baselineRecorded, false);
+    assert.match(
+      String(report.baselineNote),
+      /RUN_MISMATCH: the chain is of run octo-org\/octo-repo 4242\/1/,
+    );
   });
 
   void it('halts past max-duration and fails the step; passes a failing status on', async () => {

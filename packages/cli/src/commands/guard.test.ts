@@ -201,6 +201,12 @@ void describe('sathos guard: usage errors exit 2 with one line', () => {
     ['a port out of range', ['--allow-host', 'a.example:0'], /from 1 to 65535/],
     ['a bad sandbox', ['--sandbox', 'chroot'], /--sandbox "chroot"/],
     ['a bad step id', ['--step', '../x'], /--step/],
+    ['a report in a missing directory', ['--report', '/nonexistent/r.json'], /does not exist/],
+    [
+      'a baseline to record in a missing directory',
+      ['--baseline', '/nonexistent/b.json', '--record-baseline'],
+      /--baseline "\/nonexistent\/b.json": the directory \/nonexistent does not exist/,
+    ],
   ];
   for (const [name, flags, message] of cases) {
     void it(name, async () => {

@@ -29,7 +29,7 @@ import {
 import { exitStatusOf, supervise, type SupervisionReport } from '@sathos/guard';
 import type { Outcome } from '../outcome.js';
 import { failure } from '../outcome.js';
-import { readBytes } from '../inputs.js';
+import { readInput } from '../inputs.js';
 import { loadPolicy } from './policy-load.js';
 
 export const SANDBOX_CHOICES = ['auto', 'netns', 'iptables', 'proxy-env'] as const;
@@ -108,7 +108,7 @@ async function loadBaseline(o: GuardOptions): Promise<LoadedBaseline> {
     throw usage(`--step ${JSON.stringify(step)} must be letters, digits, ".", "_" or "-" (≤ 128)`);
   if (o.baseline === undefined || !(await exists(o.baseline)))
     return { baseline: emptyBaseline(step ?? 'default') };
-  const bytes = await readBytes(o.baseline, 'baseline', BASELINE_LIMITS.maxBytes);
+  const bytes = await readInput(o.baseline, 'baseline');
   const baseline = parseBaseline(bytes, o.baseline);
   if (step !== undefined && baseline.step !== step)
     throw new SathosError(
@@ -125,6 +125,25 @@ function checkFlags(o: GuardOptions): void {
     throw usage('--record-baseline needs --baseline <file> to record into');
   if (o.policyDigest !== undefined && o.policy === undefined)
     throw usage('--policy-digest applies to --policy; name one');
+}
+
+/** The files written after the command ran go in directories that exist: checked before it runs. */
+async function checkOutputDirs(o: GuardOptions): Promise<void> {
+  const outputs = [
+    ...(o.recordBaseline === true && o.baseline !== undefined ? [['--baseline', o.baseline]] : []),
+    ...(o.report === undefined ? [] : [['--report', o.report]]),
+  ];
+  for (const [flag, path] of outputs) {
+    const dir = dirname(path ?? '');
+    const isDir = await stat(dir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    if (!isDir)
+      throw usage(
+        `${flag} ${JSON.stringify(path)}: the directory ${dir} does not exist; create it`,
+      );
+  }
 }
 
 /** Writes beside the target, then renames over it: a reader sees the old file or the new one. */
@@ -258,6 +277,7 @@ function outcomeOf(
 export async function guardCommand(o: GuardOptions): Promise<Outcome> {
   try {
     checkFlags(o);
+    await checkOutputDirs(o);
     const mode = modeOf(o.mode);
     const maxMs = maxDurationMs(o.maxDuration);
     const sandbox = sandboxOf(o.sandbox);
