@@ -103,10 +103,25 @@ const isAction = (step: StepModel, name: string): boolean =>
 const inputText = (step: StepModel, name: string): string | undefined =>
   step.with[name]?.text.trim().toLowerCase();
 
+/**
+ * Artifacts of the run that triggered a workflow_run (`run-id: ${{ github.event.workflow_run.id }}`):
+ * that run built the pull request's code, so what it uploaded is the author's (artifact poisoning).
+ */
+function downloadsRunArtifacts(step: StepModel): boolean {
+  if (step.uses === undefined || step.uses.kind === 'local') return false;
+  const name = actionName(step.uses);
+  if (name !== 'actions/download-artifact' && name !== 'dawidd6/action-download-artifact')
+    return false;
+  return Object.values(step.with).some((input) =>
+    input.reads.some((r) => r.path.startsWith('github.event.workflow_run.')),
+  );
+}
+
 /** Steps that fetch a pull request's untrusted head (actions/checkout of its ref, `gh pr checkout`). */
 export function untrustedCheckouts(job: JobModel): StepModel[] {
   return job.steps.filter((step) => {
     if (step.run !== undefined) return SHELL_CHECKOUT.test(step.run);
+    if (downloadsRunArtifacts(step)) return true;
     if (!isAction(step, CHECKOUT)) return false;
     const ref = step.with.ref;
     const repo = step.with.repository;
@@ -268,7 +283,7 @@ function triggerFindings(model: PostureModel, job: JobModel, emit: Emit): void {
         'untrusted-checkout',
         holds ? 'critical' : 'high',
         { file: step.file, line: step.line, col: step.col },
-        `${privileged.join(', ')} runs with the base repository's token${holds ? ' and secrets' : ''}, and this step checks out the pull request's code, which any later build or script step runs`,
+        `${privileged.join(', ')} runs with the base repository's token${holds ? ' and secrets' : ''}, and this step fetches the pull request's code or the artifacts its run built, which later steps use`,
         'check out only the base ref here, or move the build to a pull_request workflow without secrets and pass results as artifacts',
       );
   }
