@@ -164,7 +164,10 @@ const invalid = (message: string, where: string, cause?: unknown): SathosError =
 export function parseBaseline(bytes: Uint8Array | string, where: string): Baseline {
   const size = typeof bytes === 'string' ? Buffer.byteLength(bytes, 'utf8') : bytes.length;
   if (size > BASELINE_LIMITS.maxBytes)
-    throw invalid(`the baseline is larger than ${BASELINE_LIMITS.maxBytes} bytes`, where);
+    throw invalid(
+      `the baseline is larger than the limit of ${BASELINE_LIMITS.maxBytes} bytes`,
+      where,
+    );
   let value: unknown;
   try {
     const text =
