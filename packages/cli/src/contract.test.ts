@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { build } from 'esbuild';
 import {
+  BASELINE_LIMITS,
   INPUT_LIMITS,
   MAX_ALLOWED_SIGNERS_BYTES,
   MAX_BUNDLE_FILE_BYTES,
@@ -323,6 +324,26 @@ const CASES: readonly Case[] = [
     ...(says === undefined ? {} : { says }),
   })),
 
+  // A guard baseline is a setting: garbage and oversize alike are usage errors.
+  {
+    name: 'guard --baseline garbage',
+    args: (f) => ['guard', '--baseline', f.garbage, '--', 'true'],
+    exit: 2,
+    code: 'BASELINE_INVALID',
+  },
+  {
+    name: 'guard --baseline oversized',
+    args: (f) => ['guard', '--baseline', f.over(BASELINE_LIMITS.maxBytes), '--', 'true'],
+    exit: 2,
+    code: 'BASELINE_INVALID',
+    says: LIMIT,
+  },
+  {
+    name: 'guard --baseline a FIFO',
+    args: (f) => ['guard', '--baseline', f.fifo, '--', 'true'],
+    exit: 2,
+  },
+
   // The demo's directory.
   { name: 'demo without --out', args: () => ['demo'], exit: 2 },
   { name: 'demo --out an empty path', args: () => ['demo', '--out', ''], exit: 2, says: /empty/ },
@@ -349,6 +370,12 @@ const CASES: readonly Case[] = [
     skip: !existsSync('/proc/self') && 'no /proc here',
   },
 ];
+
+/** The args with --json added where it is sathos's flag: before a `--` that ends the flags. */
+function withJson(args: readonly string[]): readonly string[] {
+  const end = args.indexOf('--');
+  return end < 0 ? [...args, '--json'] : [...args.slice(0, end), '--json', ...args.slice(end)];
+}
 
 function assertOneLine(run: Run, c: Case): void {
   assert.equal(run.stdout, '', `nothing on stdout without --json: ${run.stdout}`);
@@ -401,6 +428,7 @@ void describe('the sathos command line contract, run as a process', { concurrenc
       MAX_PGP_KEYS_BYTES,
       POLICY_LIMITS.maxBytes,
       INPUT_LIMITS.maxBytes,
+      BASELINE_LIMITS.maxBytes,
     ]) {
       oversized.set(bytes, await put(`over-${bytes}`, Buffer.alloc(bytes + 1, 0x20)));
     }
@@ -446,7 +474,7 @@ void describe('the sathos command line contract, run as a process', { concurrenc
         const args = c.args(fixture);
         const run = await sathos(
           fixture.cli,
-          json && c.jsonOnly !== true ? [...args, '--json'] : args,
+          json && c.jsonOnly !== true ? withJson(args) : args,
           fixture.dir,
         );
         assert.equal(run.signal, null, `killed after ${KILL_AFTER_MS} ms: it hung`);

@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { ArtifactInput, FileLimit, TrustedPublicKey, Trust } from '@sathos/core';
 import {
+  BASELINE_LIMITS,
   CHAIN_LIMITS,
   INPUT_LIMITS,
   MAX_ALLOWED_SIGNERS_BYTES,
@@ -28,13 +29,14 @@ import {
 export const MAX_ARTIFACT_BYTES = 2 * 1024 * 1024 * 1024 - 1;
 
 /**
- * Every kind of file the command line reads. Settings (roots, keys, signers, policies, inputs) over
- * their limit are usage errors (exit 2), as garbage in them is; the evidence judged (bundles, chains)
- * is rejected (exit 1), as a malformed one is.
+ * Every kind of file the command line reads: the only way it reads one. Settings (roots, keys,
+ * signers, policies, inputs, baselines) and artifacts over their limit are usage errors (exit 2), as
+ * garbage in them is; the evidence judged (bundles, chains) is rejected (exit 1), as a malformed one is.
  */
 export const INPUT_FILES = {
   bundle: { what: 'bundle', maxBytes: MAX_BUNDLE_FILE_BYTES, tooLarge: 'TOO_LARGE' },
   chain: { what: 'chain', maxBytes: CHAIN_LIMITS.maxBytes, tooLarge: 'TOO_LARGE' },
+  artifact: { what: 'artifact', maxBytes: MAX_ARTIFACT_BYTES, tooLarge: 'USAGE' },
   trustedRoot: {
     what: 'trusted root',
     maxBytes: MAX_TRUSTED_ROOT_BYTES,
@@ -53,6 +55,7 @@ export const INPUT_FILES = {
     maxBytes: INPUT_LIMITS.maxBytes,
     tooLarge: 'POLICY_INPUT_INVALID',
   },
+  baseline: { what: 'baseline', maxBytes: BASELINE_LIMITS.maxBytes, tooLarge: 'BASELINE_INVALID' },
 } as const satisfies Record<string, FileLimit>;
 
 export type InputFile = keyof typeof INPUT_FILES;
@@ -64,19 +67,6 @@ export function readInput(path: string, kind: InputFile): Promise<Buffer> {
 
 export async function readInputText(path: string, kind: InputFile): Promise<string> {
   return (await readInput(path, kind)).toString('utf8');
-}
-
-/** Evidence under judgement by an explicit limit: over it is a rejection (TOO_LARGE, exit 1). */
-export function readBytes(
-  path: string,
-  what: string,
-  maxBytes: number = CHAIN_LIMITS.maxBytes,
-): Promise<Buffer> {
-  return readBoundedFile(path, { what, maxBytes, tooLarge: 'TOO_LARGE' });
-}
-
-export async function readText(path: string, what: string, maxBytes?: number): Promise<string> {
-  return (await readBytes(path, what, maxBytes)).toString('utf8');
 }
 
 /** Names for the roots embedded in sathos; a colon keeps them apart from file paths. */

@@ -10,7 +10,6 @@ import type {
 } from '@sathos/core';
 import {
   GITHUB_ACTIONS_ISSUER,
-  MAX_BUNDLE_FILE_BYTES,
   SathosError,
   createBundleVerifier,
   describeSigner,
@@ -23,7 +22,7 @@ import {
 } from '@sathos/core';
 import type { Outcome } from '../outcome.js';
 import { failure, success } from '../outcome.js';
-import { MAX_ARTIFACT_BYTES, readBytes, readKeys, readTrust } from '../inputs.js';
+import { readInput, readKeys, readTrust } from '../inputs.js';
 
 export interface VerifyBundleOptions extends GithubSignerFlags {
   readonly bundle: string;
@@ -102,8 +101,7 @@ async function artifactFromFlags(o: VerifyBundleOptions): Promise<BundleExpectat
   if ((o.artifact === undefined) === (o.digest === undefined)) {
     throw usageError('give exactly one of --artifact <path> or --digest <alg>:<hex>');
   }
-  if (o.artifact !== undefined)
-    return { bytes: await readBytes(o.artifact, 'artifact', MAX_ARTIFACT_BYTES) };
+  if (o.artifact !== undefined) return { bytes: await readInput(o.artifact, 'artifact') };
   const digest = parseDigest(o.digest ?? '');
   if (digest === undefined) {
     throw usageError('--digest must be <alg>:<hex> with alg sha256, sha384, sha512 or sha1');
@@ -138,7 +136,7 @@ export async function verifyBundleCommand(o: VerifyBundleOptions): Promise<Outco
       readTrust(o.trustedRoot),
       readKeys(o.key),
       artifactFromFlags(o),
-      readBytes(o.bundle, 'bundle', MAX_BUNDLE_FILE_BYTES),
+      readInput(o.bundle, 'bundle'),
     ]);
     const documents = parseBundleText(bundleBytes.toString('utf8'), o.bundle);
     // Air-gapped key signing leaves no log entry: allowed only when the user named the key and

@@ -22,7 +22,7 @@ import {
 } from '@sathos/core';
 import type { Outcome } from '../outcome.js';
 import { failure, success } from '../outcome.js';
-import { readArtifact, readKeys, readText, readTrust } from '../inputs.js';
+import { readArtifact, readInputText, readKeys, readTrust } from '../inputs.js';
 import { invalidPolicyOutcome } from './policy-check.js';
 import { loadPolicy } from './policy-load.js';
 import { chainSummary, summaryLines } from '../summary.js';
@@ -181,7 +181,7 @@ export async function verifyChainCommand(o: VerifyChainOptions): Promise<Outcome
     const requirements: ChainRequirements =
       environment === undefined ? base : { ...base, environment };
     const artifacts = await artifactsFromFlags(o);
-    const lines = parseChainText(await readText(o.chain, 'chain'), o.chain);
+    const lines = parseChainText(await readInputText(o.chain, 'chain'), o.chain);
     const checker = createBundleVerifier(trust, {
       keys,
       // Air-gapped key signing leaves no log entry: accepted only when the user named the keys and no
