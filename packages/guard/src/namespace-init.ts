@@ -26,12 +26,14 @@ export interface NamespaceStart {
 }
 
 /**
- * Run by `sh` inside the namespaces: loopback up, then every bind mount in one `mount --all`; when
- * that fails (a socket gone since the scan), one by one, where a socket still present and left
- * uncovered is fatal and an uncovered resolv.conf is only reported (`resolv.conf not covered`).
+ * Run by `sh` inside the namespaces: loopback up, setpriv located (the step runs under it), then
+ * every bind mount in one `mount --all`; when that fails (a socket gone since the scan), one by one,
+ * where a socket still present and left uncovered is fatal and an uncovered resolv.conf is only
+ * reported (`resolv.conf not covered`).
  */
 export const NAMESPACE_SETUP_SCRIPT = `
 ip link set lo up || exit 1
+command -v setpriv || { echo "setpriv not found" >&2; exit 1; }
 if [ -n "$SATHOS_FSTAB" ] && mount --all --fstab "$SATHOS_FSTAB" 2>/dev/null; then echo "covered at once"; exit 0; fi
 mount --bind "$SATHOS_RESOLV" /etc/resolv.conf 2>/dev/null || echo "resolv.conf not covered"
 for p; do mount --bind "$SATHOS_EMPTY" "$p" 2>/dev/null || [ ! -e "$p" ] || exit 1; done
@@ -165,7 +167,11 @@ async function start(config) {
   const env = { ...config.env, HTTP_PROXY: proxy, HTTPS_PROXY: proxy, ALL_PROXY: proxy, http_proxy: proxy, https_proxy: proxy, all_proxy: proxy };
   delete env.NO_PROXY;
   delete env.no_proxy;
-  const child = spawn(config.command, config.args, { cwd: config.cwd, env, stdio: 'inherit' });
+  // The step keeps no capability (empty bounding set, no new privileges): as root of these
+  // namespaces it could otherwise unmount the covers over the host's sockets, or /proc.
+  const setpriv = String(setup.stdout).split('\n')[0];
+  const dropAll = ['--bounding-set=-all', '--inh-caps=-all', '--ambient-caps=-all', '--no-new-privs', '--'];
+  const child = spawn(setpriv, [...dropAll, config.command, ...config.args], { cwd: config.cwd, env, stdio: 'inherit' });
   child.on('error', (error) => {
     process.stderr.write('sathos guard: ' + config.command + ': ' + error.message + '\n');
     finish({ exit: { code: 127, signal: null } }, 0);

@@ -16,7 +16,7 @@ export interface SandboxChoice {
   readonly cgroupParent: string | undefined;
 }
 
-/** The flags that give the step its own user, network, mount and pid namespaces. */
+/** The flags that give the step its own user, network, mount and pid namespaces, and its own /proc. */
 export const UNSHARE_FLAGS = [
   '--user',
   '--map-root-user',
@@ -25,14 +25,19 @@ export const UNSHARE_FLAGS = [
   '--pid',
   '--fork',
   '--kill-child',
+  '--mount-proc',
 ] as const;
+
+/** What the probe runs inside: loopback up, and a process with every capability dropped. */
+const PROBE_SCRIPT =
+  'ip link set lo up && setpriv --bounding-set=-all --inh-caps=-all --ambient-caps=-all --no-new-privs -- true';
 
 const PROBE_TIMEOUT_MS = 10_000;
 
 // Runs the real thing once: a namespace where loopback can be brought up. Error text, or undefined.
 function probeNamespace(): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const child = spawn('unshare', [...UNSHARE_FLAGS, 'ip', 'link', 'set', 'lo', 'up'], {
+    const child = spawn('unshare', [...UNSHARE_FLAGS, 'sh', '-c', PROBE_SCRIPT], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';

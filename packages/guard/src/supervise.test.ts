@@ -70,10 +70,23 @@ function direct(port) {
   console.log('first: ' + (await get('first.test', first)));
   console.log('second: ' + (await get('second.test', second)));
   console.log('direct: ' + (await direct(second)));
-  if (unixPath) console.log('unix: ' + (await new Promise((resolve) => {
-    const socket = net.connect({ path: unixPath }, () => { socket.destroy(); resolve('connected'); });
-    socket.on('error', (e) => resolve('error ' + e.code));
-  })));
+  if (unixPath) {
+    // Try the socket itself, after trying to unmount its cover and /proc, and through every
+    // process's root in /proc (a host process's root would show the socket uncovered).
+    require('node:child_process').spawnSync('umount', [unixPath]);
+    require('node:child_process').spawnSync('umount', ['/proc']);
+    const pids = require('node:fs').readdirSync('/proc').filter((n) => /^[0-9]+$/.test(n));
+    const paths = [unixPath, ...pids.map((pid) => '/proc/' + pid + '/root' + unixPath)];
+    const reached = [];
+    for (const path of paths) {
+      const result = await new Promise((resolve) => {
+        const socket = net.connect({ path }, () => { socket.destroy(); resolve('connected'); });
+        socket.on('error', (e) => resolve('error ' + e.code));
+      });
+      if (result === 'connected') reached.push(path);
+    }
+    console.log('unix: ' + (reached.length === 0 ? 'unreachable' : 'reached ' + reached.join(' ')));
+  }
   for (const name of ['first.test', 'second.test']) {
     console.log('dns ' + name + ': ' + (await new Promise((resolve) => dns.lookup(name, { family: 4 }, (e, a) => resolve(e ? e.code : a)))));
   }
@@ -149,7 +162,7 @@ describe('supervise', () => {
     assert.match(out.text(), /^first: 200 answer from the first server$/m);
     assert.match(out.text(), /^second: 403 sathos guard: blocked second\.test/m);
     assert.match(out.text(), /^direct: error ECONNREFUSED$/m);
-    assert.match(out.text(), /^unix: error ECONNREFUSED$/m);
+    assert.match(out.text(), /^unix: unreachable$/m);
     assert.match(out.text(), /^dns first\.test: 127\.0\.0\.1$/m);
     assert.match(out.text(), /^dns second\.test: ENOTFOUND$/m);
     assert.equal(second.connections(), 0, 'the second server never saw a connection');
