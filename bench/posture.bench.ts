@@ -13,7 +13,7 @@ import {
 } from '@actions/workflow-parser';
 import { parse as parseYaml } from 'yaml';
 import { baselinePolicy, evaluatePosture, postureFindings } from '@sathos/core';
-import { collectPosture, openGitSource } from '@sathos/github';
+import { collectPosture, openGitSource } from '@sathos/github/posture';
 import { measure, ratio, type BenchRow } from './lib.js';
 
 const WORKFLOWS = 50;

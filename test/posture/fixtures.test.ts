@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { baselinePolicy, evaluatePosture, postureFindings } from '@sathos/core';
-import { collectPosture, openGitSource } from '@sathos/github';
+import { collectPosture, openGitSource } from '@sathos/github/posture';
 
 const FIXTURES = new URL('../fixtures/workflows/', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'sathos-posture-'));

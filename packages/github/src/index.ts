@@ -9,4 +9,3 @@ export * from './signing.js';
 export * from './files.js';
 export * from './workflow-runs.js';
 export * from './baseline-cache.js';
-export * from './posture/index.js';

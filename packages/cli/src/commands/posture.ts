@@ -21,8 +21,8 @@ import {
   serializeLock,
   workflowPostureStatement,
 } from '@sathos/core';
-import type { ActionResolver, RepositorySource } from '@sathos/github';
-import { collectPosture, githubResolver, openGitSource } from '@sathos/github';
+import type { ActionResolver, RepositorySource } from '@sathos/github/posture';
+import { collectPosture, githubResolver, openGitSource } from '@sathos/github/posture';
 import type { Outcome } from '../outcome.js';
 import { failure, success } from '../outcome.js';
 import { invalidPolicyOutcome } from './policy-check.js';

@@ -1,4 +1,5 @@
-// Workflow posture at the runner edge: GitHub's parser in, the typed model of @sathos/core out.
+// Workflow posture at the runner edge (`@sathos/github/posture`, apart from the package root so the
+// actions' bundles do not carry GitHub's workflow parser): GitHub's parser in, @sathos/core's model out.
 export * from './git-source.js';
 export * from './parse-workflow.js';
 export * from './resolve.js';
