@@ -160,6 +160,28 @@ describe('back-dated commit signatures', () => {
     });
   });
 
+  describe('when an OpenPGP key revoked now signs a commit back-dated to before the revocation', () => {
+    it('rejects it under both settings: a hard revocation holds at any time', async () => {
+      const key = repo.gpgKey('Alice (stolen) <alice@example.com>', 'ed25519', {
+        fakedTime: '20200101T000000',
+      });
+      const forged = repo.commit({
+        signing: { gpg: key, fakedTime: '20200102T000000' },
+        date: '2020-01-02T00:00:00Z',
+      });
+      repo.gpgRevoke(key);
+      const keys = write('stolen.asc', repo.gpgPublicKey(key));
+      for (const when of ['trusted', 'committer']) {
+        const result = await sathos([
+          ...[forged, '--repo', repo.dir, '--pgp-keys', keys],
+          ...['--signature-time', when],
+        ]);
+        assert.equal(result.code, 1, `${when}: ${result.json.reason}`);
+        assert.match(result.json.commits[0]?.reason ?? '', /revoked/i);
+      }
+    });
+  });
+
   describe('when the setting is wrong', () => {
     it('refuses an unknown --signature-time as a usage error', async () => {
       const signers = write('e', rotated);
