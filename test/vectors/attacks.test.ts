@@ -367,6 +367,36 @@ void describe('verify-bundle against attacks', () => {
         'TIMESTAMP_INVALID',
       );
     });
+    void it('rejects the valid bundle padded with thousands of log entries, before comparing them (TOO_LARGE)', async () => {
+      // The signature covers the payload only: anyone can append entries. sigstore-js compares
+      // every pair of them first, so 4,000 cost 40 s of CPU and an 8 MiB bundle half an hour.
+      const padded = structuredClone(signed.bundle) as {
+        verificationMaterial: { tlogEntries: unknown[] };
+      };
+      padded.verificationMaterial.tlogEntries = Array.from({ length: 4000 }, (_, i) => ({
+        logIndex: String(i),
+        logId: { keyId: 'AAAA' },
+        kindVersion: { kind: 'dsse', version: '0.0.1' },
+        integratedTime: String(1_700_000_000 + i),
+        inclusionPromise: { signedEntryTimestamp: 'AAAA' },
+        inclusionProof: {
+          logIndex: String(i),
+          rootHash: 'AAAA',
+          treeSize: '4001',
+          hashes: [],
+          checkpoint: { envelope: 'x' },
+        },
+        canonicalizedBody: 'AAAA',
+      }));
+      const outcome = await verify({
+        bundle: file('padded.json', JSON.stringify(padded)),
+        artifact,
+        key: [key],
+      });
+      assert.equal(outcome.json.code, 'TOO_LARGE', String(outcome.json.reason));
+      assert.equal(outcome.exitCode, 1);
+      assert.match(String(outcome.json.reason), /4000 transparency-log entries; at most 16/);
+    });
     void it('rejects a garbage key file (exit 2)', async () => {
       await expectRejected(
         { bundle, artifact, key: [file('bad.pem', 'not a key')] },

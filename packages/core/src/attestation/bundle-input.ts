@@ -20,6 +20,13 @@ export const MAX_BUNDLE_BYTES = 8 * 1024 * 1024;
 export const MAX_BUNDLES_PER_FILE = 100_000;
 /** JSON nested deeper than this is refused (a bundle is about 8 levels deep). */
 export const MAX_JSON_DEPTH = 64;
+/**
+ * Transparency-log entries, and RFC 3161 timestamps, one bundle may carry (real ones carry one or
+ * two): sigstore-js compares every pair of them before checking any, so thousands cost minutes.
+ */
+export const MAX_BUNDLE_WITNESSES = 16;
+/** Bad fields a schema error names at most; a hostile bundle can have hundreds of thousands. */
+const MAX_NAMED_FIELDS = 5;
 
 export const SUPPORTED_BUNDLE_MEDIA_TYPES = [
   BUNDLE_V01_MEDIA_TYPE,
@@ -110,6 +117,36 @@ function dsseSignatureCount(json: Json): number | undefined {
   return Array.isArray(envelope.signatures) ? envelope.signatures.length : 0;
 }
 
+/** How many entries `list` holds, 0 when it is not a list. */
+const count = (list: unknown): number => (Array.isArray(list) ? list.length : 0);
+
+/** Refuses more log entries or timestamps than MAX_BUNDLE_WITNESSES, before anything compares them. */
+function checkWitnessCounts(json: Json, at: { where?: string }): void {
+  const material = isObject(json.verificationMaterial) ? json.verificationMaterial : {};
+  const stamps = isObject(material.timestampVerificationData)
+    ? material.timestampVerificationData.rfc3161Timestamps
+    : undefined;
+  for (const [n, what] of [
+    [count(material.tlogEntries), 'transparency-log entries'],
+    [count(stamps), 'RFC 3161 timestamps'],
+  ] as const) {
+    if (n > MAX_BUNDLE_WITNESSES) {
+      throw new SathosError(
+        'TOO_LARGE',
+        `the bundle carries ${n} ${what}; at most ${MAX_BUNDLE_WITNESSES} are accepted (a signer makes one or two)`,
+        at,
+      );
+    }
+  }
+}
+
+/** The first few bad fields of a schema error, and how many more there are. */
+function namedFields(fields: readonly unknown[]): string {
+  const named = fields.slice(0, MAX_NAMED_FIELDS).map(String).join(', ');
+  const more = fields.length - MAX_NAMED_FIELDS;
+  return more > 0 ? `${named} and ${more} more` : named;
+}
+
 /** Checks the media type, then the bundle schema; returns sigstore-js's typed bundle. */
 export function bundleFromDocument(json: unknown, where?: string): Bundle {
   const at = where === undefined ? {} : { where };
@@ -135,11 +172,12 @@ export function bundleFromDocument(json: unknown, where?: string): Bundle {
       at,
     );
   }
+  checkWitnessCounts(json, at);
   try {
     return bundleFromJSON(json);
   } catch (cause) {
     const fields = (cause as { fields?: unknown }).fields;
-    const detail = Array.isArray(fields) ? `: bad ${fields.join(', ')}` : '';
+    const detail = Array.isArray(fields) ? `: bad ${namedFields(fields)}` : '';
     throw new SathosError('MALFORMED_BUNDLE', `not a valid Sigstore bundle${detail}`, {
       ...at,
       cause,
