@@ -66,15 +66,37 @@ export interface SathosErrorOptions {
   readonly cause?: unknown;
 }
 
+/** Line breaks and terminal control characters (C0 but tab, DEL, C1). */
+export function isControl(code: number): boolean {
+  return (code < 0x20 && code !== 0x09) || (code >= 0x7f && code <= 0x9f);
+}
+
+/**
+ * Messages quote hostile input (a key type, a JSON parser's excerpt, a header line): its line breaks
+ * and control characters are shown escaped, so a message stays one line and cannot write output of
+ * its own (a forged verdict line, a `::` workflow command, a terminal escape).
+ */
+export function oneLine(text: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (!isControl(code)) continue;
+    out += `${text.slice(from, i)}\\u${code.toString(16).padStart(4, '0')}`;
+    from = i + 1;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
 export class SathosError extends Error {
   override readonly name = 'SathosError';
   readonly code: ErrorCode;
   readonly where: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: SathosErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(oneLine(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.where = options.where;
+    this.where = options.where === undefined ? undefined : oneLine(options.where);
   }
 
   /** True when the input was unusable rather than judged untrustworthy. */

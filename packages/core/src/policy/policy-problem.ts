@@ -1,6 +1,6 @@
 // A problem found in a policy document, located by line and column, and the one error that lists
 // every problem at once.
-import { SathosError } from '../errors.js';
+import { oneLine, SathosError } from '../errors.js';
 import { POLICY_LIMITS } from './policy-limits.js';
 
 /** Keys and indices from the document root to the node a problem concerns. */
@@ -35,9 +35,10 @@ export function pathText(path: PolicyPath): string {
 
 /** `file:line:col: message`, or `file: message` when the problem has no position. */
 export function problemLine(uri: string, p: PolicyProblem): string {
-  return p.line === undefined
-    ? `${uri}: ${p.message}`
-    : `${uri}:${p.line}:${p.col ?? 1}: ${p.message}`;
+  // A problem can quote the policy's own text: keep its line breaks and controls out of the output.
+  return oneLine(
+    p.line === undefined ? `${uri}: ${p.message}` : `${uri}:${p.line}:${p.col ?? 1}: ${p.message}`,
+  );
 }
 
 /** A policy that cannot be used, with every problem and where it is. */
