@@ -29,6 +29,42 @@ async function parentOf(pid: number): Promise<number | undefined> {
   }
 }
 
+/** When `pid` started (clock ticks since boot, /proc/<pid>/stat field 22), or undefined once gone. */
+async function startTimeOf(pid: number): Promise<string | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Every descendant of one root ever seen (polled while the step runs, and at each signal), each with
+ * its start time: a process re-parented away after it was seen is still signalled, a reused pid never.
+ */
+export class TreeTracker {
+  private readonly seen = new Map<number, string>();
+
+  constructor(private readonly root: number) {}
+
+  async refresh(): Promise<void> {
+    for (const pid of await descendantsOf(this.root)) {
+      if (this.seen.has(pid)) continue;
+      const start = await startTimeOf(pid);
+      if (start !== undefined) this.seen.set(pid, start);
+    }
+  }
+
+  async signal(signal: TreeSignal): Promise<void> {
+    await this.refresh();
+    for (const [pid, start] of this.seen) {
+      if ((await startTimeOf(pid)) === start) signalAll([pid], signal);
+      else this.seen.delete(pid);
+    }
+  }
+}
+
 /** Every live descendant of `root` (not `root` itself), from one walk of /proc. */
 export async function descendantsOf(root: number): Promise<number[]> {
   const children = new Map<number, number[]>();

@@ -11,9 +11,9 @@ import {
 } from './namespace-init.js';
 import {
   createStepCgroup,
-  descendantsOf,
   pidNamespaceMembers,
   signalAll,
+  TreeTracker,
   type ContainmentKind,
   type TreeSignal,
 } from './process-tree.js';
@@ -61,6 +61,9 @@ function closed(child: ChildProcess): Promise<void> {
     }),
   );
 }
+
+/** How often a process-group step's descendants are listed, so that later re-parented ones are known. */
+const TREE_POLL_MS = 1000;
 
 /** How long reaping waits for the output pipes to close after the tree was killed. */
 const REAP_WAIT_MS = 2000;
@@ -217,18 +220,25 @@ export async function startPlainStep(options: PlainStepOptions): Promise<Running
     });
   });
   const pid = child.pid ?? -1;
+  const tracker = new TreeTracker(pid);
+  const poll =
+    cgroup === undefined
+      ? setInterval(() => void tracker.refresh(), TREE_POLL_MS).unref()
+      : undefined;
+  void exited.then(() => {
+    clearInterval(poll);
+  });
   const signalTree = async (signal: TreeSignal): Promise<void> => {
     if (cgroup !== undefined) {
       await cgroup.signal(signal);
       return;
     }
-    const descendants = await descendantsOf(pid);
     try {
       process.kill(-pid, signal);
     } catch {
       // The group is already empty.
     }
-    signalAll(descendants, signal);
+    await tracker.signal(signal);
   };
   return {
     pid,
