@@ -5,7 +5,10 @@
 import { createHash } from 'node:crypto';
 import { SathosError } from '../errors.js';
 import { MAX_COMMIT_BYTES } from './git-commit.js';
-import { firstLine, runGit, startGit, type GitSession } from './git-process.js';
+import { GIT_TIMEOUT_MS, firstLine, runGit, startGit, type GitSession } from './git-process.js';
+
+/** A reader lives as long as one verification (signatures are checked between its requests). */
+const READER_LIFETIME_MS = 60 * 60 * 1000;
 
 export interface RawCommit {
   readonly id: string;
@@ -162,6 +165,7 @@ class BatchReader implements ObjectReader {
     this.session = startGit({
       dir,
       args: ['cat-file', '--batch'],
+      timeoutMs: READER_LIFETIME_MS,
       onData: (chunk) => {
         this.parser.push(chunk);
       },
@@ -199,7 +203,19 @@ class BatchReader implements ObjectReader {
     return new Promise((resolve, reject) => {
       const out: (Buffer | undefined)[] = new Array<Buffer | undefined>(ids.length);
       let left = ids.length;
-      this.rejects.add(reject);
+      // Each request gets git's usual deadline: a git that stops answering fails, never hangs.
+      const timer = setTimeout(() => {
+        this.fail(
+          new SathosError('GIT_FAILED', `git cat-file did not answer within ${GIT_TIMEOUT_MS} ms`),
+        );
+        this.session.kill();
+      }, GIT_TIMEOUT_MS);
+      timer.unref();
+      const failed = (error: Error): void => {
+        clearTimeout(timer);
+        reject(error);
+      };
+      this.rejects.add(failed);
       ids.forEach((id, i) => {
         this.parser.queue.push({
           id,
@@ -208,7 +224,8 @@ class BatchReader implements ObjectReader {
           done: (raw) => {
             out[i] = raw;
             if (--left === 0) {
-              this.rejects.delete(reject);
+              clearTimeout(timer);
+              this.rejects.delete(failed);
               resolve(out);
             }
           },
