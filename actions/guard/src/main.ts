@@ -1,8 +1,7 @@
 // guard: plan the step from the policy and its baseline (restored from the Actions cache, or seeded
 // from the API), run the command under the supervisor, report every connection against the
 // baseline, and — only for a run that earned it — teach the baseline and save it back.
-import { randomBytes } from 'node:crypto';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -235,7 +234,7 @@ function supervisedRun(report: SupervisionReport): SupervisedRun {
 
 async function writeAtomically(path: string, text: string): Promise<void> {
   const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(temporary, text);
+  await writeFile(temporary, text, { flag: 'wx' });
   await rename(temporary, path);
 }
 

@@ -2,7 +2,7 @@
 // against the policy's allowedHosts and the step's baseline before it opens; the step is halted past
 // its deadline under `halt`; the run can teach the baseline when it succeeded and nothing was refused
 // (docs/anomaly.md). Exits with the command's status, or 1 when it was halted.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
@@ -148,9 +148,10 @@ async function checkOutputDirs(o: GuardOptions): Promise<void> {
 
 /** Writes beside the target, then renames over it: a reader sees the old file or the new one. */
 async function writeAtomically(path: string, text: string): Promise<void> {
-  const temporary = join(dirname(path), `.${process.pid}-${Date.now()}.sathos-tmp`);
+  // A fresh random name, created exclusively: a planted file or symlink there is never written through.
+  const temporary = join(dirname(path), `.${randomBytes(8).toString('hex')}.sathos-tmp`);
   try {
-    await writeFile(temporary, text, { mode: 0o644 });
+    await writeFile(temporary, text, { mode: 0o644, flag: 'wx' });
     await rename(temporary, path);
   } catch (cause) {
     await rm(temporary, { force: true });
