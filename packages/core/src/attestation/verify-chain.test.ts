@@ -28,6 +28,7 @@ import { createBundleVerifier } from './verify-bundle.js';
 import {
   verifyChain,
   type ArtifactInput,
+  type BundleChecker,
   type ChainRequirements,
   type ChainVerification,
 } from './verify-chain.js';
@@ -349,6 +350,51 @@ void describe('verifyChain', () => {
       const verified = await twice.verify();
       assert.equal(verified.records.length, 6);
       assert.equal(verified.head.digest, results.at(-1)?.digest);
+    });
+
+    void it('verifies a bundle repeated in padded copies once, and each different one on its own', async () => {
+      // One valid bundle copied thousands of times, each copy padded to differ, cost a full
+      // verification per copy (16 ms each for a public-good bundle: minutes for a 256 MiB chain).
+      const lines = await chain.lines();
+      const padded = Array.from({ length: 50 }, (_, i) =>
+        lines.map((l) => ({
+          line: l.line + 100 * (i + 1),
+          bundle: { ...(l.bundle as object), i },
+        })),
+      ).flat();
+      let calls = 0;
+      const counting: BundleChecker = {
+        verify: (bundle, expectation) => {
+          calls += 1;
+          return checker.verify(bundle, expectation);
+        },
+      };
+      const all = [...lines, ...padded];
+      const verified = verifyChain({
+        lines: all,
+        checker: counting,
+        requirements: requirements(),
+        artifacts: [APP.input],
+      });
+      assert.equal(verified.records.length, 6);
+      assert.equal(calls, lines.length);
+      // A copy with another signature is no copy: verified on its own, and rejected.
+      const forged = structuredClone(lines[3]?.bundle) as {
+        dsseEnvelope: { signatures: { sig: string }[] };
+      };
+      const sig = forged.dsseEnvelope.signatures[0];
+      assert.ok(sig !== undefined);
+      sig.sig = Buffer.from(sig.sig, 'base64').reverse().toString('base64');
+      assert.throws(
+        () =>
+          verifyChain({
+            lines: [...all, { line: 9999, bundle: forged }],
+            checker,
+            requirements: requirements(),
+            artifacts: [APP.input],
+          }),
+        hasCode('SIGNATURE_INVALID'),
+      );
     });
 
     void it('verifies a partial chain when the requirements stop earlier', async () => {
