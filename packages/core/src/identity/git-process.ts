@@ -48,7 +48,14 @@ const HARDENING = [
   'core.commitGraph=false',
 ];
 
-/** The environment without any GIT_* variable a caller set (GIT_DIR, alternates, config injected by env). */
+/**
+ * The environment without any GIT_* variable a caller set (GIT_DIR, alternates, config injected by
+ * env), and with every transport forbidden. A repository's own config can make it a partial clone
+ * whose "promisor remote" git fetches a missing object from on its own (`cat-file` included), running
+ * whatever that remote names: `core.sshCommand`, `remote.<name>.uploadpack`, an `ext::` command. The
+ * verifier only reads local objects: GIT_ALLOW_PROTOCOL set empty allows no transport whatever the
+ * repository's `protocol.*` config says, and GIT_NO_LAZY_FETCH (git 2.44+) stops the fetch earlier.
+ */
 export function gitEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(base)) {
@@ -59,6 +66,9 @@ export function gitEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.Pr
     GIT_NO_REPLACE_OBJECTS: '1',
     GIT_GRAFT_FILE: '/dev/null',
     GIT_TERMINAL_PROMPT: '0',
+    GIT_ALLOW_PROTOCOL: '',
+    GIT_PROTOCOL_FROM_USER: '0',
+    GIT_NO_LAZY_FETCH: '1',
   };
 }
 
