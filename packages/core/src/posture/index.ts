@@ -10,3 +10,4 @@ export * from './evaluate.js';
 export * from './predicate.js';
 export * from './sarif.js';
 export * from './baseline.js';
+export * from './yaml-guard.js';

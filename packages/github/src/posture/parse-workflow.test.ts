@@ -183,6 +183,23 @@ test('malformed input is one WORKFLOW_INVALID line with file:line, for workflows
       /larger than/,
     ],
     [
+      'alias bomb',
+      () => {
+        const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+        for (let i = 1; i < 9; i++)
+          levels.push(
+            `l${i}: &l${i} [${Array<string>(10)
+              .fill(i === 1 ? '*a' : `*l${i - 1}`)
+              .join(', ')}]`,
+          );
+        return parseWorkflowFile(
+          'w.yml',
+          `on: push\nenv:\n  ${levels.join('\n  ')}\njobs:\n${JOB}`,
+        );
+      },
+      /^w\.yml:4:\d+: not a valid workflow: its YAML aliases expand past/,
+    ],
+    [
       'action',
       async () => {
         await Promise.resolve();

@@ -10,7 +10,7 @@ import type {
   StepModel,
   TriggerModel,
 } from '@sathos/core';
-import { PERMISSION_SCOPES, SathosError, parseUses } from '@sathos/core';
+import { PERMISSION_SCOPES, SathosError, parseUses, yamlExpansionProblem } from '@sathos/core';
 import type { TemplateToken } from '@actions/workflow-parser/templates/tokens/template-token';
 import {
   NoOperationTraceWriter,
@@ -63,7 +63,7 @@ function invalid(path: string, line: number | undefined, col: number | undefined
   const where = line === undefined ? path : `${path}:${line}:${col ?? 1}`;
   return new SathosError(
     'WORKFLOW_INVALID',
-    `not a valid ${path.endsWith('action.yml') || path.endsWith('action.yaml') ? 'action' : 'workflow'}: ${message}; fix it (GitHub refuses to run it as written)`,
+    `not a valid ${path.endsWith('action.yml') || path.endsWith('action.yaml') ? 'action' : 'workflow'}: ${message}; correct the file and commit it`,
     { where },
   );
 }
@@ -76,9 +76,12 @@ function checkErrors(path: string, context: TemplateContext): void {
   throw invalid(path, first.range?.start.line, first.range?.start.column, raw.replace(/:$/, ''));
 }
 
+/** Refuses what the parser would choke on: an oversized file, an alias bomb. */
 function sizeCheck(path: string, content: string): void {
   if (Buffer.byteLength(content) > MAX_WORKFLOW_BYTES)
     throw invalid(path, undefined, undefined, `it is larger than ${MAX_WORKFLOW_BYTES} bytes`);
+  const bomb = yamlExpansionProblem(content);
+  if (bomb !== undefined) throw invalid(path, bomb.line, bomb.col, bomb.message);
 }
 
 /** The `permissions:` of a workflow or job mapping, at the line of its key. */
