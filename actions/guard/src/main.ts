@@ -21,6 +21,7 @@ import {
   parsePolicy,
   parsePolicyReference,
   planStep,
+  quotedHost,
   serializeBaseline,
   withRuns,
   type AnomalyObservation,
@@ -373,9 +374,12 @@ export async function run(inputs: GuardInputs, runtime: Runtime = defaultRuntime
       onEvent: (event) => {
         if (event.kind === 'decision' && event.decision.verdict.action !== 'allow') {
           const { request, verdict } = event.decision;
-          io.warning(`${verdict.action} ${request.host}:${request.port}: ${verdict.reason}`, {
-            title: 'SATHOS guard',
-          });
+          io.warning(
+            `${verdict.action} ${quotedHost(request.host)}:${request.port}: ${verdict.reason}`,
+            {
+              title: 'SATHOS guard',
+            },
+          );
         }
       },
     }).finally(aborts.dispose);

@@ -3,6 +3,7 @@
 import {
   canonicalHost,
   canonicalHostEntryFor,
+  quotedHost,
   type AnomalyObservation,
   type EgressDecision,
   type StepPlan,
@@ -33,7 +34,7 @@ export function connectionRows(plan: StepPlan, decisions: readonly EgressDecisio
     const host = canonicalHost(request.host);
     const entry =
       host === undefined
-        ? `${request.host}:${String(request.port)}`
+        ? `${quotedHost(request.host)}:${String(request.port)}`
         : canonicalHostEntryFor(host, request);
     const key = `${entry} ${request.protocol} ${verdict.action} ${verdict.rule}`;
     const seen = plan.knownHosts.get(entry);

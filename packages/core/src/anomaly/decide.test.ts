@@ -124,6 +124,24 @@ void describe('the egress decision', () => {
     assert.equal(decide(hostile).action, 'block');
   });
 
+  void it('quotes a hostile host in its reason and finding: no line of its own reaches a log', () => {
+    const plan = planStep(settings({ mode: 'audit', allowedHosts: [] }), emptyBaseline('s'));
+    const forged = 'x\n::error::forged verdict';
+    const verdict = egressDecider(plan)(request(forged));
+    assert.doesNotMatch(verdict.reason, /\n/);
+    assert.match(verdict.reason, /^"x\\n::error::forged verdict" port 443/);
+    const findings = runFindings(plan, {
+      exitCode: 0,
+      halted: false,
+      durationMs: 1,
+      decisions: [{ request: request(forged), verdict }],
+    });
+    assert.deepEqual(
+      findings.map((f) => ('host' in f ? f.host : '')),
+      ['"x\\n::error::forged verdict":443'],
+    );
+  });
+
   void it('acts on unknown hosts per mode: audit, block or halt', () => {
     for (const mode of ['audit', 'block', 'halt'] as const) {
       const decide = egressDecider(planStep(settings({ ...policy, mode }), TEN_RUNS));

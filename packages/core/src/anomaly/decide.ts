@@ -3,7 +3,13 @@
 // audited, blocked or halts the step, per the mode. The decider never throws: a request it cannot
 // read is decided like an unknown host, and anything unexpected blocks or halts.
 import type { EgressAction, EgressDecider, EgressRequest, EgressVerdict } from './events.js';
-import { canonicalHost, canonicalHostEntryFor, isPort, patternCovers } from './hosts.js';
+import {
+  canonicalHost,
+  canonicalHostEntryFor,
+  isPort,
+  patternCovers,
+  quotedHost,
+} from './hosts.js';
 import type { StepPlan } from './plan.js';
 
 /** What the mode does to a request nothing allows. */
@@ -41,7 +47,7 @@ function decideOne(plan: StepPlan, request: EgressRequest): EgressVerdict {
     return {
       action: unknownAction(mode),
       rule: 'default',
-      reason: `"${request.host}" port ${String(request.port)} is not a host and port that can be allowed`,
+      reason: `${quotedHost(request.host)} port ${String(request.port)} is not a host and port that can be allowed`,
     };
   }
   const index = plan.settings.allowedHosts.findIndex((p) => patternCovers(p, host, request));

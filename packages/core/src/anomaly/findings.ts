@@ -3,7 +3,7 @@
 // transition record (docs/spec.md §2.2), where the gate's policy reads it back.
 import type { AnomalyMode } from '../policy/policy-anomaly.js';
 import type { EgressDecision, EgressProtocol, SandboxKind } from './events.js';
-import { canonicalHost, canonicalHostEntryFor } from './hosts.js';
+import { canonicalHost, canonicalHostEntryFor, quotedHost } from './hosts.js';
 import type { StepPlan } from './plan.js';
 
 /** Findings kept in one observation; the rest are counted in `findingsOmitted`. */
@@ -61,7 +61,7 @@ function hostFindings(decisions: readonly EgressDecision[]): AnomalyFinding[] {
     const host = canonicalHost(request.host);
     const entry =
       host === undefined
-        ? `${request.host}:${String(request.port)}`
+        ? `${quotedHost(request.host)}:${String(request.port)}`
         : canonicalHostEntryFor(host, request);
     const kind = HOST_KIND[verdict.action];
     const key = `${kind} ${request.protocol} ${entry}`;

@@ -139,3 +139,9 @@ export function canonicalHostEntryFor(host: string, request: EgressRequest): str
   if (request.protocol === 'dns') return isIpv6(host) ? `[${host}]` : host;
   return hostPortKey(host, request.port);
 }
+
+/** A host as the request spelled it, quoted with control characters escaped, for messages. */
+export function quotedHost(host: unknown): string {
+  const text = typeof host === 'string' ? host : String(host);
+  return JSON.stringify(text.length > 256 ? `${text.slice(0, 256)}…` : text);
+}
