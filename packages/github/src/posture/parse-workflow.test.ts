@@ -183,6 +183,15 @@ test('malformed input is one WORKFLOW_INVALID line with file:line, for workflows
       /larger than/,
     ],
     [
+      'deep nesting',
+      () =>
+        parseWorkflowFile(
+          'w.yml',
+          `on: push\nenv:\n  X: ${'['.repeat(200_000)}${']'.repeat(200_000)}\njobs:\n${JOB}`,
+        ),
+      /^w\.yml/,
+    ],
+    [
       'alias bomb',
       () => {
         const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];

@@ -10,7 +10,14 @@ import type {
   StepModel,
   TriggerModel,
 } from '@sathos/core';
-import { PERMISSION_SCOPES, SathosError, parseUses, yamlExpansionProblem } from '@sathos/core';
+import {
+  PERMISSION_SCOPES,
+  SathosError,
+  describeCause,
+  isSathosError,
+  parseUses,
+  yamlExpansionProblem,
+} from '@sathos/core';
 import type { TemplateToken } from '@actions/workflow-parser/templates/tokens/template-token';
 import {
   NoOperationTraceWriter,
@@ -220,7 +227,7 @@ function triggersOf(events: Record<string, unknown>): TriggerModel[] {
 }
 
 /** Parses one workflow file; throws WORKFLOW_INVALID (with file:line) when GitHub would refuse it. */
-export async function parseWorkflowFile(
+async function readWorkflow(
   path: string,
   content: string,
   owner?: string,
@@ -251,7 +258,7 @@ export interface ParsedAction {
 }
 
 /** Parses one action.yml; throws WORKFLOW_INVALID (with file:line) when it is not a valid action. */
-export function parseActionFile(
+function readAction(
   path: string,
   content: string,
   via: readonly string[],
@@ -267,4 +274,42 @@ export function parseActionFile(
     composite: true,
     steps: items(field(runs, 'steps')).map((s) => stepOf(s, path, via, owner)),
   };
+}
+
+/** Anything the parser throws that is not ours (a stack overflow on deep nesting…) is still a refusal. */
+function refusal(path: string, error: unknown): SathosError {
+  if (isSathosError(error)) return error;
+  return invalid(
+    path,
+    undefined,
+    undefined,
+    `GitHub's parser could not read it (${describeCause(error)})`,
+  );
+}
+
+/** Parses one workflow file; throws WORKFLOW_INVALID (with file:line) when GitHub would refuse it. */
+export async function parseWorkflowFile(
+  path: string,
+  content: string,
+  owner?: string,
+): Promise<ParsedWorkflow> {
+  try {
+    return await readWorkflow(path, content, owner);
+  } catch (error) {
+    throw refusal(path, error);
+  }
+}
+
+/** Parses one action.yml; throws WORKFLOW_INVALID (with file:line) when it is not a valid action. */
+export function parseActionFile(
+  path: string,
+  content: string,
+  via: readonly string[],
+  owner?: string,
+): ParsedAction {
+  try {
+    return readAction(path, content, via, owner);
+  } catch (error) {
+    throw refusal(path, error);
+  }
 }
