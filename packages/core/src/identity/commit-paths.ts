@@ -36,6 +36,17 @@ function touches(changed: string, through: string): boolean {
   );
 }
 
+/**
+ * True when a changed gitlink stands at, under or above a pattern's literal base: a checkout with
+ * submodules fills its directory from another repository, so paths the set protects can change
+ * although the gitlink's own path (`deploy` for `deploy/*.sh`) matches no pattern.
+ */
+function viaGitlink(set: ProtectedSet, gitlinks: ReadonlySet<string>): boolean {
+  if (gitlinks.size === 0) return false;
+  const bases = basesOf(set).map((components) => components.join('/'));
+  return [...gitlinks].some((path) => bases.some((base) => touches(path, base)));
+}
+
 /** Finds symlinks in trees, remembering each subtree's symlinks by tree id. */
 class LinkFinder {
   private readonly below = new Map<string, Link[]>();
@@ -145,23 +156,28 @@ export class ProtectedPathJudge {
     this.links = new LinkFinder(store);
   }
 
-  /** Paths the commit changes against any parent (every path for a root commit). */
-  async changedPaths(commit: CommitTrees): Promise<Set<string>> {
+  /** Paths the commit changes against any parent (every path for a root commit); gitlinks among them also go to `gitlinks`. */
+  async changedPaths(commit: CommitTrees, gitlinks?: Set<string>): Promise<Set<string>> {
     const changed = new Set<string>();
     if (commit.parentTrees.length === 0)
-      await diffTrees(this.store, undefined, commit.tree, changed);
+      await diffTrees(this.store, undefined, commit.tree, changed, gitlinks);
     for (const parent of commit.parentTrees) {
-      await diffTrees(this.store, parent, commit.tree, changed);
+      await diffTrees(this.store, parent, commit.tree, changed, gitlinks);
     }
     return changed;
   }
 
   async touched(commit: CommitTrees): Promise<ProtectedSet[]> {
     if (this.sets.length === 0) return [];
-    const changed = [...(await this.changedPaths(commit))];
+    const gitlinks = new Set<string>();
+    const changed = [...(await this.changedPaths(commit, gitlinks))];
     const touched: ProtectedSet[] = [];
     for (const set of this.sets) {
-      if (changed.some((path) => set.matches(path)) || (await this.viaLink(set, commit, changed))) {
+      if (
+        changed.some((path) => set.matches(path)) ||
+        viaGitlink(set, gitlinks) ||
+        (await this.viaLink(set, commit, changed))
+      ) {
         touched.push(set);
       }
     }

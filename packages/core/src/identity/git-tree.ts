@@ -119,12 +119,16 @@ function sameEntry(a: TreeEntry | undefined, b: TreeEntry | undefined): boolean 
   return a !== undefined && b !== undefined && a.mode === b.mode && a.id === b.id;
 }
 
-/** Paths that differ between two trees (undefined = empty); recurses only into differing subtrees. */
+/**
+ * Paths that differ between two trees (undefined = empty); recurses only into differing subtrees.
+ * Those that are a submodule (gitlink) on either side also go to `gitlinks`.
+ */
 export async function diffTrees(
   store: TreeStore,
   before: string | undefined,
   after: string | undefined,
   out: Set<string>,
+  gitlinks?: Set<string>,
 ): Promise<void> {
   const work: Pair[] = [{ before, after, prefix: '', depth: 0 }];
   for (let pair = work.pop(); pair !== undefined; pair = work.pop()) {
@@ -151,6 +155,7 @@ export async function diffTrees(
       if ((ea !== undefined && ea.kind !== 'tree') || (eb !== undefined && eb.kind !== 'tree')) {
         out.add(path);
       }
+      if (ea?.kind === 'submodule' || eb?.kind === 'submodule') gitlinks?.add(path);
     }
     if (out.size > MAX_CHANGED_PATHS) {
       throw new SathosError('TOO_LARGE', `a commit changes more than ${MAX_CHANGED_PATHS} paths`);
