@@ -260,6 +260,10 @@ test('the lock: written from the API, matched at the commit, and a moved tag (di
     assert.equal(direct.code, 1);
     assert.equal((JSON.parse(direct.out) as { code: string }).code, 'POLICY_DENIED');
     assert.match(direct.out, /tj-actions\/changed-files@v45 moved/);
+    // Without the API a tag cannot be locked (exit 2, saying what to give) nor matched (a denial).
+    const unlockable = await cli('posture', dir, '--lock', join(work, 'x.lock.json'), '--json');
+    assert.equal(unlockable.code, 2);
+    assert.match(unlockable.out, /was not resolved to a commit; give --github-api/);
     // Without the API nothing can be resolved: the lock cannot be matched, which denies.
     const offline = await cli('posture', dir, '--policy', policy);
     assert.equal(offline.code, 1);
