@@ -6,7 +6,18 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { MAX_BUNDLE_FILE_BYTES, MAX_JSON_DEPTH } from '@sathos/core';
+import {
+  JsonlFileStore,
+  MAX_BUNDLE_FILE_BYTES,
+  MAX_JSON_DEPTH,
+  appendTransition,
+  generateSigningKeyPair,
+  isControl,
+  keySigner,
+  signStatement,
+  type ResourceDescriptor,
+} from '@sathos/core';
+import { runCli } from '../../packages/cli/src/program.js';
 import {
   verifyBundleCommand,
   type VerifyBundleOptions,
@@ -403,6 +414,85 @@ void describe('verify-bundle against attacks', () => {
         'KEY_UNREADABLE',
         2,
       );
+    });
+  });
+
+  void describe('when signed records name things with terminal controls', () => {
+    // An honest build signs the names it was given; an attacker names the artifact. Printed raw,
+    // `\r` and ESC sequences rewrite the verdict on the terminal, and U+202E shows text reversed.
+    const hostile = 'app\u001b[2K\r\u001b[32mchain verified\u001b[0m\u202erat.exe\u2028x';
+    const keys = generateSigningKeyPair();
+    const signer = keySigner({ privateKeyPem: keys.privateKeyPem });
+    const commit = 'c0ffee0000000000000000000000000000000002';
+    const run = {
+      repository: 'demo/app',
+      workflowRef: 'demo/app/.github/workflows/release.yml@refs/heads/main',
+      runId: '9',
+      runAttempt: 1,
+      commit,
+    };
+    const app = file('controls.tar', 'the app');
+    const named: ResourceDescriptor = {
+      name: hostile,
+      digest: { sha256: createHash('sha256').update('the app').digest('hex') },
+    };
+    const stranger: ResourceDescriptor = { name: hostile, digest: { sha256: 'ab'.repeat(32) } };
+    const key = file('controls.pub', keys.publicKeyPem);
+
+    async function chainOf(subjects: readonly (readonly ResourceDescriptor[])[]): Promise<string> {
+      const path = file(`controls-${subjects.length}-${String(Math.random()).slice(2)}.jsonl`, '');
+      const store = new JsonlFileStore(path);
+      const stages = ['source', 'build', 'test', 'scan', 'decision', 'deploy'];
+      for (const [i, stage] of stages.entries()) {
+        await appendTransition({
+          store,
+          sign: (statement) => signStatement(statement, signer),
+          stage,
+          subjects:
+            i === 0
+              ? [{ name: 'git+demo/app', digest: { gitCommit: commit } }]
+              : (subjects[i - 1] ?? []),
+          run,
+          actor: { kind: 'key', keyId: signer.keyId },
+          terminal: stage === 'deploy',
+        });
+      }
+      return path;
+    }
+
+    async function human(args: readonly string[]): Promise<{ code: number; text: string }> {
+      let text = '';
+      const write = (t: string): void => {
+        text += t;
+      };
+      const code = await runCli(args, { out: write, err: write });
+      return { code, text };
+    }
+
+    /** The code units of `text` that isControl flags, line ends apart. */
+    function controls(text: string): number[] {
+      const found: number[] = [];
+      for (let i = 0; i < text.length; i += 1) {
+        const code = text.charCodeAt(i);
+        if (code !== 10 && isControl(code)) found.push(code);
+      }
+      return found;
+    }
+
+    void it('prints a verified chain with every control shown escaped', async () => {
+      const chain = await chainOf(Array.from({ length: 5 }, () => [named]));
+      const { code, text } = await human(['verify-chain', chain, '--artifact', app, '--key', key]);
+      assert.equal(code, 0, text);
+      assert.deepEqual(controls(text), []);
+      assert.match(text, /app\\u001b\[2K\\u000d.*\\u202erat\.exe\\u2028x/);
+    });
+    void it('prints a rejection naming such a subject as one escaped line', async () => {
+      const chain = await chainOf([[named], [stranger], [named], [named], [named]]);
+      const { code, text } = await human(['verify-chain', chain, '--artifact', app, '--key', key]);
+      assert.equal(code, 1, text);
+      assert.equal(text.split('\n').length, 2, text);
+      assert.deepEqual(controls(text), []);
+      assert.match(text, /SUBJECT_DISCONTINUITY|names app\\u001b/);
     });
   });
 });

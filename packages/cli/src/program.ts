@@ -1,6 +1,7 @@
 // The `sathos` command line (docs/cli.md is the contract): commander parses, each command
 // returns an Outcome, and this file alone turns Outcomes into output and exit codes.
 import { Argument, Command, CommanderError, Option } from 'commander';
+import { oneLine } from '@sathos/core';
 import { demoCommand } from './commands/demo.js';
 import { guardCommand, type GuardOptions } from './commands/guard.js';
 import { policyCommand } from './commands/policy.js';
@@ -297,7 +298,8 @@ function emit(outcome: Outcome, json: boolean, io: CliIo): number {
   if (json) io.out(`${JSON.stringify(outcome.json)}\n`);
   else {
     const write = outcome.exitCode === 0 ? io.out : io.err;
-    for (const line of outcome.lines) write(`${line}\n`);
+    // Lines quote signed but attacker-named data (subject names, signers): shown escaped, never run.
+    for (const line of outcome.lines) write(`${oneLine(line)}\n`);
   }
   // sathos guard ends with its command's own status.
   return outcome.status ?? outcome.exitCode;

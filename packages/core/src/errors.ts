@@ -66,9 +66,20 @@ export interface SathosErrorOptions {
   readonly cause?: unknown;
 }
 
-/** Line breaks and terminal control characters (C0 but tab, DEL, C1). */
+/** Unicode line and paragraph separators, and the bidirectional controls that reorder what follows. */
+const FORMAT_CONTROLS = new Set([
+  0x061c, 0x200e, 0x200f, 0x2028, 0x2029, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067,
+  0x2068, 0x2069,
+]);
+
+/**
+ * Line breaks and terminal control characters (C0 but tab, DEL, C1), and the format controls that
+ * break a line or display text in another order than it has (`evil\u202Erat.exe` shows as `evilexe.tar`).
+ */
 export function isControl(code: number): boolean {
-  return (code < 0x20 && code !== 0x09) || (code >= 0x7f && code <= 0x9f);
+  return (
+    (code < 0x20 && code !== 0x09) || (code >= 0x7f && code <= 0x9f) || FORMAT_CONTROLS.has(code)
+  );
 }
 
 /**
