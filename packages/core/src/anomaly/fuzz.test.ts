@@ -5,9 +5,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { SathosError } from '../errors.js';
-import { BASELINE_FORMAT, parseBaseline } from './baseline.js';
+import { BASELINE_FORMAT, learnRun, parseBaseline, type Baseline } from './baseline.js';
 import { egressDecider } from './decide.js';
-import type { EgressProtocol } from './events.js';
+import type { EgressAction, EgressDecision, EgressProtocol } from './events.js';
 import { canonicalHost } from './hosts.js';
 import { anomalySettings, planStep } from './plan.js';
 
@@ -18,6 +18,11 @@ const hostish = fc.oneof(
   fc.ipV6(),
   fc.string(),
 );
+
+const verdictOn = (host: string, action: EgressAction): EgressDecision => ({
+  request: { host, port: 443, protocol: 'connect', at: 0 },
+  verdict: { action, rule: 'fuzz', reason: 'fuzz' },
+});
 
 const runLike = fc.record(
   {
@@ -114,6 +119,58 @@ void describe('fuzzing the anomaly layer', () => {
         },
       ),
       { numRuns: 500 },
+    );
+  });
+
+  void it('a host is known exactly when k of the last N learned runs reached it', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ evil: fc.boolean(), refused: fc.boolean() }), { maxLength: 60 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 5, max: 12 }),
+        (runs, seen, of) => {
+          let baseline: Baseline = { step: 's', runs: [] };
+          const learned: boolean[] = [];
+          for (const run of runs) {
+            const decisions: EgressDecision[] = [
+              ...(run.evil ? [verdictOn('evil.example', 'audit')] : []),
+              ...(run.refused ? [verdictOn('other.example', 'block')] : []),
+            ];
+            const result = learnRun(baseline, {
+              exitCode: 0,
+              halted: false,
+              durationMs: 1000,
+              decisions,
+              at: 0,
+            });
+            assert.equal(result.learned, !run.refused, 'a run with a refusal is never learned');
+            if (result.learned) {
+              baseline = result.baseline;
+              learned.push(run.evil);
+            }
+          }
+          const window = learned.slice(-of);
+          const expected = window.filter(Boolean).length >= seen ? 'allow' : 'block';
+          const plan = planStep(
+            anomalySettings({ allowedHosts: [], knownAfter: { seen, of } }, {}, 'fuzz'),
+            baseline,
+          );
+          const verdict = egressDecider(plan)({
+            host: 'evil.example',
+            port: 443,
+            protocol: 'connect',
+            at: 0,
+          });
+          assert.equal(verdict.action, expected);
+          assert.equal(
+            egressDecider(plan)({ host: 'other.example', port: 443, protocol: 'connect', at: 0 })
+              .action,
+            'block',
+            'a refused host is never learned',
+          );
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 
