@@ -8,7 +8,17 @@ import { opens, type DecisionLog } from './decisions.js';
 import { normalizeHost, parseAuthority, parsePort, type Resolver } from './hosts.js';
 import type { GatewayLimits } from './limits.js';
 
+/** A client connection's TCP ports (undefined over a unix socket). */
+export interface ClientPorts {
+  readonly remotePort: number | undefined;
+  readonly localPort: number | undefined;
+}
+
+/** Finds the process on the other end of a client connection, where the sandbox can tell. */
+export type ClientIdentifier = (client: ClientPorts) => Promise<number | undefined>;
+
 export interface ProxyContext {
+  readonly identify: ClientIdentifier | undefined;
   readonly log: DecisionLog;
   readonly resolve: Resolver;
   readonly limits: GatewayLimits;
@@ -62,6 +72,28 @@ async function firstAddress(context: ProxyContext, host: string): Promise<string
   }
 }
 
+const pids = new WeakMap<Duplex, Promise<number | undefined>>();
+
+// Runs `then` with the client's pid (looked up once per connection), at once when nobody can tell.
+function withPid(
+  context: ProxyContext,
+  socket: Duplex,
+  then: (pid: number | undefined) => void,
+): void {
+  const identify = context.identify;
+  if (identify === undefined) {
+    then(undefined);
+    return;
+  }
+  let pid = pids.get(socket);
+  if (pid === undefined) {
+    const { remotePort, localPort } = socket as { remotePort?: number; localPort?: number };
+    pid = identify({ remotePort, localPort }).catch(() => undefined);
+    pids.set(socket, pid);
+  }
+  void pid.then(then);
+}
+
 /** CONNECT host:port — decide, then tunnel bytes both ways to the resolved address. */
 export function handleConnect(
   context: ProxyContext,
@@ -75,12 +107,14 @@ export function handleConnect(
     refuseSocket(socket, 400, 'CONNECT needs host:port');
     return;
   }
-  const verdict = context.log.decide(target.host, target.port, 'connect');
-  if (!opens(verdict)) {
-    refuseSocket(socket, 403, deniedMessage(target.host, target.port, verdict));
-    return;
-  }
-  void tunnel(context, socket, head, target);
+  withPid(context, socket, (pid) => {
+    const verdict = context.log.decide(target.host, target.port, 'connect', pid);
+    if (!opens(verdict)) {
+      refuseSocket(socket, 403, deniedMessage(target.host, target.port, verdict));
+      return;
+    }
+    void tunnel(context, socket, head, target);
+  });
 }
 
 async function tunnel(
@@ -174,12 +208,14 @@ export function handleRequest(
     plainRefusal(res, 400, 'this is a proxy: send CONNECT host:port or an absolute http:// URI');
     return;
   }
-  const verdict = context.log.decide(target.host, target.port, 'http');
-  if (!opens(verdict)) {
-    plainRefusal(res, 403, deniedMessage(target.host, target.port, verdict));
-    return;
-  }
-  void forward(context, req, res, target);
+  withPid(context, req.socket, (pid) => {
+    const verdict = context.log.decide(target.host, target.port, 'http', pid);
+    if (!opens(verdict)) {
+      plainRefusal(res, 403, deniedMessage(target.host, target.port, verdict));
+      return;
+    }
+    void forward(context, req, res, target);
+  });
 }
 
 async function forward(

@@ -15,11 +15,18 @@ import type { Duplex } from 'node:stream';
 import type { EgressDecider, EgressDecision } from '@sathos/core';
 import { DecisionLog } from './decisions.js';
 import { serveStream, serveUdp } from './gateway-dns.js';
-import { handleConnect, handleRequest, refuseSocket, type ProxyContext } from './gateway-proxy.js';
+import {
+  handleConnect,
+  handleRequest,
+  refuseSocket,
+  type ClientIdentifier,
+  type ProxyContext,
+} from './gateway-proxy.js';
 import { systemResolver, type Resolver } from './hosts.js';
 import { gatewayLimits, type GatewayLimits } from './limits.js';
 
 export type { Resolver } from './hosts.js';
+export type { ClientIdentifier, ClientPorts } from './gateway-proxy.js';
 
 /** A client turned away before any decision: malformed, oversized, too slow, or one too many. */
 export interface GatewayRefusal {
@@ -36,6 +43,8 @@ export interface GatewayOptions {
   readonly limits?: Partial<GatewayLimits>;
   /** Resolves allowed names to addresses (default: the system resolver). IP literals skip it. */
   readonly resolve?: Resolver;
+  /** Finds the pid behind a TCP client connection, for the decision log (none: pid unknown). */
+  readonly identify?: ClientIdentifier;
   /** When set, also listen on `<dir>/proxy.sock` and `<dir>/dns.sock` (DNS with 2-byte framing). */
   readonly socketDir?: string;
   readonly clock?: () => number;
@@ -145,7 +154,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const userResolve = options.resolve ?? systemResolver;
   const resolve: Resolver = (host) =>
     isIP(host) !== 0 ? Promise.resolve([host]) : userResolve(host);
-  const context: ProxyContext = { log, resolve, limits, refuse };
+  const context: ProxyContext = { identify: options.identify, log, resolve, limits, refuse };
 
   const started = new WeakSet<Duplex>();
   let closing = false;

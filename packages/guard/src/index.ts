@@ -8,7 +8,14 @@ export {
   type SuperviseOptions,
   type SupervisorEvent,
 } from './supervise.js';
-export { startGateway, type Gateway, type GatewayOptions, type GatewayRefusal } from './gateway.js';
+export {
+  startGateway,
+  type ClientIdentifier,
+  type ClientPorts,
+  type Gateway,
+  type GatewayOptions,
+  type GatewayRefusal,
+} from './gateway.js';
 export { DEFAULT_GATEWAY_LIMITS, gatewayLimits, type GatewayLimits } from './limits.js';
 export { normalizeHost, systemResolver, type Resolver } from './hosts.js';
 export { chooseSandbox, type SandboxChoice, type SandboxRequest } from './sandbox.js';

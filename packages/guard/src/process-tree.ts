@@ -56,6 +56,12 @@ export class TreeTracker {
     }
   }
 
+  /** The root and every descendant seen so far. */
+  async members(): Promise<number[]> {
+    await this.refresh();
+    return [this.root, ...this.seen.keys()];
+  }
+
   async signal(signal: TreeSignal): Promise<void> {
     await this.refresh();
     for (const [pid, start] of this.seen) {
@@ -217,4 +223,39 @@ export async function socketFiles(
     if (real !== undefined) await walk(real, 1, depth);
   }
   return [...found];
+}
+
+// The inode of the loopback TCP socket whose local port is `clientPort` and peer port `serverPort`.
+async function loopbackSocketInode(
+  clientPort: number,
+  serverPort: number,
+): Promise<string | undefined> {
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    const text = await readFile(table, 'utf8').catch(() => '');
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      const local = Number.parseInt(fields[1]?.split(':').at(-1) ?? '', 16);
+      const remote = Number.parseInt(fields[2]?.split(':').at(-1) ?? '', 16);
+      if (local === clientPort && remote === serverPort) return fields[9];
+    }
+  }
+  return undefined;
+}
+
+/** Which of `candidates` holds the loopback TCP connection from `clientPort` to `serverPort`. */
+export async function pidOfLoopbackClient(
+  clientPort: number,
+  serverPort: number,
+  candidates: readonly number[],
+): Promise<number | undefined> {
+  const inode = await loopbackSocketInode(clientPort, serverPort);
+  if (inode === undefined || inode === '0') return undefined;
+  const target = `socket:[${inode}]`;
+  for (const pid of candidates) {
+    const fds = await readdir(`/proc/${pid}/fd`).catch(() => []);
+    for (const fd of fds) {
+      if ((await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')) === target) return pid;
+    }
+  }
+  return undefined;
 }

@@ -36,6 +36,8 @@ export interface RunningStep {
   readonly notes: readonly string[];
   /** Resolves once the step's root process has ended. */
   readonly exited: Promise<StepExit>;
+  /** The tree's processes by host pid, where the containment can list them (not in a namespace). */
+  members(): Promise<number[]>;
   /** Signals every process of the tree. */
   signal(signal: TreeSignal): Promise<void>;
   /** Ends whatever is left of the tree (SIGKILL) and waits for its output to close. */
@@ -149,6 +151,7 @@ export async function startNamespaceStep(
     containment: 'pid-namespace',
     notes,
     exited,
+    members: () => Promise.resolve([]),
     signal: async (signal) => {
       const init = await initPid();
       if (signal === 'SIGTERM') {
@@ -245,6 +248,7 @@ export async function startPlainStep(options: PlainStepOptions): Promise<Running
     containment: cgroup === undefined ? 'process-group' : 'cgroup',
     notes: [],
     exited,
+    members: () => (cgroup === undefined ? tracker.members() : cgroup.pids()),
     signal: signalTree,
     reap: async () => {
       if (cgroup !== undefined) await cgroup.remove();

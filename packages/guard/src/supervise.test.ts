@@ -182,6 +182,7 @@ describe('supervise', () => {
   it('with proxy variables only, proxy-aware clients are decided and the report says what went unseen', async () => {
     const out = collector();
     const before = second.connections();
+    let startedPid: number | undefined;
     const report = await supervise({
       command: NODE,
       args: ['-e', CALL_BOTH, String(first.port), String(second.port)],
@@ -189,6 +190,9 @@ describe('supervise', () => {
       resolve: loopbackResolver,
       sandbox: 'proxy-env',
       output: { stdout: out.stream, stderr: new PassThrough() },
+      onEvent: (event) => {
+        if (event.kind === 'started') startedPid = event.pid;
+      },
     });
     assert.equal(report.sandbox, 'proxy-env');
     assert.match(report.sandboxNote, /ignore them connected directly and went unseen/);
@@ -202,6 +206,8 @@ describe('supervise', () => {
         (d) => d.request.host === 'second.test' && d.verdict.action === 'block',
       ),
     );
+    // The step's own process asked: its pid (the root of the tree) is in the log.
+    assert.deepEqual([...new Set(report.decisions.map((d) => d.request.pid))], [startedPid]);
   });
 
   for (const sandbox of ['netns', 'proxy-env'] as const) {

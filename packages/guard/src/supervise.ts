@@ -12,10 +12,11 @@ import {
   type SandboxKind,
 } from '@sathos/core';
 import { startGateway, type Gateway, type GatewayRefusal } from './gateway.js';
+import type { ClientPorts } from './gateway-proxy.js';
 import { bindFstab } from './namespace-init.js';
 import type { Resolver } from './hosts.js';
 import type { GatewayLimits } from './limits.js';
-import { socketFiles, type ContainmentKind } from './process-tree.js';
+import { pidOfLoopbackClient, socketFiles, type ContainmentKind } from './process-tree.js';
 import { chooseSandbox, type SandboxChoice, type SandboxRequest } from './sandbox.js';
 import {
   startNamespaceStep,
@@ -243,7 +244,14 @@ export async function supervise(options: SuperviseOptions): Promise<SupervisionR
     },
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     ...(options.resolve === undefined ? {} : { resolve: options.resolve }),
-    ...(choice.kind === 'netns' ? { socketDir: dir } : {}),
+    ...(choice.kind === 'netns'
+      ? { socketDir: dir }
+      : {
+          identify: async (client: ClientPorts) =>
+            step === undefined || client.remotePort === undefined
+              ? undefined
+              : pidOfLoopbackClient(client.remotePort, client.localPort ?? 0, await step.members()),
+        }),
   });
   void gateway.failure.then((reason) => {
     halt('supervisor', reason);
