@@ -21,12 +21,12 @@ import {
   readPgpKeys,
   trustFromJSON,
 } from '@sathos/core';
-import { nonBlankLines } from '../../packages/core/src/attestation/text-lines.js';
-import { parseSshTimestamp } from '../../packages/core/src/identity/allowed-signers.js';
-import { parseGitsignSignature } from '../../packages/core/src/identity/gitsign-cms.js';
-import { parseSshCertificate } from '../../packages/core/src/identity/ssh-certificate.js';
-import { parseSshKey } from '../../packages/core/src/identity/ssh-key.js';
-import { readPolicyYaml } from '../../packages/core/src/policy/policy-yaml.js';
+import { nonBlankLines } from '../../packages/core/src/attestation/chain/text-lines.js';
+import { parseSshTimestamp } from '../../packages/core/src/identity/commits/ssh/allowed-signers.js';
+import { parseGitsignSignature } from '../../packages/core/src/identity/commits/gitsign/cms.js';
+import { parseSshCertificate } from '../../packages/core/src/identity/commits/ssh/certificate.js';
+import { parseSshKey } from '../../packages/core/src/identity/commits/ssh/key.js';
+import { readPolicyYaml } from '../../packages/core/src/policy/document/yaml.js';
 import { keySignedBundle, statementFor } from '../vectors/key-signed-bundle.js';
 import {
   assertOneLine,

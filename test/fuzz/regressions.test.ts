@@ -12,7 +12,7 @@ import {
   problemLine,
   SathosError,
 } from '@sathos/core';
-import { parseSshKey } from '../../packages/core/src/identity/ssh-key.js';
+import { parseSshKey } from '../../packages/core/src/identity/commits/ssh/key.js';
 import { assertOneLine } from './harness.js';
 
 function refusal(run: () => unknown): SathosError {

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { SathosError } from '../errors.js';
-import type { AnomalyPolicy } from '../policy/policy-anomaly.js';
-import { anomalyProblems } from '../policy/policy-anomaly.js';
+import type { AnomalyPolicy } from '../policy/document/anomaly.js';
+import { anomalyProblems } from '../policy/document/anomaly.js';
 import type { Baseline, BaselineRun } from './baseline.js';
 import { emptyBaseline, learnRun } from './baseline.js';
 import { egressDecider } from './decide.js';

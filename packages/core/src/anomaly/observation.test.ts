@@ -2,9 +2,9 @@
 // transition record, and a rule over it decides the step (decideStep), as the gate will.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildTransitionStatement } from '../attestation/record.js';
-import { decideStep } from '../policy/decide-step.js';
-import { parsePolicy } from '../policy/policy-document.js';
+import { buildTransitionStatement } from '../attestation/record/transition.js';
+import { decideStep } from '../policy/evaluate/decide-step.js';
+import { parsePolicy } from '../policy/document/document.js';
 import type { EgressDecision } from './events.js';
 import { anomalyObservation } from './findings.js';
 import { anomalySettings, planStep } from './plan.js';

@@ -1,7 +1,7 @@
 // The recommended baseline (docs/policies/posture-baseline.yaml, byte for byte; a test keeps the
 // two equal): what `sathos posture` enforces when no policy is given.
-import type { Policy } from '../policy/policy-document.js';
-import { parsePolicy } from '../policy/policy-document.js';
+import type { Policy } from '../policy/document/document.js';
+import { parsePolicy } from '../policy/document/document.js';
 
 export const BASELINE_POLICY_URI = 'embedded:posture-baseline';
 

@@ -2,12 +2,12 @@
 // findings it names deny, a lock it requires must match, and every CEL rule must hold. Deny by
 // default: a rule that errors or times out fails, and a policy without a posture section is
 // refused rather than read as "anything goes".
-import { budget } from '../policy/cel-budget.js';
-import { celVariables } from '../policy/cel-values.js';
-import type { Decision, RuleResult } from '../policy/decision.js';
-import { decide } from '../policy/decision.js';
-import type { Policy } from '../policy/policy-document.js';
-import { EVALUATION_LIMITS } from '../policy/policy-limits.js';
+import { budget } from '../policy/cel/budget.js';
+import { celVariables } from '../policy/cel/values.js';
+import type { Decision, RuleResult } from '../policy/evaluate/decision.js';
+import { decide } from '../policy/evaluate/decision.js';
+import type { Policy } from '../policy/document/document.js';
+import { EVALUATION_LIMITS } from '../policy/document/limits.js';
 import type { PostureFinding } from './findings.js';
 import type { LockComparison } from './lock.js';
 import { lockDifferences } from './lock.js';

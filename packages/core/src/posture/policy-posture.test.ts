@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { PolicyInvalidError } from '../policy/policy-problem.js';
-import { parsePolicy } from '../policy/policy-document.js';
+import { PolicyInvalidError } from '../policy/document/problem.js';
+import { parsePolicy } from '../policy/document/document.js';
 import { BASELINE_POLICY_TEXT, baselinePolicy } from './baseline.js';
 
 const HEAD = `apiVersion: sathos.dev/v1

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parsePolicy } from '../policy/policy-document.js';
+import { parsePolicy } from '../policy/document/document.js';
 import { contextTaint, isUntrustedRef } from './contexts.js';
 import { evaluatePosture } from './evaluate.js';
 import { postureFindings } from './findings.js';

@@ -1,8 +1,8 @@
 // The posture as evidence: an in-toto statement about the verified commit, kept in the chain beside
 // the source record, so a verifier sees what the workflows could do when the pipeline ran.
-import type { Statement } from '../attestation/statement.js';
-import { STATEMENT_TYPE } from '../attestation/statement.js';
-import type { Decision } from '../policy/decision.js';
+import type { Statement } from '../attestation/record/statement.js';
+import { STATEMENT_TYPE } from '../attestation/record/statement.js';
+import type { Decision } from '../policy/evaluate/decision.js';
 import type { PostureFinding } from './findings.js';
 import type { LockComparison } from './lock.js';
 import type { PostureModel } from './model.js';

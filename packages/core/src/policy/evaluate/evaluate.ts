@@ -1,0 +1,123 @@
+// Evaluates a policy for one stage: the built-in checks (the stage is declared, the signer may sign
+// it, the environment is declared and its required stages are in the chain), then every rule that
+// applies. Deny by default: anything undeclared, any error, any timeout is a failed result.
+import type { SignerIdentity } from '../../identity/signers/signer-identity.js';
+import { describeSigner } from '../../identity/signers/signer-identity.js';
+import { budget } from '../cel/budget.js';
+import type { Budget } from '../cel/budget.js';
+import type { CelVariables } from '../cel/values.js';
+import { chainRecordStages } from '../cel/values.js';
+import type { Decision, RuleResult } from './decision.js';
+import { decide } from './decision.js';
+import type { Policy } from '../document/document.js';
+import { missingEnvironment } from '../document/environments.js';
+import { signerMatchesPolicyRule } from '../document/identities.js';
+import { EVALUATION_LIMITS } from '../document/limits.js';
+import type { PolicyRule } from '../document/rules.js';
+
+export interface DecisionRequest {
+  readonly stage: string;
+  /** Prepared with `celVariables` or `parseEvaluationInput`; `stage` and `environment` are bound over them. */
+  readonly variables: CelVariables;
+  /** The signer of the step, checked against the policy's identities for the stage when given. */
+  readonly identity?: SignerIdentity;
+  /** The deploy environment; default: the `environment` variable when it is a string. */
+  readonly environment?: string;
+  /** The stages in `chain.records`, when the caller knows them (else read from the variables). */
+  readonly chainStages?: ReadonlySet<string>;
+}
+
+export interface EvaluateOptions {
+  /** Milliseconds for the whole decision (default EVALUATION_LIMITS.timeMs). */
+  readonly timeMs?: number;
+  /** Monotonic milliseconds; default performance.now. */
+  readonly clock?: () => number;
+}
+
+const fail = (id: string, message: string, error?: string): RuleResult => ({
+  id,
+  passed: false,
+  message,
+  ...(error === undefined ? {} : { error }),
+});
+
+function builtinFailures(policy: Policy, req: DecisionRequest, environment: string): RuleResult[] {
+  const failures: RuleResult[] = [];
+  const { stage, identity } = req;
+  if (!policy.stages.includes(stage)) {
+    failures.push(
+      fail(
+        'sathos:stage',
+        `stage "${stage}" is not declared by the policy (${policy.stages.join(', ')})`,
+      ),
+    );
+  } else if (identity !== undefined) {
+    const rules = Object.hasOwn(policy.identities, stage) ? (policy.identities[stage] ?? []) : [];
+    if (!rules.some((rule) => signerMatchesPolicyRule(identity, rule)))
+      failures.push(
+        fail('sathos:identity', `${describeSigner(identity)} may not sign the ${stage} stage`),
+      );
+  }
+  const unnamed = missingEnvironment(policy.environments, stage, environment);
+  if (unnamed !== undefined) failures.push(fail('sathos:environment', unnamed));
+  if (environment === '') return failures;
+  const env = Object.hasOwn(policy.environments, environment)
+    ? policy.environments[environment]
+    : undefined;
+  if (env === undefined) {
+    failures.push(
+      fail('sathos:environment', `environment "${environment}" is not declared by the policy`),
+    );
+  } else if (env.requiredStages.length > 0) {
+    const seen = req.chainStages ?? chainRecordStages(req.variables);
+    const missing = env.requiredStages.filter((s) => seen?.has(s) !== true);
+    if (missing.length > 0)
+      failures.push(
+        fail(
+          'sathos:required-stages',
+          `a deploy to ${environment} needs ${env.requiredStages.join(', ')} in the chain`,
+          seen === undefined ? 'no chain.records to check' : `missing ${missing.join(', ')}`,
+        ),
+      );
+  }
+  return failures;
+}
+
+function applies(rule: PolicyRule, stage: string, environment: string): boolean {
+  if (rule.stages !== undefined && !rule.stages.includes(stage)) return false;
+  return rule.environments === undefined || rule.environments.includes(environment);
+}
+
+function ruleResult(rule: PolicyRule, vars: CelVariables, b: Budget): RuleResult {
+  const outcome = rule.compiled.evaluate(vars, b);
+  if (outcome.ok && outcome.value) return { id: rule.id, passed: true, message: rule.message };
+  return fail(rule.id, rule.message, outcome.ok ? undefined : outcome.error);
+}
+
+/** Evaluates every applicable rule and built-in check; never throws for a bad input or rule. */
+export function evaluatePolicy(
+  policy: Policy,
+  req: DecisionRequest,
+  options: EvaluateOptions = {},
+): Decision {
+  const bound = req.variables.values.environment;
+  const environment = req.environment ?? (typeof bound === 'string' ? bound : '');
+  const values = { ...req.variables.values, stage: req.stage, environment };
+  const vars: CelVariables = { names: new Set(Object.keys(values)), values };
+  const b = budget(
+    options.timeMs ?? EVALUATION_LIMITS.timeMs,
+    options.clock ?? (() => performance.now()),
+  );
+  const results = [
+    ...builtinFailures(policy, req, environment),
+    ...policy.rules
+      .filter((r) => applies(r, req.stage, environment))
+      .map((r) => ruleResult(r, vars, b)),
+  ];
+  return decide(
+    { uri: policy.uri, digest: { sha256: policy.digest } },
+    req.stage,
+    results,
+    environment,
+  );
+}
