@@ -66,8 +66,12 @@ function pushPlan(event: Extract<CommitEvent, { kind: 'push' }>): CommitPlan {
     return { kind: 'nothing', reason: 'the push deleted the branch: there is no commit to verify' };
   }
   const base = event.before ?? ZERO_ID;
+  // The full ref name: git resolves a short `origin/main` to a tag or local branch of that name
+  // first, which anyone who may push can create and point at an unverified commit.
   const defaultBranch =
-    event.defaultBranch === undefined ? {} : { defaultBranch: `origin/${event.defaultBranch}` };
+    event.defaultBranch === undefined
+      ? {}
+      : { defaultBranch: `refs/remotes/origin/${event.defaultBranch}` };
   const why =
     event.before === undefined
       ? ' (the push created the branch)'
