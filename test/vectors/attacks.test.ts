@@ -408,6 +408,25 @@ void describe('verify-bundle against attacks', () => {
       assert.equal(outcome.exitCode, 1);
       assert.match(String(outcome.json.reason), /4000 transparency-log entries; at most 16/);
     });
+    void it('rejects a subject naming the artifact by SHA-1 alone when the bytes are given (SUBJECT_MISMATCH)', async () => {
+      // SHA-1 collisions can be made: a statement about one file of a colliding pair, naming it
+      // only by SHA-1, would vouch for the other. Holding the bytes, the verifier knows SHA-256.
+      const sha1 = createHash('sha1').update('the artifact').digest('hex');
+      const bySha1 = keySignedBundle({
+        _type: 'https://in-toto.io/Statement/v1',
+        subject: [{ name: 'artifact.bin', digest: { sha1 } }],
+        predicateType: 'https://example.com/predicate/v1',
+        predicate: {},
+      });
+      const options = {
+        bundle: file('sha1-only.json', JSON.stringify(bySha1.bundle)),
+        key: [file('sha1-only.pem', bySha1.publicKeyPem)],
+      };
+      await expectRejected({ ...options, artifact }, 'SUBJECT_MISMATCH');
+      // Naming the SHA-1 alone is the caller's own choice (a git commit id, say): that still binds.
+      const outcome = await verify({ ...options, digest: `sha1:${sha1}` });
+      assert.equal(outcome.exitCode, 0, String(outcome.json.reason));
+    });
     void it('rejects a garbage key file (exit 2)', async () => {
       await expectRejected(
         { bundle, artifact, key: [file('bad.pem', 'not a key')] },

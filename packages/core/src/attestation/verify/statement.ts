@@ -82,13 +82,17 @@ export function readStatement(payload: Buffer, where?: string): StatementView {
   };
 }
 
-/** The digests of the artifact under every algorithm the subjects use, hashing bytes at most once per algorithm. */
+/**
+ * The digests of the artifact under every algorithm the subjects use, and always SHA-256: holding
+ * the bytes, the caller knows a strong digest, so a subject agreeing on SHA-1 alone (a collision
+ * twin's) binds nothing. Bytes are hashed at most once per algorithm.
+ */
 function candidateDigests(
   artifact: ArtifactEvidence,
   subjects: readonly ResourceDescriptor[],
 ): Digest[] {
   if ('digests' in artifact) return [...artifact.digests];
-  const algorithms = new Set<DigestAlgorithm>();
+  const algorithms = new Set<DigestAlgorithm>(['sha256']);
   for (const subject of subjects) {
     for (const name of Object.keys(subject.digest ?? {})) {
       if (isDigestAlgorithm(name)) algorithms.add(name);
