@@ -217,7 +217,8 @@ function pinFinding(
 function permissionFindings(job: JobModel, emit: Emit): void {
   const p = job.permissions;
   const at = { file: job.file, line: p.line ?? job.line, col: p.line === undefined ? job.col : 1 };
-  if (job.calls !== undefined && p.source !== 'job') return;
+  // A job of a called workflow that declares nothing runs with its caller's token: judged at the caller.
+  if (job.workflow !== job.file && (p.source === 'caller' || p.source === 'default')) return;
   if (p.source === 'default') {
     emit(
       'token-default-permissions',

@@ -281,3 +281,17 @@ test('posture decisions: deny findings, required lock, CEL rules, erroring rules
   const noSection = evaluatePosture(parsePolicy(POLICY(''), 'p.yaml'), { model: m, findings });
   assert.equal(noSection.allowed, false);
 });
+
+test('a call to a remote workflow with no permissions anywhere is flagged at the caller; a called local job inheriting is not', () => {
+  const calls = parseUses(`org/wf/.github/workflows/x.yml@${SHA}`, true);
+  assert.ok(calls !== undefined);
+  const defaults = { source: 'default' as const, scopes: DEFAULT_SCOPES };
+  const caller = job({ id: 'call', calls, callsAt: { line: 7, col: 11 }, permissions: defaults });
+  const inherited = job({
+    id: 'local/build',
+    file: 'called.yml',
+    permissions: { ...defaults, source: 'caller' },
+  });
+  const got = postureFindings(model([caller, inherited])).map((f) => [f.rule, f.job, f.line]);
+  assert.deepEqual(got, [['token-default-permissions', 'call', 3]]);
+});
