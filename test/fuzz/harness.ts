@@ -34,6 +34,8 @@ export class Tally {
   inputs = 0;
   verdicts = 0;
   refused = 0;
+  /** Mutated signed inputs that verified (their signed content checked equal to the original's). */
+  verified = 0;
   falseAccepts = 0;
   slowest = 0;
   readonly slow: string[] = [];
@@ -46,7 +48,7 @@ export class Tally {
     const seconds = ((performance.now() - this.started) / 1000).toFixed(1);
     t.diagnostic(
       `fuzz ${this.name}: ${this.inputs} inputs, ${this.verdicts} verdicts, ${this.refused} refused, ` +
-        `0 crashes, ${this.falseAccepts} false accepts, slowest ${this.slowest.toFixed(0)} ms, ` +
+        `${this.verified} verified, 0 crashes, ${this.falseAccepts} false accepts, slowest ${this.slowest.toFixed(0)} ms, ` +
         `${this.slow.length} over ${SLOW_MS} ms, ${seconds} s`,
     );
     assert.deepEqual(this.slow, [], `inputs slower than ${SLOW_MS} ms`);

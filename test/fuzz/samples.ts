@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKey, readKeys } from 'openpgp';
+import { createMessage, generateKey, readKeys, readPrivateKey, sign } from 'openpgp';
 import {
   buildTransitionStatement,
   sha256Hex,
@@ -215,6 +215,20 @@ export async function makePgpMaterial(
     format: 'armored',
   });
   return { armoredKey: publicKey, privateKeyArmored: privateKey };
+}
+
+/** An openpgp.js detached signature over `payload`, made at `date`. */
+export async function pgpDetachedSignature(
+  privateKeyArmored: string,
+  payload: Buffer,
+  date: Date,
+): Promise<string> {
+  const message = await createMessage({ binary: new Uint8Array(payload) });
+  const signingKeys = await readPrivateKey({ armoredKey: privateKeyArmored });
+  // openpgp's declared return type names stream types this project does not load: check it here.
+  const signature: unknown = await sign({ message, signingKeys, detached: true, date });
+  if (typeof signature !== 'string') throw new Error('openpgp.js returned no armored signature');
+  return signature;
 }
 
 /** A policy that exercises every section the parser reads, with real keys in its commit signers. */
