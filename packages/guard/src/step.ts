@@ -105,11 +105,19 @@ function readMessages(control: Socket, onMessage: (message: NamespaceMessage) =>
   });
 }
 
-/** Runs the step as the child of the namespace init (pid 1 of fresh user, net, mount, pid namespaces). */
-export async function startNamespaceStep(
-  start: NamespaceStart,
-  output: StepOutput,
-): Promise<RunningStep> {
+/** A namespace whose init is starting up, not yet told what to run. */
+export interface BootingNamespace {
+  /** Sends the step to the init; resolves once it runs (or the init ended). */
+  start(start: NamespaceStart): Promise<RunningStep>;
+  /** Ends the namespace when no step will be sent (the supervisor could not get ready). */
+  abort(): Promise<void>;
+}
+
+/**
+ * Starts the namespaces and their init (pid 1 of fresh user, net, mount and pid namespaces) at once,
+ * so the init's start-up overlaps the gateway's; the step follows with `start`.
+ */
+export function bootNamespace(output: StepOutput): BootingNamespace {
   const child = spawn(
     'unshare',
     [...UNSHARE_FLAGS, process.execPath, '-e', NAMESPACE_INIT_SCRIPT],
@@ -119,6 +127,30 @@ export async function startNamespaceStep(
     },
   );
   connectOutput(child, output);
+  child.on('error', () => undefined);
+  const done = closed(child);
+  return {
+    start: (start) => runInNamespace(child, done, start),
+    abort: async () => {
+      child.kill('SIGKILL');
+      await settle(child, done);
+    },
+  };
+}
+
+/** Runs the step as the child of the namespace init. */
+export function startNamespaceStep(
+  start: NamespaceStart,
+  output: StepOutput,
+): Promise<RunningStep> {
+  return bootNamespace(output).start(start);
+}
+
+async function runInNamespace(
+  child: ChildProcess,
+  done: Promise<void>,
+  start: NamespaceStart,
+): Promise<RunningStep> {
   const control = child.stdio[3] as Socket;
   control.on('error', () => undefined);
   let exit: StepExit | undefined;
@@ -132,7 +164,6 @@ export async function startNamespaceStep(
     } else if ('exit' in message) exit ??= { ...message.exit, failure: undefined };
     else exit ??= { code: null, signal: null, failure: message.failed };
   });
-  const done = closed(child);
   const exited = done.then(
     (): StepExit =>
       exit ?? {
@@ -141,7 +172,6 @@ export async function startNamespaceStep(
         failure: `the namespace init ended without reporting the step's exit (unshare: ${child.exitCode ?? child.signalCode ?? 'did not start'})`,
       },
   );
-  child.on('error', () => undefined);
   control.write(`${JSON.stringify({ start })}\n`);
   await Promise.race([ready, done]);
   const initPid = async (): Promise<number | undefined> =>

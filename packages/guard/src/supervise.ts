@@ -19,8 +19,9 @@ import type { GatewayLimits } from './limits.js';
 import { pidOfLoopbackClient, socketFiles, type ContainmentKind } from './process-tree.js';
 import { chooseSandbox, type SandboxChoice, type SandboxRequest } from './sandbox.js';
 import {
-  startNamespaceStep,
+  bootNamespace,
   startPlainStep,
+  type BootingNamespace,
   type RunningStep,
   type StepExit,
   type StepOutput,
@@ -148,6 +149,7 @@ function withProxy(env: Record<string, string>, proxyUrl: string): Record<string
 
 async function launch(
   choice: SandboxChoice,
+  booting: BootingNamespace | undefined,
   gateway: Gateway,
   dir: string,
   options: SuperviseOptions,
@@ -156,7 +158,7 @@ async function launch(
   const args = [...(options.args ?? [])];
   const cwd = options.cwd ?? process.cwd();
   const output = options.output ?? 'inherit';
-  if (choice.kind === 'netns') {
+  if (booting !== undefined) {
     const resolvConf = join(dir, 'resolv.conf');
     await writeFile(resolvConf, 'nameserver 127.0.0.1\noptions timeout:2 attempts:1\n');
     const emptyFile = join(dir, 'empty');
@@ -164,21 +166,18 @@ async function launch(
     const hideSockets = await socketFiles(SOCKET_ROOTS, await realpath(dir));
     const fstab = join(dir, 'fstab');
     await writeFile(fstab, bindFstab(resolvConf, emptyFile, hideSockets));
-    return startNamespaceStep(
-      {
-        command: options.command,
-        args,
-        env,
-        cwd,
-        proxySocket: gateway.proxySocketPath ?? '',
-        dnsSocket: gateway.dnsSocketPath ?? '',
-        resolvConf,
-        hideSockets,
-        emptyFile,
-        fstab,
-      },
-      output,
-    );
+    return booting.start({
+      command: options.command,
+      args,
+      env,
+      cwd,
+      proxySocket: gateway.proxySocketPath ?? '',
+      dnsSocket: gateway.dnsSocketPath ?? '',
+      resolvConf,
+      hideSockets,
+      emptyFile,
+      fstab,
+    });
   }
   return startPlainStep({
     command: options.command,
@@ -231,6 +230,8 @@ export async function supervise(options: SuperviseOptions): Promise<SupervisionR
     }
   };
 
+  // The namespace's init starts up while the gateway does; it waits for the step.
+  const booting = choice.kind === 'netns' ? bootNamespace(options.output ?? 'inherit') : undefined;
   const gateway = await startGateway({
     decide: options.decide,
     onDecision: (decision) => {
@@ -252,6 +253,10 @@ export async function supervise(options: SuperviseOptions): Promise<SupervisionR
               ? undefined
               : pidOfLoopbackClient(client.remotePort, client.localPort ?? 0, await step.members()),
         }),
+  }).catch(async (error: unknown) => {
+    await booting?.abort();
+    await rm(dir, { recursive: true, force: true });
+    throw error;
   });
   void gateway.failure.then((reason) => {
     halt('supervisor', reason);
@@ -270,7 +275,7 @@ export async function supervise(options: SuperviseOptions): Promise<SupervisionR
   const startedAt = performance.now();
   let exit: StepExit;
   try {
-    step = await launch(choice, gateway, dir, options);
+    step = await launch(choice, booting, gateway, dir, options);
     emit({ kind: 'started', pid: step.pid, sandbox: choice.kind, containment: step.containment });
     if (halted !== undefined) void haltSequence(step);
     exit = await step.exited;
@@ -283,6 +288,7 @@ export async function supervise(options: SuperviseOptions): Promise<SupervisionR
     ended = true;
     clearTimeout(deadline);
     options.signal?.removeEventListener('abort', onAbort);
+    if (step === undefined) await booting?.abort();
     await step?.reap();
     await gateway.close();
     await rm(dir, { recursive: true, force: true });
