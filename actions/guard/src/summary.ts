@@ -11,6 +11,9 @@ import {
 import type { JobSummary } from '@sathos/github';
 import type { SupervisionReport } from '@sathos/guard';
 
+/** Rows in the job summary's table; the report lists every connection. */
+export const MAX_SUMMARY_ROWS = 200;
+
 export const SUMMARY_HEADER = [
   'host',
   'protocol',
@@ -37,7 +40,8 @@ export function connectionRows(plan: StepPlan, decisions: readonly EgressDecisio
         ? `${quotedHost(request.host)}:${String(request.port)}`
         : canonicalHostEntryFor(host, request);
     const key = `${entry} ${request.protocol} ${verdict.action} ${verdict.rule}`;
-    const seen = plan.knownHosts.get(entry);
+    const seen = plan.seenHosts.get(entry) ?? 0;
+    const known = plan.knownHosts.has(entry) ? 'known' : 'not known';
     const row = rows.get(key) ?? {
       cells: [
         entry,
@@ -45,21 +49,24 @@ export function connectionRows(plan: StepPlan, decisions: readonly EgressDecisio
         '',
         VERDICT[verdict.action],
         verdict.rule,
-        seen === undefined
-          ? `not known (of ${plan.hostRuns} runs)`
-          : `${seen} of ${plan.hostRuns} runs`,
+        `seen in ${seen} of ${plan.hostRuns} runs (${known})`,
       ],
       count: 0,
     };
     row.count += 1;
     rows.set(key, row);
   }
-  return [...rows.values()].map(({ cells, count }) => [
-    cells[0] ?? '',
-    cells[1] ?? '',
-    String(count),
-    ...cells.slice(3),
-  ]);
+  const all = [...rows.values()];
+  const shown = all
+    .slice(0, MAX_SUMMARY_ROWS)
+    .map(({ cells, count }) => [cells[0] ?? '', cells[1] ?? '', String(count), ...cells.slice(3)]);
+  // A job summary holds at most 1 MiB: a flood of distinct hosts is counted, not listed.
+  return all.length > MAX_SUMMARY_ROWS
+    ? [
+        ...shown,
+        [`… ${all.length - MAX_SUMMARY_ROWS} more hosts (see the report)`, '', '', '', '', ''],
+      ]
+    : shown;
 }
 
 function durationLine(plan: StepPlan, observation: AnomalyObservation): string {

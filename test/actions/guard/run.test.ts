@@ -171,7 +171,7 @@ void describe('the guard action', () => {
     const summary = io.summaries[0];
     assert.ok(summary !== undefined);
     assert.deepEqual(summary.table?.rows, [
-      [`127.0.0.1:${port}`, 'http', '1', '⛔ block', 'default', 'not known (of 0 runs)'],
+      [`127.0.0.1:${port}`, 'http', '1', '⛔ block', 'default', 'seen in 0 of 0 runs (not known)'],
     ]);
   });
 

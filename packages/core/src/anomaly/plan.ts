@@ -87,6 +87,8 @@ export interface StepPlan {
   readonly deadline?: { readonly ms: number; readonly source: 'baseline' | 'max-duration' };
   /** Host entries reached in at least knownAfter.seen of the last knownAfter.of runs, with counts. */
   readonly knownHosts: ReadonlyMap<string, number>;
+  /** Every host entry reached in the last knownAfter.of runs, known or not yet, with counts. */
+  readonly seenHosts: ReadonlyMap<string, number>;
   /** How many runs the host counts were taken over. */
   readonly hostRuns: number;
   /** What a known host gets: `allow`, or `audit` when the baseline came from an untrusted source. */
@@ -136,6 +138,7 @@ export function planStep(
     ...(fromBaseline === undefined ? {} : { baselineDeadlineMs: fromBaseline }),
     ...(deadline === undefined ? {} : { deadline }),
     knownHosts,
+    seenHosts: counts,
     knownHostAction: options.knownHostAction ?? 'allow',
     hostRuns: runs,
   };
