@@ -14,7 +14,12 @@ import { appendTransition, type AppendResult } from './append.js';
 import { JsonlFileStore } from './store.js';
 import { decodeRecords, linkRef, nextLink, type ChainLine } from './chain.js';
 import { digestsOf, sha256Hex } from '../../digest.js';
-import { SLSA_PROVENANCE_V1, TEST_RESULT_V01, slsaProvenance, testResult } from '../evidence/predicates.js';
+import {
+  SLSA_PROVENANCE_V1,
+  TEST_RESULT_V01,
+  slsaProvenance,
+  testResult,
+} from '../evidence/predicates.js';
 import {
   BUILTIN_STAGES,
   TRANSITION_PREDICATE_TYPE,
@@ -669,6 +674,28 @@ void describe('verifyChain', () => {
       await chain.step('source');
       for (const stage of BUILTIN_STAGES.slice(1)) await chain.step(stage, { subjects: [twin] });
       await chain.rejects('SUBJECT_MISMATCH', /hello-sathos.tar is not a subject/);
+    });
+
+    void it('rejects a later deploy of a SHA-1 twin of what was built and deployed (SUBJECT_DISCONTINUITY)', async () => {
+      // Staging got the built artifact; before production it was swapped for a file sharing only
+      // its SHA-1, and the honest deploy step signed every digest of what it was handed.
+      const sha1 = APP.input.digests.find((d) => d.algorithm === 'sha1')?.hex ?? '';
+      const built: ResourceDescriptor = { ...APP.subject, digest: { ...APP.subject.digest, sha1 } };
+      const twin: ResourceDescriptor = {
+        name: APP.subject.name ?? 'app',
+        digest: { sha256: sha256Hex('a file that shares only the sha1'), sha1 },
+      };
+      const chain = await TestChain.create();
+      await chain.step('source');
+      for (const stage of BUILTIN_STAGES.slice(1, -1))
+        await chain.step(stage, { subjects: [built] });
+      await chain.step('deploy', {
+        subjects: [built],
+        terminal: false,
+        evidence: [],
+      });
+      await chain.step('deploy', { subjects: [twin] });
+      await chain.rejects('SUBJECT_DISCONTINUITY', /no earlier build, test, scan, decision record/);
     });
 
     void it('rejects a test record naming a subject no build produced (SUBJECT_DISCONTINUITY)', async () => {

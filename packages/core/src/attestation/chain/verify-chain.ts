@@ -413,8 +413,16 @@ function subjectDigests(subject: ResourceDescriptor): Digest[] {
   );
 }
 
-const digestKeys = (subject: ResourceDescriptor): string[] =>
-  subjectDigests(subject).map((d) => `${d.algorithm}:${d.hex}`);
+/**
+ * The digests continuity matches a subject by. SHA-1 only when the subject names nothing stronger:
+ * a deploy of `{sha256: twin, sha1: same}` must not continue a build of `{sha256: built, sha1: same}`
+ * (SHA-1 collisions can be made), as `digestSetNames` refuses the same for artifacts.
+ */
+function digestKeys(subject: ResourceDescriptor): string[] {
+  const digests = subjectDigests(subject);
+  const strong = digests.filter((d) => d.algorithm !== 'sha1');
+  return (strong.length > 0 ? strong : digests).map((d) => `${d.algorithm}:${d.hex}`);
+}
 
 /**
  * The digests each stage named on a record's ancestry (itself included), as interned ids. Sets are
