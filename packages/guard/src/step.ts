@@ -138,14 +138,7 @@ export function bootNamespace(output: StepOutput): BootingNamespace {
   };
 }
 
-/** Runs the step as the child of the namespace init. */
-export function startNamespaceStep(
-  start: NamespaceStart,
-  output: StepOutput,
-): Promise<RunningStep> {
-  return bootNamespace(output).start(start);
-}
-
+// Runs the step as the child of the namespace init, once the init is up.
 async function runInNamespace(
   child: ChildProcess,
   done: Promise<void>,
