@@ -6,6 +6,8 @@ import { LineCounter, parseDocument, visit } from 'yaml';
 /** Alias resolutions a workflow may need, counted the way `yaml` counts them (nested ones weigh more). */
 export const MAX_YAML_ALIAS_COUNT = 1000;
 
+const ALIAS = /(?:^|[\s,[{])\*[^\s,[\]{}]/m;
+
 export interface YamlProblem {
   readonly line: number;
   readonly col: number;
@@ -14,6 +16,8 @@ export interface YamlProblem {
 
 /** A problem when `text` expands its aliases beyond the limit; syntax errors are left to the parser. */
 export function yamlExpansionProblem(text: string): YamlProblem | undefined {
+  // An alias is `*name` after a space, a line start or a flow indicator; without one, nothing expands.
+  if (!ALIAS.test(text)) return undefined;
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length > 0) return undefined;
