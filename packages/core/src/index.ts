@@ -21,7 +21,7 @@ export * from './attestation/verify/bundle-input.js';
 export * from './attestation/verify/verify-bundle.js';
 export * from './attestation/verify/identity.js';
 export * from './attestation/verify/statement.js';
-export * from './sigstore-errors.js';
+export * from './identity/trust/sigstore-errors.js';
 export * from './attestation/evidence/predicates.js';
 export type * from './identity/commits/signer-rules.js';
 export * from './identity/commits/git/commit-object.js';

@@ -21,7 +21,7 @@ import type { Thresholds, Trust } from '../../identity/trust/trusted-root.js';
 import { bundleFromDocument } from './bundle-input.js';
 import { sha256Hex, type Digest } from '../../digest.js';
 import { IN_TOTO_PAYLOAD_TYPE, type ResourceDescriptor, type Statement } from '../record/statement.js';
-import { fromSigstoreError, githubInstanceHint, withDetail } from '../../sigstore-errors.js';
+import { fromSigstoreError, githubInstanceHint, withDetail } from '../../identity/trust/sigstore-errors.js';
 import { checkIdentity } from './identity.js';
 import { withKeyHash } from './signature.js';
 import {

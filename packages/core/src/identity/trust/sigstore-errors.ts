@@ -2,8 +2,8 @@
 // the message, so a user sees which check failed without reading a stack.
 import type { X509Certificate } from '@sigstore/core';
 import { PolicyError, VerificationError } from '@sigstore/verify';
-import { SathosError, describeCause, isSathosError, type ErrorCode } from './errors.js';
-import { githubTrust, type Trust } from './identity/trust/trusted-root.js';
+import { SathosError, describeCause, isSathosError, type ErrorCode } from '../../errors.js';
+import { githubTrust, type Trust } from './trusted-root.js';
 
 const SIGSTORE_CODES: Readonly<Record<string, ErrorCode>> = {
   TLOG_ERROR: 'TLOG_INVALID',

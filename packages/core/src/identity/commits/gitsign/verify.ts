@@ -7,7 +7,7 @@
 import { createHash, verify, type KeyObject } from 'node:crypto';
 import { PolicyError, VerificationError, Verifier, type SignedEntity } from '@sigstore/verify';
 import type { X509Certificate } from '@sigstore/core';
-import { fromSigstoreError } from '../../../sigstore-errors.js';
+import { fromSigstoreError } from '../../trust/sigstore-errors.js';
 import { SathosError, describeCause } from '../../../errors.js';
 import { certificateSigner } from '../../signers/certificate-claims.js';
 import { parseGitsignSignature, type GitsignCms } from './cms.js';
