@@ -120,7 +120,8 @@ export interface BootingNamespace {
 export function bootNamespace(output: StepOutput): BootingNamespace {
   const child = spawn(
     'unshare',
-    [...UNSHARE_FLAGS, process.execPath, '-e', NAMESPACE_INIT_SCRIPT],
+    // No inspector on SIGUSR1: the step could signal its init and run code with the init's rights.
+    [...UNSHARE_FLAGS, process.execPath, '--disable-sigusr1', '-e', NAMESPACE_INIT_SCRIPT],
     {
       stdio: stdio(output),
       env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },

@@ -332,6 +332,30 @@ describe('supervise', () => {
     assert.deepEqual(await processesWith(marker), []);
   });
 
+  it('in a namespace, the step cannot open a debugger in its init (SIGUSR1 to pid 1)', async (t) => {
+    if (!namespaceAvailable) {
+      t.skip('no network namespace on this machine');
+      return;
+    }
+    const out = collector();
+    const script = String.raw`
+process.kill(1, 'SIGUSR1');
+setTimeout(() => {
+  const socket = require('node:net').connect({ host: '127.0.0.1', port: 9229 });
+  socket.on('connect', () => { console.log('inspector: open'); process.exit(0); });
+  socket.on('error', (e) => console.log('inspector: ' + e.code));
+}, 1000);
+`;
+    const report = await supervise({
+      command: NODE,
+      args: ['-e', script],
+      decide: allowOnly(),
+      output: { stdout: out.stream, stderr: new PassThrough() },
+    });
+    assert.equal(report.sandbox, 'netns');
+    assert.match(out.text(), /^inspector: ECONNREFUSED$/m);
+  });
+
   it('refuses unusable options with a usage error before starting anything', async () => {
     await assert.rejects(supervise({ command: '', decide: allowOnly() }), { code: 'USAGE' });
     await assert.rejects(supervise({ command: 'true', decide: allowOnly(), deadlineMs: -1 }), {
