@@ -61,3 +61,4 @@ export * from './anomaly/decide.js';
 export * from './anomaly/findings.js';
 export * from './posture/index.js';
 export * from './policy/document/posture.js';
+export * from './pipeline/index.js';

@@ -36,6 +36,8 @@ export interface AppendResult {
   readonly sequence: number;
   readonly statement: TransitionStatement;
   readonly evidence: readonly EvidenceRef[];
+  /** The record's signed bundle, as appended. */
+  readonly bundle: unknown;
 }
 
 export async function appendTransition(input: AppendInput): Promise<AppendResult> {
@@ -50,11 +52,13 @@ export async function appendTransition(input: AppendInput): Promise<AppendResult
       { where: input.store.location },
     );
   }
+  // Everything is signed before anything is written: the step's bundles go in together or not at all.
   const evidence: EvidenceRef[] = [];
+  const bundles: unknown[] = [];
   for (const statement of input.evidence ?? []) {
     const bundle = await input.sign(statement);
     const { digest } = decodeDssePayload(bundle, `${input.stage} evidence`);
-    await input.store.append(bundle);
+    bundles.push(bundle);
     evidence.push({ predicateType: statement.predicateType, digest: { sha256: digest } });
   }
   const statement = buildTransitionStatement({
@@ -70,6 +74,6 @@ export async function appendTransition(input: AppendInput): Promise<AppendResult
   });
   const bundle = await input.sign(statement);
   const { digest } = decodeDssePayload(bundle, `${input.stage} record`);
-  await input.store.append(bundle);
-  return { digest, sequence: link.sequence, statement, evidence };
+  await input.store.appendAll([...bundles, bundle]);
+  return { digest, sequence: link.sequence, statement, evidence, bundle };
 }

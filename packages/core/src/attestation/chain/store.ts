@@ -1,6 +1,7 @@
 // Where chains live. The embedded default is an append-only JSON Lines file, passed between jobs as
 // a workflow artifact; the GitHub attestations API and OCI referrers are further stores later.
-import { appendFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { appendFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { SathosError } from '../../errors.js';
 import { makeDirectories, readBoundedFile } from '../../files.js';
@@ -14,6 +15,8 @@ export interface ChainStore {
   read(): Promise<ChainLine[]>;
   /** Adds one bundle; never rewrites what is there. */
   append(bundle: unknown): Promise<void>;
+  /** Adds one step's bundles, all of them or none (a failed step leaves no half-written step). */
+  appendAll(bundles: readonly unknown[]): Promise<void>;
 }
 
 function isMissing(error: unknown): boolean {
@@ -27,29 +30,60 @@ export class JsonlFileStore implements ChainStore {
     this.location = path;
   }
 
-  async read(): Promise<ChainLine[]> {
-    let bytes: Buffer;
+  /** The file's bytes; an absent chain is empty. */
+  private async bytes(): Promise<Buffer> {
     try {
       // Bounded, and a FIFO or device at the path is refused rather than read forever.
-      bytes = await readBoundedFile(this.location, {
+      return await readBoundedFile(this.location, {
         what: 'chain',
         maxBytes: CHAIN_LIMITS.maxBytes,
         tooLarge: 'TOO_LARGE',
       });
     } catch (error) {
-      if (isMissing((error as { cause?: unknown }).cause)) return [];
+      if (isMissing((error as { cause?: unknown }).cause)) return Buffer.alloc(0);
       throw error;
     }
-    return parseChainText(bytes.toString('utf8'), this.location);
   }
 
-  async append(bundle: unknown): Promise<void> {
+  async read(): Promise<ChainLine[]> {
+    return parseChainText((await this.bytes()).toString('utf8'), this.location);
+  }
+
+  private line(bundle: unknown): string {
     const line = JSON.stringify(bundle);
     if (line.includes('\n') || line.length > CHAIN_LIMITS.maxLineBytes) {
       throw new SathosError('STORE_FAILED', 'bundle cannot be stored as one JSON line', {
         where: this.location,
       });
     }
+    return line;
+  }
+
+  // Write then rename: the chain file is replaced whole by one holding every new line, so a crash
+  // or a failed write leaves the chain as it was. Steps of one run append one after another.
+  async appendAll(bundles: readonly unknown[]): Promise<void> {
+    const added = bundles.map((b) => `${this.line(b)}\n`).join('');
+    const existing = await this.bytes();
+    const separator = existing.length > 0 && existing.at(-1) !== 0x0a ? '\n' : '';
+    const temporary = `${this.location}.${randomUUID()}.tmp`;
+    try {
+      await makeDirectories(dirname(this.location), 'STORE_FAILED', 'chain directory');
+      await writeFile(temporary, Buffer.concat([existing, Buffer.from(separator + added)]), {
+        flag: 'wx',
+      });
+      await rename(temporary, this.location);
+    } catch (cause) {
+      await rm(temporary, { force: true });
+      throw new SathosError(
+        'STORE_FAILED',
+        'cannot write the chain file; check the path and permissions',
+        { where: this.location, cause },
+      );
+    }
+  }
+
+  async append(bundle: unknown): Promise<void> {
+    const line = this.line(bundle);
     try {
       await makeDirectories(dirname(this.location), 'STORE_FAILED', 'chain directory');
       // O_APPEND: concurrent writers each add whole lines; nothing already written is touched.
