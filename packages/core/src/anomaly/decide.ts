@@ -3,9 +3,11 @@
 // audited, blocked or halts the step, per the mode. The decider never throws: a request it cannot
 // read is decided like an unknown host, and anything unexpected blocks or halts.
 import type { EgressAction, EgressDecider, EgressRequest, EgressVerdict } from './events.js';
+import type { HostPattern } from './hosts.js';
 import {
   canonicalHost,
   canonicalHostEntryFor,
+  isIpLiteral,
   isPort,
   patternCovers,
   quotedHost,
@@ -40,7 +42,45 @@ function baselineVerdict(
   };
 }
 
-function decideOne(plan: StepPlan, request: EgressRequest): EgressVerdict {
+/** The allowedHosts entries by host: exact ones, and `*.domain` ones under their domain. */
+interface PatternIndex {
+  readonly exact: ReadonlyMap<string, readonly number[]>;
+  readonly subdomains: ReadonlyMap<string, readonly number[]>;
+}
+
+function indexPatterns(patterns: readonly HostPattern[]): PatternIndex {
+  const exact = new Map<string, number[]>();
+  const subdomains = new Map<string, number[]>();
+  patterns.forEach((pattern, i) => {
+    const map = pattern.kind === 'exact' ? exact : subdomains;
+    map.set(pattern.host, [...(map.get(pattern.host) ?? []), i]);
+  });
+  return { exact, subdomains };
+}
+
+// Only the host's own entries and its parent domains' wildcards can cover it: the first of those in
+// policy order decides, as a scan of every entry would, at a cost of one lookup per label.
+function firstCovering(
+  patterns: readonly HostPattern[],
+  index: PatternIndex,
+  host: string,
+  request: EgressRequest,
+): number {
+  const candidates = [...(index.exact.get(host) ?? [])];
+  if (!isIpLiteral(host)) {
+    for (let dot = host.indexOf('.'); dot >= 0; dot = host.indexOf('.', dot + 1))
+      candidates.push(...(index.subdomains.get(host.slice(dot + 1)) ?? []));
+  }
+  candidates.sort((a, b) => a - b);
+  return (
+    candidates.find((i) => {
+      const pattern = patterns[i];
+      return pattern !== undefined && patternCovers(pattern, host, request);
+    }) ?? -1
+  );
+}
+
+function decideOne(plan: StepPlan, index: PatternIndex, request: EgressRequest): EgressVerdict {
   const mode = plan.settings.mode;
   const host = canonicalHost(request.host);
   if (host === undefined || (request.protocol !== 'dns' && !isPort(request.port))) {
@@ -50,12 +90,12 @@ function decideOne(plan: StepPlan, request: EgressRequest): EgressVerdict {
       reason: `${quotedHost(request.host)} port ${String(request.port)} is not a host and port that can be allowed`,
     };
   }
-  const index = plan.settings.allowedHosts.findIndex((p) => patternCovers(p, host, request));
-  const pattern = plan.settings.allowedHosts[index];
+  const found = firstCovering(plan.settings.allowedHosts, index, host, request);
+  const pattern = plan.settings.allowedHosts[found];
   if (pattern !== undefined)
     return {
       action: 'allow',
-      rule: `allowedHosts[${index}]`,
+      rule: `allowedHosts[${found}]`,
       reason: `${pattern.text} is allowed by the policy`,
     };
   const known = baselineVerdict(plan, host, request);
@@ -72,9 +112,10 @@ function decideOne(plan: StepPlan, request: EgressRequest): EgressVerdict {
 
 /** The decider the supervisor and the gateway call for every request of the step. */
 export function egressDecider(plan: StepPlan): EgressDecider {
+  const index = indexPatterns(plan.settings.allowedHosts);
   return (request) => {
     try {
-      return decideOne(plan, request);
+      return decideOne(plan, index, request);
     } catch (error) {
       // Fail closed: nothing unexpected connects.
       return {

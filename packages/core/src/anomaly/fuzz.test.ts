@@ -8,7 +8,7 @@ import { SathosError } from '../errors.js';
 import { BASELINE_FORMAT, learnRun, parseBaseline, type Baseline } from './baseline.js';
 import { egressDecider } from './decide.js';
 import type { EgressAction, EgressDecision, EgressProtocol } from './events.js';
-import { canonicalHost } from './hosts.js';
+import { canonicalHost, patternCovers } from './hosts.js';
 import { anomalySettings, planStep } from './plan.js';
 
 const hostish = fc.oneof(
@@ -171,6 +171,32 @@ void describe('fuzzing the anomaly layer', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  void it('the indexed decision names the first covering pattern, as a scan of all would', () => {
+    const names = ['example', 'a.example', 'b.a.example', 'x.b.a.example', 'other', '10.0.0.1'];
+    const pattern = fc
+      .tuple(fc.boolean(), fc.constantFrom(...names), fc.constantFrom('', ':443', ':80'))
+      .filter(([wild, name]) => !(wild && name === '10.0.0.1'))
+      .map(([wild, name, port]) => `${wild ? '*.' : ''}${name}${port}`);
+    fc.assert(
+      fc.property(
+        fc.array(pattern, { maxLength: 12 }),
+        fc.constantFrom(...names),
+        fc.constantFrom(443, 80, 22),
+        fc.constantFrom<EgressProtocol>('connect', 'dns'),
+        (patterns, host, port, protocol) => {
+          const settings = anomalySettings(undefined, { allowHosts: patterns }, 'fuzz');
+          const request = { host, port, protocol, at: 0 };
+          const scanned = settings.allowedHosts.findIndex((p) =>
+            patternCovers(p, canonicalHost(host) ?? '', request),
+          );
+          const verdict = egressDecider(planStep(settings, { step: 's', runs: [] }))(request);
+          assert.equal(verdict.rule, scanned < 0 ? 'default' : `allowedHosts[${scanned}]`);
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 
