@@ -2,6 +2,7 @@
 // bundles, GitHub web-flow and gitsign commits, trusted roots), and inputs made here with real tools
 // (ssh-keygen keys, certificates and signatures; a git commit signed over SSH; openpgp.js keys).
 import { execFileSync } from 'node:child_process';
+import { sign as signBytes, type KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +55,35 @@ export function webFlowCommit(id: string): Buffer {
 export async function webFlowArmored(): Promise<string> {
   const keys = await readKeys({ binaryKeys: readFileSync(join(WEB_FLOW.dir, 'web-flow.gpg')) });
   return keys.map((k) => k.armor()).join('\n');
+}
+
+const PAYLOAD_TYPE = 'application/vnd.in-toto+json';
+
+function pae(payloadType: string, payload: Buffer): Buffer {
+  const type = Buffer.from(payloadType);
+  return Buffer.concat([
+    Buffer.from(`DSSEv1 ${type.length} `),
+    type,
+    Buffer.from(` ${payload.length} `),
+    payload,
+  ]);
+}
+
+/** A v0.3 key-signed DSSE bundle of `payload` by `key`. */
+export function bundleOf(
+  payload: Buffer,
+  key: KeyObject,
+  payloadType = PAYLOAD_TYPE,
+): Record<string, unknown> {
+  return {
+    mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+    verificationMaterial: { publicKey: { hint: 'fuzz-key' }, tlogEntries: [] },
+    dsseEnvelope: {
+      payload: payload.toString('base64'),
+      payloadType,
+      signatures: [{ sig: signBytes('sha256', pae(payloadType, payload), key).toString('base64') }],
+    },
+  };
 }
 
 const RUN = {

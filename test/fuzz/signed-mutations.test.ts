@@ -5,7 +5,7 @@
 // commit, signer) is byte for byte the original's — unsigned bytes (JSON whitespace, base64 line
 // breaks, the OpenPGP quick check) may change and still verify.
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
@@ -38,6 +38,7 @@ import {
   Tally,
 } from './harness.js';
 import {
+  bundleOf,
   GITSIGN_COMMITS,
   makePgpMaterial,
   makeSshMaterial,
@@ -49,32 +50,7 @@ import {
   type SshMaterial,
 } from './samples.js';
 
-const PAYLOAD_TYPE = 'application/vnd.in-toto+json';
-
-function pae(payloadType: string, payload: Buffer): Buffer {
-  const type = Buffer.from(payloadType);
-  return Buffer.concat([
-    Buffer.from(`DSSEv1 ${type.length} `),
-    type,
-    Buffer.from(` ${payload.length} `),
-    payload,
-  ]);
-}
-
 type Json = Record<string, unknown>;
-
-/** A v0.3 key-signed DSSE bundle of `payload` by `key`. */
-function bundleOf(payload: Buffer, key: KeyObject, payloadType = PAYLOAD_TYPE): Json {
-  return {
-    mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
-    verificationMaterial: { publicKey: { hint: 'fuzz-key' }, tlogEntries: [] },
-    dsseEnvelope: {
-      payload: payload.toString('base64'),
-      payloadType,
-      signatures: [{ sig: sign('sha256', pae(payloadType, payload), key).toString('base64') }],
-    },
-  };
-}
 
 /** Every path to a value inside `value`, objects and arrays included. */
 function pathsOf(value: unknown, at: (string | number)[] = []): (string | number)[][] {
