@@ -601,6 +601,53 @@ void describe('verifyChain', () => {
     });
   });
 
+  void describe('when a stage’s signers are narrowed by certificate claims', () => {
+    const issuer = 'https://token.actions.githubusercontent.com';
+    const subject = `https://github.com/${REPOSITORY}/.github/workflows/release.yml@refs/heads/main`;
+    const actor: ActorClaims = { kind: 'certificate', issuer, subject };
+    // What keyless verification reports for a Fulcio certificate from a runner of this kind.
+    const asRunner = (runnerEnvironment: string): BundleChecker => ({
+      verify: (bundle, expectation) => {
+        const { statement, payloadSha256 } = checker.verify(bundle, expectation);
+        return {
+          ...(statement === undefined ? {} : { statement }),
+          ...(payloadSha256 === undefined ? {} : { payloadSha256 }),
+          signer: { kind: 'certificate', issuer, subject, claims: { runnerEnvironment } },
+        };
+      },
+    });
+    // A policy's rule: the workflow, and only on GitHub's own runners.
+    const rule = { issuer, subject, claims: { runnerEnvironment: 'github-hosted' } };
+    const narrowed = requirements({
+      identities: Object.fromEntries(BUILTIN_STAGES.map((s) => [s, [rule]])),
+    });
+    let lines: ChainLine[];
+    before(async () => {
+      const chain = await TestChain.create();
+      for (const stage of BUILTIN_STAGES) await chain.step(stage, { actor });
+      lines = await chain.lines();
+    });
+    const verifyAs = (runner: string): ChainVerification =>
+      verifyChain({
+        lines,
+        checker: asRunner(runner),
+        requirements: narrowed,
+        artifacts: [APP.input],
+      });
+
+    void it('verifies records signed on a runner that carries the claim', () => {
+      assert.equal(verifyAs('github-hosted').records.length, 6);
+    });
+    void it('rejects the same workflow signing on a self-hosted runner (UNTRUSTED_SIGNER), policy or not', () => {
+      // The chain verifier enforced issuer and subject only: the claims waited for a policy
+      // re-evaluation that a caller handing it a policy's rules need not run.
+      assert.throws(
+        () => verifyAs('self-hosted'),
+        hasCode('UNTRUSTED_SIGNER', /runnerEnvironment=github-hosted/),
+      );
+    });
+  });
+
   void describe('when the signer is not the one the policy allows', () => {
     void it('rejects a stage signed by a key not allowed for it (UNTRUSTED_SIGNER)', async () => {
       const chain = await TestChain.create();

@@ -1,7 +1,7 @@
 // Who may sign: one rule names a key, or a certificate issuer with an exact or patterned subject.
 import { SathosError } from '../../errors.js';
 import { matchesWhole, wholePatternProblem } from '../../pattern.js';
-import type { SignerIdentity } from './signer-identity.js';
+import type { CertificateSigner, SignerIdentity } from './signer-identity.js';
 
 export interface IdentityRule {
   /** `sha256:<hex>` of a key signer's public key. */
@@ -12,6 +12,8 @@ export interface IdentityRule {
   readonly subject?: string;
   /** Pattern the whole subject must match. */
   readonly subjectRegexp?: string;
+  /** Fulcio claims a certificate signer must carry, each exactly (a policy's rules narrow by them). */
+  readonly claims?: Readonly<Partial<Record<string, string>>>;
 }
 
 /** Checks a rule is usable: a key rule names only a key; a certificate rule needs issuer and subject. */
@@ -49,10 +51,23 @@ export function assertIdentityRule(rule: IdentityRule, path: string): void {
   if (problems.length > 0) throw new SathosError('USAGE', problems.join('; '));
 }
 
+/** Every claim the rule names is the certificate's, exactly; a rule naming none asks for none. */
+function claimsHold(signer: CertificateSigner, claims: IdentityRule['claims']): boolean {
+  const actual = signer.claims as Readonly<Record<string, string | undefined>>;
+  return Object.entries(claims ?? {}).every(
+    ([claim, expected]) => Object.hasOwn(actual, claim) && actual[claim] === expected,
+  );
+}
+
+/**
+ * The signer satisfies the rule, claims included: a caller that hands the chain verifier a policy's
+ * rules gets them enforced there too, not only when it also re-evaluates the policy.
+ */
 export function signerMatchesRule(signer: SignerIdentity, rule: IdentityRule): boolean {
-  if (rule.keyId !== undefined) return signer.kind === 'key' && signer.keyId === rule.keyId;
+  if (rule.keyId !== undefined)
+    return rule.claims === undefined && signer.kind === 'key' && signer.keyId === rule.keyId;
   if (signer.kind !== 'certificate' || rule.issuer === undefined) return false;
-  if (signer.issuer !== rule.issuer) return false;
+  if (signer.issuer !== rule.issuer || !claimsHold(signer, rule.claims)) return false;
   if (rule.subject !== undefined) return signer.subject === rule.subject;
   return rule.subjectRegexp !== undefined && matchesWhole(rule.subjectRegexp, signer.subject);
 }
@@ -60,5 +75,6 @@ export function signerMatchesRule(signer: SignerIdentity, rule: IdentityRule): b
 export function describeRule(rule: IdentityRule): string {
   if (rule.keyId !== undefined) return `key ${rule.keyId}`;
   const subject = rule.subject ?? `/${rule.subjectRegexp ?? ''}/`;
-  return `${subject} (issuer ${rule.issuer ?? '?'})`;
+  const claims = Object.entries(rule.claims ?? {}).map(([c, v]) => `${c}=${v ?? ''}`);
+  return `${subject} (issuer ${rule.issuer ?? '?'}${claims.length === 0 ? '' : `, ${claims.join(', ')}`})`;
 }
