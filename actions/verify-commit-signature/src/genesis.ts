@@ -1,18 +1,9 @@
 // The chain's first link: the source record, about the commit the run builds, with every commit's
-// verified signature as evidence (COMMIT_SIGNATURES_V1). Nothing is appended unless all verified.
+// verified signature as evidence (COMMIT_SIGNATURES_V1). Core's step service appends it; here the
+// chain is checked empty before, and the record's bundle copied alone after.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  SathosError,
-  appendTransition,
-  decodeDssePayload,
-  type ChainStore,
-  type PolicyDecisionRef,
-  type Statement,
-  type ResourceDescriptor,
-  type RunBinding,
-} from '@sathos/core';
-import type { JobSigner } from '@sathos/github';
+import { SathosError, type AppendResult, type ChainStore } from '@sathos/core';
 
 export const VERIFIER_ID = 'https://github.com/sathos/verify-commit-signature';
 
@@ -35,51 +26,21 @@ export async function assertEmptyChain(store: ChainStore): Promise<void> {
   }
 }
 
-export interface GenesisInput {
-  readonly store: ChainStore;
-  readonly signer: JobSigner;
-  readonly run: RunBinding;
-  readonly subjects: readonly ResourceDescriptor[];
-  /** The commit-signatures statement (commitSignaturesEvidence). */
-  readonly evidence: Statement;
-  /** The policy decision evaluated before the record was signed, when a policy was given. */
-  readonly policy?: PolicyDecisionRef;
-  /** Directory for the lone copy of the record (named by its digest, so steps never collide). */
-  readonly outDir: string;
-}
-
-/** Appends the source record and writes a copy of its bundle to `outDir`/genesis-<digest>.sigstore.json. */
-export async function appendGenesis(input: GenesisInput): Promise<Genesis> {
-  let recordBundle: unknown;
-  const sign = async (statement: Parameters<JobSigner['sign']>[0]) => {
-    const bundle = await input.signer.sign(statement);
-    recordBundle = bundle;
-    return bundle;
-  };
-  const appended = await appendTransition({
-    store: input.store,
-    sign,
-    stage: 'source',
-    subjects: input.subjects,
-    run: input.run,
-    actor: input.signer.actor,
-    evidence: [input.evidence],
-    ...(input.policy === undefined ? {} : { policy: input.policy }),
-  });
-  if (
-    appended.sequence !== 0 ||
-    decodeDssePayload(recordBundle, 'source record').digest !== appended.digest
-  ) {
+/** Writes the appended source record alone to `outDir`/genesis-<digest>.sigstore.json. */
+export async function writeGenesisCopy(
+  appended: AppendResult,
+  outDir: string,
+  where: string,
+): Promise<Genesis> {
+  if (appended.sequence !== 0) {
     throw new SathosError(
       'STORE_FAILED',
       'the source record is not the chain genesis; give a new chain path',
-      {
-        where: input.store.location,
-      },
+      { where },
     );
   }
-  await mkdir(input.outDir, { recursive: true });
-  const path = join(input.outDir, `genesis-${appended.digest}.sigstore.json`);
-  await writeFile(path, `${JSON.stringify(recordBundle)}\n`);
+  await mkdir(outDir, { recursive: true });
+  const path = join(outDir, `genesis-${appended.digest}.sigstore.json`);
+  await writeFile(path, `${JSON.stringify(appended.bundle)}\n`);
   return { digest: appended.digest, path };
 }

@@ -110,7 +110,7 @@ void describe('verify-commit-signature with a policy file', () => {
   });
 
   void describe('when the policy does not let the job sign the source stage', () => {
-    void it('fails the step before signing and writes no record', async () => {
+    void it('records the denied source step (decision deny) and fails (docs/spec.md §4.3)', async () => {
       const other = join(fx.work, 'policy-other-signer.yml');
       writeFileSync(
         other,
@@ -118,7 +118,19 @@ void describe('verify-commit-signature with a policy file', () => {
       );
       const io = await runRange(fx.commits[2], ordinary, 'policy-denied', other);
       assert.match(io.failures[0] ?? '', /^POLICY_DENIED: .*may not sign the source stage/);
-      assert.equal(existsSync(fx.chainPath('policy-denied')), false);
+      assert.equal(io.outputs.get('genesis-record'), undefined, 'no genesis is handed on');
+      const lines = readFileSync(fx.chainPath('policy-denied'), 'utf8').trim().split('\n');
+      assert.equal(lines.length, 2, 'the evidence and the denied record, signed');
+      const record = lines
+        .map((l) => JSON.parse(l) as { dsseEnvelope: { payload: string } })
+        .map(
+          (b) =>
+            JSON.parse(Buffer.from(b.dsseEnvelope.payload, 'base64').toString('utf8')) as {
+              predicate: { stage?: string; policy?: { decision: string } };
+            },
+        )
+        .find((s) => s.predicate.stage === 'source');
+      assert.equal(record?.predicate.policy?.decision, 'deny');
     });
   });
 
