@@ -1,51 +1,15 @@
-// Step 9 of chain verification: what a person reads, and a verification summary (SLSA VSA v1
-// statement, unsigned here; the gate signs its own) listing every record that was used.
-import type { ChainVerification, Digest, Policy, Statement } from '@sathos/core';
-import { describeSigner, verificationSummary } from '@sathos/core';
+// Step 9 of chain verification as the CLI shows it: what a person reads, and the `--json` details
+// around the verification summary core made (an SLSA VSA v1 statement, unsigned here).
+import type { ChainVerdict, ChainVerification } from '@sathos/core';
+import { describeSigner } from '@sathos/core';
 
 export const VERIFIER_ID = 'https://sathos.dev/verifier/sathos-cli@0.1.0';
 
-/**
- * The digests a VSA subject names an artifact by: its SHA-256 when known, else the other strong
- * digests given (`--digest sha512:…`), SHA-1 only when it was all the caller named — never empty.
- */
-function vsaDigest(digests: readonly Digest[]): Record<string, string> {
-  const sha256 = digests.filter((d) => d.algorithm === 'sha256');
-  const strong = digests.filter((d) => d.algorithm !== 'sha1');
-  const chosen = sha256.length > 0 ? sha256 : strong.length > 0 ? strong : digests;
-  return Object.fromEntries(chosen.map((d) => [d.algorithm, d.hex]));
-}
-
-/**
- * The unsigned VSA over the artifacts, listing every record the verification used. Its subjects
- * are exactly the artifacts verifyChain bound (each named by a verified record's subject).
- */
-export function chainVsa(
-  result: ChainVerification,
-  policy: Policy | undefined,
-  now: Date,
-): Statement {
-  const subjects = result.artifacts.map((a) => ({ name: a.name, digest: vsaDigest(a.digests) }));
-  return verificationSummary(subjects, {
-    verifierId: VERIFIER_ID,
-    time: now,
-    resourceUri: `git+${result.run.repository}@${result.run.commit}`,
-    policy:
-      policy === undefined
-        ? { uri: 'sathos:flags' }
-        : { uri: policy.uri, digest: { sha256: policy.digest } },
-    inputs: result.records.map((r) => ({ uri: r.where, digest: { sha256: r.digest } })),
-    passed: true,
-    levels: [result.complete ? 'SATHOS_CHAIN_COMPLETE' : 'SATHOS_CHAIN_PARTIAL'],
-  });
-}
-
 /** The `--json` details of a verified chain. */
-export function chainSummary(
-  result: ChainVerification,
-  policy: Policy | undefined,
-  now: Date,
-): Record<string, unknown> {
+export function chainSummary({
+  verification: result,
+  summary,
+}: ChainVerdict): Record<string, unknown> {
   return {
     complete: result.complete,
     run: result.run,
@@ -60,7 +24,7 @@ export function chainSummary(
       evidence: r.evidence.map((e) => e.predicateType),
       location: r.where,
     })),
-    summary: chainVsa(result, policy, now),
+    summary,
   };
 }
 

@@ -1,9 +1,10 @@
 // `sathos verify-chain`: the whole chain of custody for the given artifacts (docs/spec.md §5).
 import type {
   ArtifactInput,
+  ChainCheckInput,
+  ChainVerdict,
   ChainPolicyEvaluation,
   ChainRequirements,
-  ChainVerification,
   IdentityRule,
   Policy,
 } from '@sathos/core';
@@ -12,20 +13,20 @@ import {
   PolicyDeniedError,
   PolicyInvalidError,
   SathosError,
-  assertChainPolicy,
   assertIdentityRule,
   createBundleVerifier,
   formatDigest,
   parseChainText,
   parseDigest,
-  verifyChain,
+  requirementsFromPolicy,
+  verifyChainWithPolicy,
 } from '@sathos/core';
 import type { Outcome } from '../outcome.js';
 import { failure, success } from '../outcome.js';
 import { readArtifact, readInputText, readKeys, readTrust } from '../inputs.js';
 import { invalidPolicyOutcome } from './policy-check.js';
 import { loadPolicy } from './policy-load.js';
-import { chainSummary, summaryLines } from '../summary.js';
+import { VERIFIER_ID, chainSummary, summaryLines } from '../summary.js';
 
 export interface VerifyChainOptions {
   readonly chain: string;
@@ -91,8 +92,11 @@ function policySummary(evaluation: ChainPolicyEvaluation): Record<string, unknow
   };
 }
 
-function requirementsFromPolicy(policy: Policy): ChainRequirements {
-  return { stages: policy.stages, identities: policy.identities };
+function withEnvironment(
+  base: ChainRequirements,
+  environment: string | undefined,
+): ChainRequirements {
+  return environment === undefined ? base : { ...base, environment };
 }
 
 /** `--environment`: with a policy, it must be one the policy declares (else no rule could apply). */
@@ -140,77 +144,91 @@ async function artifactsFromFlags(o: VerifyChainOptions): Promise<ArtifactInput[
   return [...(await Promise.all(files.map(readArtifact))), ...byDigest];
 }
 
-export async function verifyChainCommand(o: VerifyChainOptions): Promise<Outcome> {
-  try {
-    if (
-      o.policy !== undefined &&
-      (o.requireStage !== undefined ||
-        o.certIdentity !== undefined ||
-        o.certIdentityRegexp !== undefined ||
-        o.certOidcIssuer !== undefined)
-    ) {
-      throw new SathosError(
-        'USAGE',
-        '--policy names stages and signers itself; drop --require-stage and --cert-* flags',
-      );
-    }
-    if (o.policy === undefined && (o.policyDigest !== undefined || o.githubApi !== undefined)) {
-      throw new SathosError(
-        'USAGE',
-        '--policy-digest and --github-api apply to --policy; name one',
-      );
-    }
-    const [trust, keys, policy] = await Promise.all([
-      readTrust(o.trustedRoot),
-      readKeys(o.key),
-      o.policy === undefined
-        ? undefined
-        : loadPolicy(o.policy, {
-            ...(o.policyDigest === undefined ? {} : { policyDigest: o.policyDigest }),
-            ...(o.githubApi === undefined ? {} : { githubApi: o.githubApi }),
-          }),
-    ]);
-    const environment = environmentFromFlags(o, policy);
-    const base =
-      policy === undefined
-        ? requirementsFromFlags(
+/** --policy names stages and signers itself; the flags that would say it again are refused. */
+function assertFlagsAgree(o: VerifyChainOptions): void {
+  if (
+    o.policy !== undefined &&
+    (o.requireStage !== undefined ||
+      o.certIdentity !== undefined ||
+      o.certIdentityRegexp !== undefined ||
+      o.certOidcIssuer !== undefined)
+  ) {
+    throw new SathosError(
+      'USAGE',
+      '--policy names stages and signers itself; drop --require-stage and --cert-* flags',
+    );
+  }
+  if (o.policy === undefined && (o.policyDigest !== undefined || o.githubApi !== undefined)) {
+    throw new SathosError('USAGE', '--policy-digest and --github-api apply to --policy; name one');
+  }
+}
+
+/** Everything the flags name, read and checked: trust, keys, policy, requirements, artifacts, chain. */
+async function readChainCheck(o: VerifyChainOptions): Promise<ChainCheckInput> {
+  const [trust, keys, policy] = await Promise.all([
+    readTrust(o.trustedRoot),
+    readKeys(o.key),
+    o.policy === undefined
+      ? undefined
+      : loadPolicy(o.policy, {
+          ...(o.policyDigest === undefined ? {} : { policyDigest: o.policyDigest }),
+          ...(o.githubApi === undefined ? {} : { githubApi: o.githubApi }),
+        }),
+  ]);
+  const environment = environmentFromFlags(o, policy);
+  const requirements =
+    policy === undefined
+      ? withEnvironment(
+          requirementsFromFlags(
             o,
             keys.map((k) => k.keyId),
-          )
-        : requirementsFromPolicy(policy);
-    const requirements: ChainRequirements =
-      environment === undefined ? base : { ...base, environment };
-    const artifacts = await artifactsFromFlags(o);
-    const lines = parseChainText(await readInputText(o.chain, 'chain'), o.chain);
-    const checker = createBundleVerifier(trust, {
-      keys,
-      // Air-gapped key signing leaves no log entry: accepted only when the user named the keys and no
-      // trusted root (which would demand a log entry or timestamp) was given; as in verify-bundle.
-      allowUnloggedKeySignatures: keys.length > 0 && o.trustedRoot === undefined,
-    });
-    const result: ChainVerification = verifyChain({
-      lines,
-      checker,
-      requirements,
-      artifacts,
-      source: o.chain,
-    });
-    // Step 8: the policy's rules, re-evaluated for every record over what its step knew.
-    const evaluation = policy === undefined ? undefined : assertChainPolicy(policy, result, lines);
-    const summary = chainSummary(result, policy, new Date());
-    const reason = `chain of ${result.records.length} records verified from commit ${result.run.commit.slice(0, 12)} to ${result.head.stage}${result.complete ? ' (complete)' : ''}`;
-    const policyLines =
-      evaluation === undefined
-        ? []
-        : [
-            `policy ${evaluation.policy.uri} (sha256:${evaluation.policy.digest.sha256.slice(0, 16)}…): every record's decision re-evaluated and allowed`,
-          ];
-    return success(
-      'verified',
-      reason,
-      evaluation === undefined ? summary : { ...summary, policy: policySummary(evaluation) },
-      [reason, ...summaryLines(result), ...policyLines],
-    );
+          ),
+          environment,
+        )
+      : requirementsFromPolicy(policy, environment);
+  const artifacts = await artifactsFromFlags(o);
+  const lines = parseChainText(await readInputText(o.chain, 'chain'), o.chain);
+  const checker = createBundleVerifier(trust, {
+    keys,
+    // Air-gapped key signing leaves no log entry: accepted only when the user named the keys and no
+    // trusted root (which would demand a log entry or timestamp) was given; as in verify-bundle.
+    allowUnloggedKeySignatures: keys.length > 0 && o.trustedRoot === undefined,
+  });
+  return {
+    lines,
+    checker,
+    requirements,
+    artifacts,
+    ...(policy === undefined ? {} : { policy }),
+    verifierId: VERIFIER_ID,
+    clock: () => new Date(),
+    source: o.chain,
+  };
+}
+
+function verifiedOutcome(verdict: ChainVerdict): Outcome {
+  const { verification: result, evaluation } = verdict;
+  const summary = chainSummary(verdict);
+  const reason = `chain of ${result.records.length} records verified from commit ${result.run.commit.slice(0, 12)} to ${result.head.stage}${result.complete ? ' (complete)' : ''}`;
+  const policyLines =
+    evaluation === undefined
+      ? []
+      : [
+          `policy ${evaluation.policy.uri} (sha256:${evaluation.policy.digest.sha256.slice(0, 16)}…): every record's decision re-evaluated and allowed`,
+        ];
+  return success(
+    'verified',
+    reason,
+    evaluation === undefined ? summary : { ...summary, policy: policySummary(evaluation) },
+    [reason, ...summaryLines(result), ...policyLines],
+  );
+}
+
+export async function verifyChainCommand(o: VerifyChainOptions): Promise<Outcome> {
+  try {
+    assertFlagsAgree(o);
+    // Steps 2–9 in core: the chain, the policy re-evaluated for every record, and the summary.
+    return verifiedOutcome(verifyChainWithPolicy(await readChainCheck(o)));
   } catch (error) {
     if (error instanceof PolicyInvalidError) return invalidPolicyOutcome(error, 'verified');
     if (error instanceof PolicyDeniedError)
