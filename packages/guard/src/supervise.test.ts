@@ -257,6 +257,20 @@ describe('supervise', () => {
     assert.deepEqual(await processesWith(`sleep\u0000${marker}`), []);
   });
 
+  it('halts on a deadline that passes before the step is even running', async () => {
+    const marker = '29.7133';
+    const report = await supervise({
+      command: 'sleep',
+      args: [marker],
+      decide: allowOnly(),
+      deadlineMs: 1,
+      graceMs: 300,
+      output: { stdout: new PassThrough(), stderr: new PassThrough() },
+    });
+    assert.equal(report.halted?.cause, 'deadline');
+    assert.deepEqual(await processesWith(`sleep\u0000${marker}`), []);
+  });
+
   it('passes the exit status and both output streams through unchanged, in order', async () => {
     const out = collector();
     const err = collector();

@@ -203,6 +203,8 @@ export async function supervise(options: SuperviseOptions): Promise<SupervisionR
   let halted: Halt | undefined;
   let step: RunningStep | undefined;
   let ended = false;
+  // The namespace's init starts up while the gateway does; it waits for the step.
+  const booting = choice.kind === 'netns' ? bootNamespace(options.output ?? 'inherit') : undefined;
 
   // SIGTERM to the whole tree, the grace period, then SIGKILL to whatever is left.
   const haltSequence = async (running: RunningStep): Promise<void> => {
@@ -218,6 +220,8 @@ export async function supervise(options: SuperviseOptions): Promise<SupervisionR
     halted = { cause, reason };
     emit({ kind: 'halting', halt: halted });
     if (step !== undefined) void haltSequence(step);
+    // Not running yet (an init that never came up): ending the namespace ends the wait for it.
+    else void booting?.abort();
   };
   const emit = (event: SupervisorEvent): void => {
     try {
@@ -230,8 +234,6 @@ export async function supervise(options: SuperviseOptions): Promise<SupervisionR
     }
   };
 
-  // The namespace's init starts up while the gateway does; it waits for the step.
-  const booting = choice.kind === 'netns' ? bootNamespace(options.output ?? 'inherit') : undefined;
   const gateway = await startGateway({
     decide: options.decide,
     onDecision: (decision) => {
