@@ -52,6 +52,7 @@ export * from './attestation/evidence/commit-signatures-statement.js';
 export * from './identity/commits/gitsign/verify.js';
 export * from './pattern.js';
 export * from './http-body.js';
+export * from './anomaly/settings.js';
 export * from './anomaly/events.js';
 export * from './anomaly/hosts.js';
 export * from './anomaly/statistics.js';

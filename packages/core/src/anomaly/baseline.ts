@@ -3,7 +3,7 @@
 // beyond the policy: it never holds patterns (only concrete hosts seen by the supervisor), every
 // field is checked on reading, and a file that fails any check is refused whole.
 import { SathosError } from '../errors.js';
-import { ANOMALY_MAX_WINDOW } from '../policy/document/anomaly.js';
+import { ANOMALY_MAX_WINDOW } from './settings.js';
 import type { EgressDecision } from './events.js';
 import {
   canonicalHost,

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { SathosError } from '../errors.js';
-import type { AnomalyPolicy } from '../policy/document/anomaly.js';
+import type { AnomalyPolicy } from './settings.js';
 import { anomalyProblems } from '../policy/document/anomaly.js';
 import type { Baseline, BaselineRun } from './baseline.js';
 import { emptyBaseline, learnRun } from './baseline.js';

@@ -1,7 +1,7 @@
 // What a supervised step's run showed against its plan: findings (unknown, blocked or halting hosts,
 // a step slower than its baseline allows) and the `anomaly` observation a step records in its
 // transition record (docs/spec.md §2.2), where the gate's policy reads it back.
-import type { AnomalyMode } from '../policy/document/anomaly.js';
+import type { AnomalyMode } from './settings.js';
 import type { EgressDecision, EgressProtocol, SandboxKind } from './events.js';
 import { canonicalHost, canonicalHostEntryFor, quotedHost } from './hosts.js';
 import type { StepPlan } from './plan.js';

@@ -2,8 +2,8 @@
 // add), what the baseline knows (hosts seen k of N times, the duration deadline), and so the
 // deadline the supervisor enforces. Pure: the baseline and the limits are handed in.
 import { SathosError } from '../errors.js';
-import type { AnomalyMode, AnomalyPolicy } from '../policy/document/anomaly.js';
-import { ANOMALY_MODES } from '../policy/document/anomaly.js';
+import type { AnomalyMode, AnomalyPolicy } from './settings.js';
+import { ANOMALY_MODES } from './settings.js';
 import type { Baseline } from './baseline.js';
 import { hostCounts } from './baseline.js';
 import type { HostPattern } from './hosts.js';

@@ -4,21 +4,7 @@ import { contextTaint, isUntrustedRef } from './contexts.js';
 import type { ContextRead, JobModel, PostureModel, StepModel, UsesRef } from './model.js';
 import { writeScopes } from './permissions.js';
 import { actionName } from './uses.js';
-
-export const FINDING_RULES = [
-  'untrusted-checkout',
-  'expression-injection',
-  'unpinned-action',
-  'unpinned-first-party-action',
-  'token-default-permissions',
-  'token-write-all',
-  'token-workflow-write',
-  'persist-credentials',
-  'cache-in-release',
-  'self-hosted-untrusted',
-  'secrets-inherit',
-] as const;
-export type FindingRule = (typeof FINDING_RULES)[number];
+import type { FindingRule } from '../policy/document/posture.js';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 export type Severity = (typeof SEVERITIES)[number];

@@ -6,7 +6,6 @@ import { SathosError } from '../errors.js';
 import type { ActionNode, PostureModel } from './model.js';
 
 export const LOCK_VERSION = 1;
-export const DEFAULT_LOCK_FILE = '.github/sathos-actions.lock.json';
 /** A lock naming more actions than this is refused unread. */
 export const MAX_LOCK_ENTRIES = 10_000;
 

@@ -2,14 +2,12 @@
 // the source record, so a verifier sees what the workflows could do when the pipeline ran.
 import type { Statement } from '../attestation/record/statement.js';
 import { STATEMENT_TYPE } from '../attestation/record/statement.js';
+import { WORKFLOW_POSTURE_V1 } from '../attestation/evidence/predicates.js';
 import type { Decision } from '../policy/evaluate/decision.js';
 import type { PostureFinding } from './findings.js';
 import type { LockComparison } from './lock.js';
 import type { PostureModel } from './model.js';
 import { workflowInput } from './workflow-input.js';
-
-/** Owned by SATHOS; versioned in the path. Spec: docs/spec.md §8. */
-export const WORKFLOW_POSTURE_V1 = 'https://sathos.dev/attestation/workflow-posture/v1';
 
 export interface PostureEvidence {
   readonly model: PostureModel;

@@ -1,7 +1,8 @@
 // Findings as SARIF 2.1.0 (https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html), the
 // format GitHub code scanning reads to show each finding on its workflow line.
-import type { PostureFinding, FindingRule, Severity } from './findings.js';
-import { FINDING_RULES } from './findings.js';
+import type { PostureFinding, Severity } from './findings.js';
+import type { FindingRule } from '../policy/document/posture.js';
+import { FINDING_RULES } from '../policy/document/posture.js';
 
 export const SARIF_VERSION = '2.1.0';
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';

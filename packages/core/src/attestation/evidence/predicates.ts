@@ -15,6 +15,8 @@ export const VULNS_V02 = 'https://in-toto.io/attestation/vulns/v0.2';
 export const VSA_V1 = 'https://slsa.dev/verification_summary/v1';
 /** SATHOS's record of commit signatures checked at the source stage (docs/spec.md). */
 export const COMMIT_SIGNATURES_V1 = 'https://sathos.dev/attestation/commit-signatures/v1';
+/** The workflows' posture at the verified commit (core/posture builds it). Spec: docs/spec.md §8. */
+export const WORKFLOW_POSTURE_V1 = 'https://sathos.dev/attestation/workflow-posture/v1';
 
 function statement(
   subject: readonly ResourceDescriptor[],

@@ -6,27 +6,12 @@ import { problem } from './problem.js';
 import { isObject, stringListProblems, unknownFields } from './fields.js';
 import { POLICY_LIMITS } from './limits.js';
 import { parseHostPattern } from '../../anomaly/hosts.js';
-
-export const ANOMALY_MODES = ['audit', 'block', 'halt'] as const;
-export type AnomalyMode = (typeof ANOMALY_MODES)[number];
+import type { AnomalyMode, AnomalyPolicy } from '../../anomaly/settings.js';
+import { ANOMALY_MAX_WINDOW, ANOMALY_MODES } from '../../anomaly/settings.js';
 
 /** `host`, `*.host` (any subdomain), an IPv4 or `[IPv6]` literal, each with an optional `:port`. */
 export const HOST_PATTERN =
   /^(?:(?:\*\.)?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?$/;
-
-export interface AnomalyPolicy {
-  readonly mode?: AnomalyMode;
-  readonly allowedHosts: readonly string[];
-  /** A step may run this many times its baseline's median duration (> 1). */
-  readonly durationRatio?: number;
-  /** Below this many recorded runs a baseline only records: it sets no deadline (≥ 1). */
-  readonly minRuns?: number;
-  /** A host is known when seen in at least `seen` of the last `of` recorded runs. */
-  readonly knownAfter?: { readonly seen: number; readonly of: number };
-}
-
-/** The most runs a baseline keeps (older runs age out); `knownAfter.of` cannot exceed it. */
-export const ANOMALY_MAX_WINDOW = 50;
 
 const ANOMALY_FIELDS = ['mode', 'allowedHosts', 'durationRatio', 'minRuns', 'knownAfter'];
 

@@ -3,7 +3,7 @@
 // anomaly settings). Loading checks the whole schema and reports every problem with its position.
 import { sha256Hex } from '../../digest.js';
 import type { CommitPolicy } from '../../identity/commits/signer-rules.js';
-import type { AnomalyPolicy } from './anomaly.js';
+import type { AnomalyPolicy } from '../../anomaly/settings.js';
 import { anomalyProblems, readAnomaly } from './anomaly.js';
 import { commitsProblems, readCommits } from './commits.js';
 import type { EnvironmentPolicy } from './environments.js';

@@ -1,13 +1,32 @@
 // `posture`: what the workflows at the verified commit may look like (docs/posture.md): which
 // baseline findings deny, whether the action lock must match, and CEL rules over `workflow`.
-import { FINDING_RULES } from '../../posture/findings.js';
-import type { FindingRule } from '../../posture/findings.js';
-import { DEFAULT_LOCK_FILE } from '../../posture/lock.js';
 import type { PolicyProblem } from './problem.js';
 import { problem } from './problem.js';
 import { isObject, isString, stringListProblems, unknownFields } from './fields.js';
 import type { PolicyRule } from './rules.js';
 import { readRules } from './rules.js';
+
+/**
+ * The baseline rules core/posture checks, by name: the vocabulary `posture.deny` is validated
+ * against. It lives with the policy section (below core/posture) so the policy imports no posture.
+ */
+export const FINDING_RULES = [
+  'untrusted-checkout',
+  'expression-injection',
+  'unpinned-action',
+  'unpinned-first-party-action',
+  'token-default-permissions',
+  'token-write-all',
+  'token-workflow-write',
+  'persist-credentials',
+  'cache-in-release',
+  'self-hosted-untrusted',
+  'secrets-inherit',
+] as const;
+export type FindingRule = (typeof FINDING_RULES)[number];
+
+/** Where the action lock is read when the policy names no `lockFile`. */
+export const DEFAULT_LOCK_FILE = '.github/sathos-actions.lock.json';
 
 /** `required`: a lock must exist and match; `if-present`: a lock in the repository must match; `off`. */
 export const LOCK_MODES = ['required', 'if-present', 'off'] as const;

@@ -7,9 +7,9 @@ import {
   TEST_RESULT_V01,
   VSA_V1,
   VULNS_V02,
+  WORKFLOW_POSTURE_V1,
 } from '../../attestation/evidence/predicates.js';
 import type { RunBinding, TransitionStatement } from '../../attestation/record/transition.js';
-import { WORKFLOW_POSTURE_V1 } from '../../posture/predicate.js';
 import type { ResourceDescriptor, Statement } from '../../attestation/record/statement.js';
 import type { SignerIdentity } from '../../identity/signers/signer-identity.js';
 
