@@ -10,6 +10,14 @@ import { MAX_TREE_DEPTH, diffTrees, lookup, type TreeStore } from './git/tree.js
 
 /** Symlinks followed while resolving one target before giving up (Linux's limit). */
 const MAX_LINK_HOPS = 40;
+/**
+ * Steps (a path component resolved, a directory listed for symlinks) one verification may spend on
+ * the symlinks of protected paths. Their trails are followed again for every commit, so thousands of
+ * symlinks under a protected base times thousands of commits would take hours: refused instead.
+ */
+export const MAX_LINK_STEPS = 1_000_000;
+/** Subtrees whose symlinks are remembered, and trails kept (a parent's tree is its child's parent's). */
+const LINK_CACHE = 65_536;
 
 interface Link {
   /** Components of the link's path from the repository root. */
@@ -47,11 +55,56 @@ function viaGitlink(set: ProtectedSet, gitlinks: ReadonlySet<string>): boolean {
   return [...gitlinks].some((path) => bases.some((base) => touches(path, base)));
 }
 
+/**
+ * The changed paths (lower-cased) and every directory holding one, so that `touches` answers for one
+ * path in time linear in its depth rather than in the number of changed paths.
+ */
+class ChangedIndex {
+  private readonly exact = new Set<string>();
+  private readonly dirs = new Set<string>();
+
+  constructor(changed: readonly string[]) {
+    for (const path of changed) {
+      const lower = path.toLowerCase();
+      this.exact.add(lower);
+      for (let cut = lower.lastIndexOf('/'); cut > 0; cut = lower.lastIndexOf('/', cut - 1)) {
+        const dir = lower.slice(0, cut);
+        if (this.dirs.has(dir)) break;
+        this.dirs.add(dir);
+      }
+    }
+  }
+
+  /** `touches(changed, through)` for some changed path: it is `through`, lies under it, or above it. */
+  touches(through: string): boolean {
+    if (through === '') return this.exact.size > 0;
+    if (this.exact.has(through) || this.dirs.has(through)) return true;
+    for (let cut = through.indexOf('/'); cut > 0; cut = through.indexOf('/', cut + 1)) {
+      if (this.exact.has(through.slice(0, cut))) return true;
+    }
+    return false;
+  }
+}
+
 /** Finds symlinks in trees, remembering each subtree's symlinks by tree id. */
 class LinkFinder {
   private readonly below = new Map<string, Link[]>();
+  private readonly trails = new Map<string, string[]>();
+  private steps = 0;
 
-  constructor(private readonly store: TreeStore) {}
+  constructor(
+    private readonly store: TreeStore,
+    private readonly maxSteps: number,
+  ) {}
+
+  private spend(): void {
+    if (++this.steps > this.maxSteps) {
+      throw new SathosError(
+        'TOO_LARGE',
+        `following the symlinks of protected paths took more than ${this.maxSteps} steps for this range; verify it in parts, or keep fewer symlinks under protected paths`,
+      );
+    }
+  }
 
   /** Every symlink under the tree `id` (paths relative to it). */
   private async linksBelow(id: string, depth: number): Promise<Link[]> {
@@ -62,6 +115,7 @@ class LinkFinder {
         where: `tree ${id}`,
       });
     }
+    this.spend();
     const found: Link[] = [];
     for (const [name, entry] of await this.store.tree(id)) {
       if (entry.kind === 'link') found.push({ path: [name], blob: entry.id });
@@ -71,7 +125,7 @@ class LinkFinder {
         }
       }
     }
-    if (this.below.size >= 8192) this.below.clear();
+    if (this.below.size >= LINK_CACHE) this.below.clear();
     this.below.set(id, found);
     return found;
   }
@@ -107,10 +161,21 @@ class LinkFinder {
    * ends the trail, since no commit can change what lies outside it.
    */
   async trail(root: string, link: Link): Promise<string[]> {
+    const key = `${root}\0${link.blob}\0${link.path.join('/')}`;
+    const known = this.trails.get(key);
+    if (known !== undefined) return known;
+    const trail = await this.follow(root, link);
+    if (this.trails.size >= LINK_CACHE) this.trails.clear();
+    this.trails.set(key, trail);
+    return trail;
+  }
+
+  private async follow(root: string, link: Link): Promise<string[]> {
     const through: string[] = [link.path.join('/')];
     const resolved: string[] = [];
     let todo = [...link.path.slice(0, -1), ...(await this.targetOf(link.blob))];
     for (let hops = 0; todo.length > 0;) {
+      this.spend();
       const component = todo.shift() ?? '';
       if (component === '' || component === '.') continue;
       if (component === '/' || (component === '..' && resolved.length === 0)) {
@@ -149,11 +214,13 @@ export interface CommitTrees {
 export class ProtectedPathJudge {
   private readonly links: LinkFinder;
 
+  /** `maxLinkSteps` bounds the symlink work of the whole verification (MAX_LINK_STEPS by default). */
   constructor(
     private readonly store: TreeStore,
     private readonly sets: readonly ProtectedSet[],
+    maxLinkSteps = MAX_LINK_STEPS,
   ) {
-    this.links = new LinkFinder(store);
+    this.links = new LinkFinder(store, maxLinkSteps);
   }
 
   /** Paths the commit changes against any parent (every path for a root commit); gitlinks among them also go to `gitlinks`. */
@@ -191,10 +258,11 @@ export class ProtectedPathJudge {
     changed: readonly string[],
   ): Promise<boolean> {
     if (changed.length === 0) return false;
+    const index = new ChangedIndex(changed);
     for (const root of new Set([commit.tree, ...commit.parentTrees])) {
       for (const link of await this.links.protectedLinks(root, set)) {
         const trail = await this.links.trail(root, link);
-        if (changed.some((path) => trail.some((t) => touches(path, t)))) return true;
+        if (trail.some((t) => index.touches(t))) return true;
       }
     }
     return false;
