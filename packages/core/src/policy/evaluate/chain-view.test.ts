@@ -58,6 +58,23 @@ void describe('ancestryIndex', () => {
     assert.deepEqual([index[5]?.prefix, index[5]?.length], [5, 0]);
   });
 
+  void it('shares no growable state between evaluations: the empty view stays empty and frozen', () => {
+    // 0 → (1 | 2), 2 → 3: record 2's ancestry is a prefix with the empty list, and 3 extends it.
+    const forked = [[], [0], [0], [2]];
+    const first = ancestryIndex(chainOf(forked));
+    const second = ancestryIndex(chainOf(forked));
+    assert.deepEqual(
+      second.map((a) => [...ancestorPositions(a)]),
+      bruteForce(forked),
+    );
+    const [root] = ancestryIndex(chainOf([[]]));
+    assert.ok(root !== undefined);
+    assert.deepEqual(root.extra.items, [], 'an earlier evaluation appended to the empty view');
+    assert.ok(Object.isFrozen(root.extra.items));
+    assert.throws(() => (root.extra.items as number[]).push(9), TypeError);
+    assert.notEqual(first[3]?.extra, second[3]?.extra, 'two evaluations share one list');
+  });
+
   void it('equals a walk along every link, for any chain', () => {
     fc.assert(
       fc.property(dags, (previous) => {

@@ -22,9 +22,12 @@ export interface Linked {
   };
 }
 
-/** A growable list of positions shared by a branch's records; each reads its first `length`. */
+/**
+ * A list of positions shared by a branch's records; each reads its first `length`. Only a list this
+ * index made grows (in place); the empty view's list is frozen and never shared as a growable one.
+ */
 interface Shared {
-  readonly items: number[];
+  readonly items: readonly number[];
 }
 
 /**
@@ -38,7 +41,17 @@ export interface Ancestry {
   readonly length: number;
 }
 
-const EMPTY: Ancestry = { prefix: 0, extra: { items: [] }, length: 0 };
+// Frozen: module state shared by every evaluation, so appending to it would grow it without bound.
+const EMPTY: Ancestry = Object.freeze({
+  prefix: 0,
+  extra: Object.freeze({ items: Object.freeze([]) }),
+  length: 0,
+});
+
+/** The list an ancestry may append to in place: one this index made, never the frozen empty one. */
+function growable(extra: Shared): number[] | undefined {
+  return Object.isFrozen(extra.items) ? undefined : (extra.items as number[]);
+}
 
 class Meter {
   private copied = 0;
@@ -58,13 +71,15 @@ function extend(from: Ancestry, p: number, meter: Meter): Ancestry {
   if (from.prefix === p && from.length === 0)
     return { prefix: p + 1, extra: EMPTY.extra, length: 0 };
   // Append in place when no sibling has extended this list past our predecessor's view of it.
-  if (from.extra.items.length === from.length) {
-    from.extra.items.push(p);
+  const items = growable(from.extra);
+  if (items !== undefined && items.length === from.length) {
+    items.push(p);
     return { prefix: from.prefix, extra: from.extra, length: from.length + 1 };
   }
+  if (from.length === 0) return { prefix: from.prefix, extra: { items: [p] }, length: 1 };
   meter.spend(from.length + 1);
-  const items = [...from.extra.items.slice(0, from.length), p];
-  return { prefix: from.prefix, extra: { items }, length: items.length };
+  const copy = [...from.extra.items.slice(0, from.length), p];
+  return { prefix: from.prefix, extra: { items: copy }, length: copy.length };
 }
 
 /** The ancestry of a join: every predecessor's ancestry and the predecessors themselves. */
