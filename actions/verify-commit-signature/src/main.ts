@@ -18,6 +18,7 @@ import {
   sourceSubjects,
   verifyCommitsWithHead,
   type CoveredCommits,
+  type Statement,
   type Trust,
 } from '@sathos/core';
 import {
@@ -35,6 +36,7 @@ import { planCommits, type CommitPlan } from './commits.js';
 import { VERIFIER_ID, assertEmptyChain, writeGenesisCopy } from './genesis.js';
 import type { RunInputs } from './inputs.js';
 import { loadSigners, loadTrust, type LoadedSigners } from './signers.js';
+import { sourcePosture } from './posture.js';
 import { commitSummary } from './summary.js';
 
 /** What run() talks to; tests hand in loopback servers and a recorder. */
@@ -99,6 +101,7 @@ async function recordSource(
   runtime: Runtime,
   p: Prepared,
   covered: CoveredCommits,
+  posture: readonly Statement[] = [],
 ): Promise<void> {
   const { io, env } = runtime;
   const { context, store } = p;
@@ -118,7 +121,7 @@ async function recordSource(
       stage: 'source',
       subjects,
       run: runBinding(context),
-      evidence: [evidence],
+      evidence: [evidence, ...posture],
       ...(p.signers.document === undefined ? {} : { policy: p.signers.document }),
     },
     { store, signer, trust: { checker: createBundleVerifier(p.trust) } },
@@ -153,7 +156,12 @@ async function verifyAndRecord(inputs: RunInputs, runtime: Runtime): Promise<voi
   }
   const prepared = { context, store, signers, trust };
   const covered = await verifySource(inputs, runtime, prepared, plan);
-  await recordSource(inputs, runtime, prepared, covered);
+  const repoDir = inputs.repositoryPath;
+  const posture = await sourcePosture(
+    { repoDir, policy: signers.document, context, api },
+    runtime.io,
+  );
+  await recordSource(inputs, runtime, prepared, covered, posture);
 }
 
 export async function run(inputs: RunInputs, runtime: Runtime = defaultRuntime()): Promise<void> {

@@ -4,3 +4,4 @@ export * from './git-source.js';
 export * from './parse-workflow.js';
 export * from './resolve.js';
 export * from './collect.js';
+export * from './at-commit.js';
