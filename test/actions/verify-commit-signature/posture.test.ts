@@ -28,6 +28,7 @@ const LINT_CLEAN = 'a'.repeat(40);
 const LINT_TAINTED = 'b'.repeat(40);
 const CHANGED_FILES = 'c'.repeat(40);
 const WORKFLOW = '.github/workflows/ci.yml';
+const LOCK_FILE = '.github/sathos-actions.lock.json';
 
 /** A least-privilege workflow: read-only token, every action pinned, no credentials left behind. */
 const workflow = (lint: string, extra = ''): string =>
@@ -91,6 +92,9 @@ void describe('verify-commit-signature with a policy that has a posture: section
   let unpinned: string;
   let transitive: string;
   let malformed: string;
+  let moved: string;
+  let badLock: string;
+  let lockPolicy: string;
   before(async () => {
     fx = new ActionFixture();
     const alice = allowedSignersLine('alice@example.com', fx.alice, 'namespaces="git"');
@@ -132,6 +136,29 @@ void describe('verify-commit-signature with a policy that has a posture: section
     hardened = fx.repo.commit({ ...signed, files: { [WORKFLOW]: HARDENED } });
     unpinned = fx.repo.commit({ ...signed, files: { [WORKFLOW]: UNPINNED } });
     transitive = fx.repo.commit({ ...signed, files: { [WORKFLOW]: TRANSITIVE } });
+    // The lock was written when v45 named another commit: the tag has moved since.
+    const lock = (sha: string): string =>
+      `${JSON.stringify({
+        version: 1,
+        actions: [
+          { uses: `actions/checkout@${CHECKOUT_SHA}`, sha: CHECKOUT_SHA },
+          { uses: 'tj-actions/changed-files@v45', sha },
+          { uses: `octo-tools/lint@${LINT_CLEAN}`, sha: LINT_CLEAN },
+        ],
+      })}\n`;
+    moved = fx.repo.commit({
+      ...signed,
+      files: { [WORKFLOW]: UNPINNED, [LOCK_FILE]: lock('e'.repeat(40)) },
+    });
+    badLock = fx.repo.commit({ ...signed, files: { [LOCK_FILE]: '{"version": 1, "actions": 7}' } });
+    lockPolicy = join(fx.work, 'lock-policy.yml');
+    writeFileSync(
+      lockPolicy,
+      readFileSync(policy, 'utf8').replace(
+        /posture:\n(?:.*\n)+/,
+        'posture:\n  deny: [token-write-all]\n  lock: required\n',
+      ),
+    );
     malformed = fx.repo.commit({
       ...signed,
       files: { [WORKFLOW]: 'on: push\njobs:\n  build:\n    steps:\n      - run: make\n' },
@@ -321,6 +348,25 @@ void describe('verify-commit-signature with a policy that has a posture: section
       const io = await runAt(unpinned, 'offline', policy, { GITHUB_API_URL: 'http://127.0.0.1:9' });
       assert.match(io.failures[0] ?? '', /^USAGE: .*cannot reach the GitHub API/);
       assert.equal(existsSync(fx.chainPath('offline')), false);
+    });
+  });
+
+  void describe('when the lock the commit holds names another commit for a tag', () => {
+    void it('denies the source step: the tag moved since it was locked', async () => {
+      const io = await runAt(moved, 'moved', lockPolicy);
+      assert.match(
+        io.failures[0] ?? '',
+        /^POLICY_DENIED: .*sathos:posture-lock.*tj-actions\/changed-files@v45/,
+      );
+      assert.equal(existsSync(fx.chainPath('moved')), false);
+    });
+  });
+
+  void describe('when the lock at the commit is malformed', () => {
+    void it('refuses it naming the file, and writes no record', async () => {
+      const io = await runAt(badLock, 'bad-lock', lockPolicy);
+      assert.match(io.failures[0] ?? '', new RegExp(`${LOCK_FILE}@${badLock}`));
+      assert.equal(existsSync(fx.chainPath('bad-lock')), false);
     });
   });
 
