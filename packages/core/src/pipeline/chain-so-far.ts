@@ -5,6 +5,7 @@ import { SathosError } from '../errors.js';
 import type { ChainLine } from '../attestation/chain/chain.js';
 import { decodeRecords } from '../attestation/chain/chain.js';
 import type {
+  ArtifactInput,
   BundleChecker,
   ChainRequirements,
   ChainVerification,
@@ -28,6 +29,8 @@ export interface ChainSoFarInput {
   readonly policy?: Policy;
   /** The run the chain must belong to (the step's own run). */
   readonly run?: RunBinding;
+  /** Artifacts the chain so far must have built (a gate's subjects); none by default. */
+  readonly artifacts?: readonly ArtifactInput[];
   readonly source: string;
 }
 
@@ -82,7 +85,7 @@ export function verifyChainSoFar(input: ChainSoFarInput): ChainVerification | un
       identities: required.identities,
       requireTerminal: false,
     },
-    artifacts: [],
+    artifacts: input.artifacts ?? [],
     source: input.source,
   });
   assertSameRun(verified.run, input.run, input.source);

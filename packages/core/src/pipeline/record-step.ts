@@ -5,7 +5,7 @@ import { SathosError } from '../errors.js';
 import type { ChainStore } from '../attestation/chain/store.js';
 import type { AppendResult, SignFunction } from '../attestation/chain/append.js';
 import { appendTransition } from '../attestation/chain/append.js';
-import type { ChainVerification } from '../attestation/chain/verify-chain.js';
+import type { ArtifactInput, ChainVerification } from '../attestation/chain/verify-chain.js';
 import type { ActorClaims, RunBinding } from '../attestation/record/transition.js';
 import { signerFromActor } from '../attestation/record/transition.js';
 import type { ResourceDescriptor, Statement } from '../attestation/record/statement.js';
@@ -40,6 +40,8 @@ export interface RecordStepInput {
   readonly terminal?: boolean;
   /** The policy that decides the step; without one the record carries no decision. */
   readonly policy?: Policy;
+  /** Artifacts the chain so far must already have built (a gate deciding on them). */
+  readonly artifacts?: readonly ArtifactInput[];
   /** The step's action (a deploy's copy), run only once the step is allowed and before it is signed. */
   readonly act?: () => Promise<void>;
 }
@@ -86,6 +88,7 @@ export async function recordStep(input: RecordStepInput, ports: StepPorts): Prom
     run: input.run,
     source: store.location,
     ...(input.policy === undefined ? {} : { policy: input.policy }),
+    ...(input.artifacts === undefined ? {} : { artifacts: input.artifacts }),
   });
   const evidence = evidenceOf(input, soFar);
   const decision =
