@@ -1,6 +1,6 @@
 // verify-commit-signature: decide the commits, verify each signature locally against the allowed
 // signers, report them, and — only when every one verified — record the chain's source step through
-// core's step service (a policy denial is recorded there and fails the step; docs/spec.md §4.3).
+// core's step service (a policy denial is recorded there and fails the step; docs/spec.md §5.2).
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -13,7 +13,6 @@ import {
   describeCause,
   failureLines,
   isSathosError,
-  openGitRepository,
   recordStep,
   sourceSubjects,
   verifyCommitsWithHead,
@@ -21,6 +20,7 @@ import {
   type Statement,
   type Trust,
 } from '@sathos/core';
+import { openGitRepository } from '@sathos/node';
 import {
   actionsIO,
   jobSigner,

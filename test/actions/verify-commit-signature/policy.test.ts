@@ -110,7 +110,7 @@ void describe('verify-commit-signature with a policy file', () => {
   });
 
   void describe('when the policy does not let the job sign the source stage', () => {
-    void it('records the denied source step (decision deny) and fails (docs/spec.md §4.3)', async () => {
+    void it('records the denied source step (decision deny) and fails (docs/spec.md §5.2)', async () => {
       const other = join(fx.work, 'policy-other-signer.yml');
       writeFileSync(
         other,

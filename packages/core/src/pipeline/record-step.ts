@@ -1,6 +1,6 @@
 // The step service: every producer of a chain (the CLI's demo, each action) records its step here.
 // It verifies the chain it was handed, decides the step under the policy, lets the step act only
-// when allowed, signs the record and its evidence, and appends them together (docs/spec.md §4.3).
+// when allowed, signs the record and its evidence, and appends them together (docs/spec.md §5.2).
 import { SathosError } from '../errors.js';
 import type { ChainStore } from '../attestation/chain/store.js';
 import type { AppendResult, SignFunction } from '../attestation/chain/append.js';
