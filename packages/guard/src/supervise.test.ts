@@ -241,6 +241,31 @@ describe('supervise', () => {
     });
   }
 
+  it('proxy-env: a halt verdict answered after the step exited 0 still fails it', async () => {
+    // The step writes its CONNECT and exits at once: the gateway, still finding the client's pid
+    // among the step's descriptors (2,000 of them, to take a while), decides after the root process
+    // is gone. A late halt verdict used to leave the step passing.
+    const script = String.raw`
+const net = require('node:net');
+for (let i = 0; i < 2000; i++) require('node:fs').openSync('/dev/null', 'r');
+const proxy = new URL(process.env.HTTP_PROXY);
+const socket = net.connect({ host: proxy.hostname, port: Number(proxy.port) }, () => {
+  socket.write('CONNECT denied.test:1 HTTP/1.1\r\nHost: denied.test:1\r\n\r\n', () => process.exit(0));
+});`;
+    const report = await supervise({
+      command: NODE,
+      args: ['-e', script],
+      decide: haltOn('denied.test'),
+      resolve: loopbackResolver,
+      graceMs: 300,
+      sandbox: 'proxy-env',
+      output: { stdout: new PassThrough(), stderr: new PassThrough() },
+    });
+    assert.ok(report.decisions.some((d) => d.verdict.action === 'halt'));
+    assert.equal(report.halted?.cause, 'egress');
+    assert.equal(exitStatusOf(report), 1);
+  });
+
   it('halts a step past its deadline (sleep 30 with a 2 s deadline)', async () => {
     const marker = '29.7131';
     const report = await supervise({

@@ -216,9 +216,12 @@ export async function supervise(options: SuperviseOptions): Promise<SupervisionR
     if (!gone) await running.signal('SIGKILL');
   };
   const halt = (cause: HaltCause, reason: string): void => {
-    if (halted !== undefined || ended) return;
+    // A halt verdict answered after the step's root exited (a request it sent just before, still
+    // being decided) fails the step all the same; only the kill sequence is moot then (reap follows).
+    if (halted !== undefined || (ended && cause !== 'egress')) return;
     halted = { cause, reason };
     emit({ kind: 'halting', halt: halted });
+    if (ended) return;
     if (step !== undefined) void haltSequence(step);
     // Not running yet (an init that never came up): ending the namespace ends the wait for it.
     else void booting?.abort();
