@@ -247,19 +247,15 @@ export async function startPlainStep(options: PlainStepOptions): Promise<Running
     });
   });
   const pid = child.pid ?? -1;
+  // Polled under a cgroup too: a process of the step may write itself into another cgroup it can
+  // write to (its parent's, as the same user), out of reach of cgroup.kill; its parentage remains.
   const tracker = new TreeTracker(pid);
-  const poll =
-    cgroup === undefined
-      ? setInterval(() => void tracker.refresh(), TREE_POLL_MS).unref()
-      : undefined;
+  const poll = setInterval(() => void tracker.refresh(), TREE_POLL_MS).unref();
   void exited.then(() => {
     clearInterval(poll);
   });
   const signalTree = async (signal: TreeSignal): Promise<void> => {
-    if (cgroup !== undefined) {
-      await cgroup.signal(signal);
-      return;
-    }
+    if (cgroup !== undefined) await cgroup.signal(signal);
     try {
       process.kill(-pid, signal);
     } catch {
@@ -275,8 +271,8 @@ export async function startPlainStep(options: PlainStepOptions): Promise<Running
     members: () => (cgroup === undefined ? tracker.members() : cgroup.pids()),
     signal: signalTree,
     reap: async () => {
-      if (cgroup !== undefined) await cgroup.remove();
-      else await signalTree('SIGKILL');
+      await signalTree('SIGKILL');
+      await cgroup?.remove();
       await settle(child, done);
     },
   };

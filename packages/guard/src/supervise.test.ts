@@ -266,6 +266,37 @@ const socket = net.connect({ host: proxy.hostname, port: Number(proxy.port) }, (
     assert.equal(exitStatusOf(report), 1);
   });
 
+  it('proxy-env: a daemon that writes itself out of the step cgroup and session is still halted', async () => {
+    const marker = '29.4417';
+    // A new session (detached), then into the cgroup above the step's, out of reach of cgroup.kill.
+    const daemon =
+      "m=$(grep -m1 ' - cgroup2 ' /proc/self/mountinfo | cut -d' ' -f5); " +
+      "p=$(sed -n 's/^0:://p' /proc/self/cgroup); " +
+      `echo $$ > "$m$(dirname "$p")/cgroup.procs" 2>/dev/null && echo moved; exec sleep ${marker}`;
+    const script = String.raw`
+const { spawn } = require('node:child_process');
+const http = require('node:http');
+const child = spawn('sh', ['-c', process.argv[1]], { detached: true, stdio: ['ignore', 'inherit', 'ignore'] });
+setTimeout(() => {
+  const proxy = new URL(process.env.HTTP_PROXY);
+  http.get({ host: proxy.hostname, port: proxy.port, path: 'http://denied.test:1/' }).on('error', () => {});
+  setInterval(() => {}, 1000);
+}, 1500);`;
+    const out = collector();
+    const report = await supervise({
+      command: NODE,
+      args: ['-e', script, daemon],
+      decide: haltOn('denied.test'),
+      resolve: loopbackResolver,
+      graceMs: 300,
+      sandbox: 'proxy-env',
+      output: { stdout: out.stream, stderr: new PassThrough() },
+    });
+    assert.equal(report.halted?.cause, 'egress');
+    if (report.containment === 'cgroup') assert.match(out.text(), /^moved$/m);
+    assert.deepEqual(await processesWith(marker), [], 'the escaped daemon is gone');
+  });
+
   it('halts a step past its deadline (sleep 30 with a 2 s deadline)', async () => {
     const marker = '29.7131';
     const report = await supervise({
