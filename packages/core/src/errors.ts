@@ -38,6 +38,8 @@ export const REJECTION_CODES = [
   'STEP_HALTED',
   /** sathos guard: the supervised command exited with a status other than 0 (passed through). */
   'COMMAND_FAILED',
+  /** sathos guard: the supervised command rewrote its own baseline file (put back, run failed). */
+  'BASELINE_TAMPERED',
 ] as const;
 
 /** Codes for inputs that could not be used at all (CLI exit 2). */

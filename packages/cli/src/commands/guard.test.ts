@@ -9,7 +9,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BASELINE_FORMAT, parseBaseline } from '@sathos/core';
+import {
+  BASELINE_FORMAT,
+  emptyBaseline,
+  parseBaseline,
+  serializeBaseline,
+  withRuns,
+} from '@sathos/core';
 import { runCli } from '../program.js';
 
 interface Run {
@@ -434,5 +440,56 @@ void describe('sathos guard: the issue check, end to end', () => {
       anomaly.findings.map((f) => [f.kind, f.halted]),
       [['slow-step', false]],
     );
+  });
+});
+
+void describe('sathos guard: the command cannot rewrite its own baseline', () => {
+  let other: Counting;
+  before(async () => {
+    other = await countingServer();
+  });
+  after(() => {
+    other.server.close();
+  });
+
+  /** Copies argv[1] over argv[2]: a step planting a baseline that knows a host it never reached. */
+  const PLANT = "require('node:fs').copyFileSync(process.argv[1], process.argv[2])";
+
+  void it('a planted baseline is put back and fails the run; the next run still blocks the host', async () => {
+    const baseline = path('tamper-baseline.json');
+    const hostile = path('tamper-hostile.json');
+    const runs = Array.from({ length: 10 }, (_, i) => ({
+      at: Date.now() - 60_000 + i,
+      durationMs: 600_000,
+      hosts: [`127.0.0.1:${other.port}`],
+    }));
+    await writeFile(hostile, serializeBaseline(withRuns(emptyBaseline('default'), runs)));
+    const guard = (args: readonly string[]) =>
+      sathos(['guard', '--mode', 'block', '--baseline', baseline, '--json', '--', ...args]);
+
+    // No baseline yet: the planted one is removed.
+    const planted = await guard([process.execPath, '-e', PLANT, hostile, baseline]);
+    assert.equal(planted.code, 1, planted.out);
+    assert.equal(planted.json.code, 'BASELINE_TAMPERED');
+    await assert.rejects(readFile(baseline), 'the planted baseline is gone');
+
+    // A baseline of its own: the rewrite is undone byte for byte.
+    const own = serializeBaseline(emptyBaseline('default'));
+    await writeFile(baseline, own);
+    const rewritten = await guard([process.execPath, '-e', PLANT, hostile, baseline]);
+    assert.equal(rewritten.json.code, 'BASELINE_TAMPERED', rewritten.out);
+    assert.equal(await readFile(baseline, 'utf8'), own);
+
+    const results = path('tamper-results.txt');
+    const next = await guard([
+      process.execPath,
+      '-e',
+      FETCH_ALL,
+      results,
+      `http://127.0.0.1:${other.port}/`,
+    ]);
+    assert.equal(next.code, 0, next.out);
+    assert.match(await readFile(results, 'utf8'), / 403$/);
+    assert.equal(other.hits(), 0, 'the host the planted baseline named was never reached');
   });
 });

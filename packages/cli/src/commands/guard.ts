@@ -3,7 +3,7 @@
 // its deadline under `halt`; the run can teach the baseline when it succeeded and nothing was refused
 // (docs/anomaly.md). Exits with the command's status, or 1 when it was halted.
 import { createHash, randomBytes } from 'node:crypto';
-import { rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
   ANOMALY_MODES,
@@ -90,7 +90,12 @@ interface LoadedBaseline {
   readonly baseline: Baseline;
   /** `sha256:<hex>` of the file read; absent when there was no file yet. */
   readonly digest?: string;
+  /** The file's bytes as read, to put back if the command rewrites it. */
+  readonly bytes?: Uint8Array;
 }
+
+const sha256 = (bytes: Uint8Array): string =>
+  `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -116,7 +121,7 @@ async function loadBaseline(o: GuardOptions): Promise<LoadedBaseline> {
       `the baseline is of step "${baseline.step}", not "${step}"; name the right --baseline or --step`,
       { where: o.baseline },
     );
-  return { baseline, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
+  return { baseline, digest: sha256(bytes), bytes };
 }
 
 function checkFlags(o: GuardOptions): void {
@@ -147,7 +152,7 @@ async function checkOutputDirs(o: GuardOptions): Promise<void> {
 }
 
 /** Writes beside the target, then renames over it: a reader sees the old file or the new one. */
-async function writeAtomically(path: string, text: string): Promise<void> {
+async function writeAtomically(path: string, text: string | Uint8Array): Promise<void> {
   // A fresh random name, created exclusively: a planted file or symlink there is never written through.
   const temporary = join(dirname(path), `.${randomBytes(8).toString('hex')}.sathos-tmp`);
   try {
@@ -160,6 +165,31 @@ async function writeAtomically(path: string, text: string): Promise<void> {
       cause,
     });
   }
+}
+
+// What the baseline path holds now: the digest of a regular file, `absent`, or `other`.
+async function baselineState(path: string): Promise<string> {
+  const info = await lstat(path).catch(() => undefined);
+  if (info === undefined) return 'absent';
+  if (!info.isFile()) return 'other';
+  return sha256(await readFile(path));
+}
+
+/**
+ * The command runs with its user's file rights, so it could rewrite its own baseline to widen the
+ * next run (hosts it never reached, a longer deadline): a baseline that changed while it ran is put
+ * back as it was read, and the run fails.
+ */
+async function keepBaseline(o: GuardOptions, loaded: LoadedBaseline): Promise<void> {
+  if (o.baseline === undefined) return;
+  if ((await baselineState(o.baseline)) === (loaded.digest ?? 'absent')) return;
+  if (loaded.bytes === undefined) await rm(o.baseline, { force: true });
+  else await writeAtomically(o.baseline, loaded.bytes);
+  throw new SathosError(
+    'BASELINE_TAMPERED',
+    'the command rewrote its baseline file while it ran; it was put back as read and nothing was learned: find what in the command writes it',
+    { where: o.baseline },
+  );
 }
 
 /** SIGINT or SIGTERM to this process (Ctrl-C, a cancelled job) halts the command's whole tree. */
@@ -311,6 +341,7 @@ export async function guardCommand(o: GuardOptions): Promise<Outcome> {
       output: o.json === true ? { stdout: process.stderr, stderr: process.stderr } : 'inherit',
       signal: aborts.signal,
     }).finally(aborts.dispose);
+    await keepBaseline(o, loaded);
     return await finish(o, plan, loaded, report);
   } catch (error) {
     return failure('allowed', error);
