@@ -1,15 +1,10 @@
 // The workflow posture at the source stage (docs/posture.md): when the policy has a posture:
 // section, the workflows of the commit the run builds are judged before the source record is
-// signed. A denial fails the step and writes no record: a pipeline whose own definition breaks
-// least privilege stops before it builds. Allowed, the workflow-posture statement joins the
-// source record's evidence (evidence.workflowPosture for the policy's rules).
-import {
-  SathosError,
-  failureLines,
-  type Policy,
-  type PostureFinding,
-  type Statement,
-} from '@sathos/core';
+// signed, and the workflow-posture statement joins the record's evidence. The policy's built-in
+// sathos:posture check reads it there: a denied posture denies the source step, which is recorded
+// (decision deny) and fails, so a pipeline whose own definition breaks least privilege stops
+// before it builds.
+import { failureLines, type Policy, type PostureFinding, type Statement } from '@sathos/core';
 import type { ActionIO, GitHubApi, JobSummary, RunContext } from '@sathos/github';
 import { postureAtCommit, type PostureAtCommit } from '@sathos/github/posture';
 import { VERIFIER_ID } from './genesis.js';
@@ -65,8 +60,8 @@ function annotate(io: ActionIO, findings: readonly PostureFinding[]): void {
 
 /**
  * The evidence the source record gains: the workflow-posture statement when the policy has a
- * posture: section (nothing otherwise). Throws POLICY_DENIED, after annotating each denying
- * finding at its file and line, when the posture section denies.
+ * posture: section (nothing otherwise). A denied posture is annotated here, finding by finding at
+ * its file and line; the step service then denies the step over the statement.
  */
 export async function sourcePosture(input: SourcePostureInput, io: ActionIO): Promise<Statement[]> {
   const { policy, context } = input;
@@ -83,14 +78,9 @@ export async function sourcePosture(input: SourcePostureInput, io: ActionIO): Pr
   await io.summary(postureSummary(judged, policy.uri));
   if (judged.decision.allowed) {
     io.info(`workflow posture allowed: ${judged.findings.length} finding(s), none denied`);
-    return [judged.statement];
+  } else {
+    annotate(io, judged.denying);
+    for (const line of failureLines(judged.decision)) io.error(line, { title: TITLE });
   }
-  annotate(io, judged.denying);
-  const failed = failureLines(judged.decision);
-  for (const line of failed) io.error(line, { title: TITLE });
-  throw new SathosError(
-    'POLICY_DENIED',
-    `the posture: section of the policy denies the workflows at ${judged.commit}: ${failed.join('; ')}; fix them (docs/posture.md) in a new commit — no source record was written`,
-    { where: policy.uri },
-  );
+  return [judged.statement];
 }

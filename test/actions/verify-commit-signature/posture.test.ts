@@ -216,11 +216,13 @@ void describe('verify-commit-signature with a policy that has a posture: section
       assert.equal(io.failures.length, 1);
       assert.match(
         io.failures[0] ?? '',
-        new RegExp(
-          `^POLICY_DENIED: .*posture:unpinned-action.*${WORKFLOW}:${UNPINNED_LINE} \\(build\\)`,
-        ),
+        /^POLICY_DENIED: the policy denied the source step: .*sathos:posture.*posture:unpinned-action/,
       );
-      assert.match(io.failures[0] ?? '', new RegExp(`workflows at ${unpinned}`));
+      const located = `fail posture:unpinned-action: no unpinned-action finding (docs/posture.md) (1 found: ${WORKFLOW}:${UNPINNED_LINE} (build))`;
+      assert.ok(
+        io.lines.some((l) => l.level === 'error' && l.line === located),
+        JSON.stringify(io.lines),
+      );
     });
 
     void it('annotates the finding on its workflow line', () => {
@@ -236,8 +238,21 @@ void describe('verify-commit-signature with a policy that has a posture: section
       });
     });
 
-    void it('writes no source record and hands on no genesis', () => {
-      assert.equal(existsSync(fx.chainPath('unpinned')), false);
+    void it('records the denied source step with the denied posture as evidence, and hands on no genesis', () => {
+      const statements = statementsOf(fx.chainPath('unpinned'));
+      const posture = statements.find((s) => s.predicateType === WORKFLOW_POSTURE_V1);
+      const decision = (posture?.predicate as { decision?: { allowed: boolean; failed: string[] } })
+        .decision;
+      assert.deepEqual(decision?.failed, [
+        'posture:unpinned-action',
+        'every-third-party-action-pinned',
+      ]);
+      assert.equal(decision.allowed, false);
+      const record = statements.find((s) => (s.predicate as { stage?: string }).stage === 'source');
+      assert.equal(
+        (record?.predicate as { policy?: { decision: string } }).policy?.decision,
+        'deny',
+      );
       assert.equal(io.outputs.get('genesis-record'), undefined);
     });
 
@@ -253,7 +268,7 @@ void describe('verify-commit-signature with a policy that has a posture: section
       assert.ok(
         github.requests.includes(`/repos/octo-tools/lint/contents/action.yml?ref=${LINT_TAINTED}`),
       );
-      assert.equal(existsSync(fx.chainPath('transitive')), false);
+      assert.equal(io.outputs.get('genesis-record'), undefined);
     });
   });
 
@@ -354,11 +369,17 @@ void describe('verify-commit-signature with a policy that has a posture: section
   void describe('when the lock the commit holds names another commit for a tag', () => {
     void it('denies the source step: the tag moved since it was locked', async () => {
       const io = await runAt(moved, 'moved', lockPolicy);
-      assert.match(
-        io.failures[0] ?? '',
-        /^POLICY_DENIED: .*sathos:posture-lock.*tj-actions\/changed-files@v45/,
+      assert.match(io.failures[0] ?? '', /^POLICY_DENIED: .*sathos:posture-lock/);
+      assert.ok(
+        io.lines.some(
+          (l) =>
+            l.level === 'error' &&
+            l.line.startsWith('fail sathos:posture-lock') &&
+            l.line.includes('tj-actions/changed-files@v45'),
+        ),
+        JSON.stringify(io.lines),
       );
-      assert.equal(existsSync(fx.chainPath('moved')), false);
+      assert.equal(io.outputs.get('genesis-record'), undefined);
     });
   });
 
@@ -388,6 +409,32 @@ void describe('verify-commit-signature with a policy that has a posture: section
         io.summaries.some((s) => s.heading.startsWith('Workflow posture')),
         false,
       );
+    });
+
+    void it('is refused by a verifier whose policy has one: the source step skipped the posture', () => {
+      const chain = fx.chainPath('no-posture');
+      const lines = parseChainText(readFileSync(chain, 'utf8'), chain);
+      const parsed = parsePolicy(readFileSync(policy, 'utf8'), policy);
+      const verification = verifyChain({
+        lines,
+        checker: createBundleVerifier(publicGoodTrust(), {
+          keys: parsePublicKeys(fx.recordKey.publicKeyPem, 'record key'),
+          allowUnloggedKeySignatures: true,
+        }),
+        requirements: {
+          stages: parsed.stages,
+          identities: parsed.identities,
+          requireTerminal: false,
+        },
+        artifacts: [],
+        source: chain,
+      });
+      const evaluation = evaluateChainPolicy(parsed, verification, lines);
+      assert.equal(evaluation.allowed, false);
+      const failed = evaluation.decisions[0]?.decision.results.find(
+        (r) => r.id === 'sathos:posture',
+      );
+      assert.equal(failed?.error, 'the step recorded no workflow-posture evidence');
     });
   });
 });

@@ -3,6 +3,7 @@
 // applies. Deny by default: anything undeclared, any error, any timeout is a failed result.
 import type { SignerIdentity } from '../../identity/signers/signer-identity.js';
 import { describeSigner } from '../../identity/signers/signer-identity.js';
+import { isCelList, isCelMap } from '@bufbuild/cel';
 import { budget } from '../cel/budget.js';
 import type { Budget } from '../cel/budget.js';
 import type { CelVariables } from '../cel/values.js';
@@ -83,6 +84,51 @@ function builtinFailures(policy: Policy, req: DecisionRequest, environment: stri
   return failures;
 }
 
+/** The stage whose record carries the workflow posture (docs/posture.md): the chain's source. */
+const POSTURE_STAGE = 'source';
+
+/** A field of nested CEL maps; undefined as soon as a step is not a map. */
+function celPath(value: unknown, path: readonly string[]): unknown {
+  let at = value;
+  for (const key of path) {
+    if (!isCelMap(at)) return undefined;
+    at = at.get(key);
+  }
+  return at;
+}
+
+/**
+ * A policy with a posture: section requires the source record to carry the workflow posture its
+ * step decided under this policy, about the run's commit, allowed. Checked when the step decides
+ * and again when a verifier re-evaluates the chain, so a source step that skipped the posture, or
+ * that the posture denied, never passes (docs/posture.md).
+ */
+function postureFailures(policy: Policy, req: DecisionRequest): RuleResult[] {
+  if (policy.posture === undefined || req.stage !== POSTURE_STAGE) return [];
+  const message = "the source record carries the workflows' posture, allowed by the policy";
+  const posture = celPath(req.variables.values.evidence, ['workflowPosture']);
+  if (posture === undefined)
+    return [fail('sathos:posture', message, 'the step recorded no workflow-posture evidence')];
+  const commit = celPath(posture, ['commit']);
+  const runCommit = celPath(req.variables.values.run, ['commit']);
+  if (typeof commit !== 'string' || commit !== runCommit)
+    return [
+      fail(
+        'sathos:posture',
+        message,
+        `it judged ${String(commit)}, not the run's commit ${String(runCommit)}`,
+      ),
+    ];
+  if (celPath(posture, ['decision', 'policy', 'digest', 'sha256']) !== policy.digest)
+    return [fail('sathos:posture', message, 'it was decided under another policy')];
+  if (celPath(posture, ['decision', 'allowed']) === true) return [];
+  const failed = celPath(posture, ['decision', 'failed']);
+  const ids = isCelList(failed) ? [...failed].filter((id) => typeof id === 'string') : [];
+  return [
+    fail('sathos:posture', message, `the posture denied: ${ids.join(', ') || 'no decision'}`),
+  ];
+}
+
 function applies(rule: PolicyRule, stage: string, environment: string): boolean {
   if (rule.stages !== undefined && !rule.stages.includes(stage)) return false;
   return rule.environments === undefined || rule.environments.includes(environment);
@@ -110,6 +156,7 @@ export function evaluatePolicy(
   );
   const results = [
     ...builtinFailures(policy, req, environment),
+    ...postureFailures(policy, req),
     ...policy.rules
       .filter((r) => applies(r, req.stage, environment))
       .map((r) => ruleResult(r, vars, b)),
