@@ -8,7 +8,9 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { CommitPolicy } from '@sathos/core';
-import { isSathosError, openGitRepository, verifyCommits } from '@sathos/core';
+import { isSathosError, verifyCommits } from '@sathos/core';
+import { openGitRepository } from '@sathos/node';
+import { openGitSource } from '@sathos/github/posture';
 import { TestRepo, allowedSignersLine } from './repo-builder.js';
 
 /** Git config (key, value) pairs that make `marker` appear when git lazily fetches. */
@@ -86,4 +88,25 @@ describe('a repository config that runs a command when git fetches a missing obj
       assert.equal(existsSync(marker), false, 'the verifier made git run the command');
     });
   }
+
+  it('never runs either when sathos posture reads a workflow whose blob is missing', async () => {
+    const repo = TestRepo.create();
+    repos.push(repo);
+    repo.commit({ signing: { none: true }, files: { '.github/workflows/ci.yml': 'on: push\n' } });
+    const blob = repo.git(['rev-parse', 'HEAD:.github/workflows/ci.yml']);
+    dropObject(repo, blob);
+    const marker = join(repo.home, 'ran');
+    makePromisor(
+      repo,
+      TRANSPORTS['core.sshCommand with an ssh:// promisor remote']?.(marker, repo.dir) ?? [],
+    );
+
+    const source = await openGitSource(repo.dir);
+    try {
+      await source.read(['.github/workflows/ci.yml']).catch(() => undefined);
+    } finally {
+      source.close();
+    }
+    assert.equal(existsSync(marker), false, 'posture made git run the command');
+  });
 });

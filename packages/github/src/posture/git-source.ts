@@ -22,7 +22,15 @@ export interface RepositorySource {
 
 /** One object (file or tree) larger than this is refused. */
 const MAX_OBJECT_BYTES = 16 * 1024 * 1024;
-const GIT_ENV = { ...process.env, GIT_NO_REPLACE_OBJECTS: '1', LC_ALL: 'C' };
+// No transport: a repository configured as a partial clone makes cat-file fetch a missing object
+// from its promisor remote, running whatever that remote names (core.sshCommand, an ext:: command).
+const GIT_ENV = {
+  ...process.env,
+  GIT_NO_REPLACE_OBJECTS: '1',
+  LC_ALL: 'C',
+  GIT_ALLOW_PROTOCOL: '',
+  GIT_NO_LAZY_FETCH: '1',
+};
 
 function gitFailed(dir: string, message: string, cause?: unknown): SathosError {
   return new SathosError('GIT_FAILED', `${message}; check the repository and commit`, {
