@@ -1,9 +1,19 @@
 // Type-checked lint for every TypeScript file; zero warnings is enforced by `npm run lint`.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import layers from './eslint.layers.js';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/', '**/build/', '**/dist/', '.sathos-demo/', 'eslint.config.js'] },
+  {
+    ignores: [
+      '**/node_modules/',
+      '**/build/',
+      '**/dist/',
+      '.sathos-demo/',
+      'eslint.config.js',
+      'eslint.layers.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -37,4 +47,5 @@ export default tseslint.config(
       ],
     },
   },
+  ...layers,
 );

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CommitPolicy } from '@sathos/core';
-import { openGitRepository, verifyCommits } from '@sathos/core';
+import { verifyCommits } from '@sathos/core';
+import { openGitRepository } from '@sathos/node';
 import { measure, type BenchRow } from './lib.js';
 
 const COMMITS = 1000;

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '@sathos/cli';
 import type { CommitPolicy, CommitsVerification } from '@sathos/core';
-import { openGitRepository, verifyCommits } from '@sathos/core';
+import { verifyCommits } from '@sathos/core';
+import { openGitRepository } from '@sathos/node';
 import { TestRepo, allowedSignersLine, type SshKeyFiles } from './repo-builder.js';
 
 describe('commit policy', () => {

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import type { CommitPolicy } from '@sathos/core';
-import { MAX_COMMIT_BYTES, SathosError, openGitRepository, verifyCommits } from '@sathos/core';
+import { MAX_COMMIT_BYTES, SathosError, verifyCommits } from '@sathos/core';
+import { openGitRepository } from '@sathos/node';
 import { TestRepo, allowedSignersLine } from './repo-builder.js';
 
 function code(expected: string, line?: RegExp): (error: unknown) => true {

@@ -8,13 +8,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '@sathos/cli';
-import {
-  openGitRepository,
-  trustFromJSON,
-  verifyCommits,
-  type CommitPolicy,
-  type CommitVerdict,
-} from '@sathos/core';
+import { trustFromJSON, verifyCommits, type CommitPolicy, type CommitVerdict } from '@sathos/core';
+import { openGitRepository } from '@sathos/node';
 import { startSigstoreStandIn, type SigstoreStandIn } from '@sathos/testkit';
 import { initializeTSA } from '@sigstore/mock/dist/timestamp/index.js';
 import {

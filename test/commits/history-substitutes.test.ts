@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runCli } from '@sathos/cli';
 import type { CommitPolicy, CommitVerdict } from '@sathos/core';
-import { openGitRepository, verifyCommits } from '@sathos/core';
+import { verifyCommits } from '@sathos/core';
+import { openGitRepository } from '@sathos/node';
 import { TestRepo, allowedSignersLine } from './repo-builder.js';
 
 /** Makes git believe `child`'s parent is `fake`; returns env under which git believes it. */

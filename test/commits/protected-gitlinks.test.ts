@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { CommitPolicy, CommitsVerification } from '@sathos/core';
-import { openGitRepository, verifyCommits } from '@sathos/core';
+import { verifyCommits } from '@sathos/core';
+import { openGitRepository } from '@sathos/node';
 import { TestRepo, allowedSignersLine, type SshKeyFiles } from './repo-builder.js';
 
 describe('gitlinks (submodules) at or above protected paths', () => {

@@ -10,7 +10,8 @@ import { symlinkSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import picomatch from 'picomatch';
-import { isSathosError, openGitRepository, type ObjectReader } from '@sathos/core';
+import { isSathosError, type ObjectReader } from '@sathos/core';
+import { openGitRepository } from '@sathos/node';
 import { TreeStore } from '../../packages/core/src/identity/commits/git/tree.js';
 import {
   ProtectedPathJudge,

@@ -7,7 +7,8 @@ import { mkdirSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CommitPolicy, CommitsVerification } from '@sathos/core';
-import { openGitRepository, verifyCommits } from '@sathos/core';
+import { verifyCommits } from '@sathos/core';
+import { openGitRepository } from '@sathos/node';
 import { TestRepo, allowedSignersLine, type SshKeyFiles } from './repo-builder.js';
 
 describe('symlinks in protected paths', () => {

@@ -26,6 +26,7 @@ export * from './attestation/evidence/predicates.js';
 export type * from './identity/commits/signer-rules.js';
 export * from './identity/commits/git/commit-object.js';
 export * from './identity/commits/git/objects.js';
+export * from './identity/commits/git/process.js';
 export * from './identity/commits/types.js';
 export * from './identity/commits/verify-commits.js';
 export * from './identity/commits/range.js';

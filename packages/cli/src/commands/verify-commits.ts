@@ -10,7 +10,8 @@ import type {
   IdentityRule,
   SignatureTime,
 } from '@sathos/core';
-import { SathosError, assertIdentityRule, openGitRepository, verifyCommits } from '@sathos/core';
+import { SathosError, assertIdentityRule, verifyCommits } from '@sathos/core';
+import { openGitRepository } from '@sathos/node';
 import { readInputText, readTrust } from '../inputs.js';
 import { loadPolicy } from './policy-load.js';
 import type { Outcome } from '../outcome.js';

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { SathosError } from '../../../errors.js';
 import { MAX_COMMIT_BYTES } from './commit-object.js';
-import { GIT_TIMEOUT_MS, firstLine, runGit, startGit, type GitSession } from './process.js';
+import { GIT_TIMEOUT_MS, firstLine, runGit, type GitRunner, type GitSession } from './process.js';
 
 /** A reader lives as long as one verification (signatures are checked between its requests). */
 const READER_LIFETIME_MS = 60 * 60 * 1000;
@@ -161,8 +161,11 @@ class BatchReader implements ObjectReader {
   private failure: Error | undefined;
   private readonly rejects = new Set<(error: Error) => void>();
 
-  constructor(private readonly dir: string) {
-    this.session = startGit({
+  constructor(
+    git: GitRunner,
+    private readonly dir: string,
+  ) {
+    this.session = git.start({
       dir,
       args: ['cat-file', '--batch'],
       timeoutMs: READER_LIFETIME_MS,
@@ -242,7 +245,10 @@ class BatchReader implements ObjectReader {
 }
 
 class GitRepository implements GitObjects {
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly git: GitRunner,
+    private readonly dir: string,
+  ) {}
 
   async resolveCommits(revs: readonly string[]): Promise<(string | undefined)[]> {
     for (const rev of revs) {
@@ -251,7 +257,7 @@ class GitRepository implements GitObjects {
       }
     }
     if (revs.length === 0) return [];
-    const result = await runGit({
+    const result = await runGit(this.git, {
       dir: this.dir,
       args: ['cat-file', '--batch-check'],
       input: revs.map((r) => `${r}^{commit}\n`).join(''),
@@ -291,11 +297,14 @@ class GitRepository implements GitObjects {
   }
 
   openReader(): ObjectReader {
-    return new BatchReader(this.dir);
+    return new BatchReader(this.git, this.dir);
   }
 }
 
-/** The git repository (work tree or bare) at `dir`, read through git's plumbing commands. */
-export function openGitRepository(dir: string): GitObjects {
-  return new GitRepository(dir);
+/**
+ * The git repository (work tree or bare) at `dir`, read through git's plumbing commands run by `git`
+ * (@sathos/node's openGitRepository hands in the process runner).
+ */
+export function readGitRepository(dir: string, git: GitRunner): GitObjects {
+  return new GitRepository(git, dir);
 }

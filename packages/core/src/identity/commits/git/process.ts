@@ -1,10 +1,9 @@
-// Runs git processes with bounded output and time: the only place commit verification touches the
-// operating system. Output beyond the limit or a process that outlives its deadline is killed. Every
-// call runs with git's history substitutes switched off (replace refs, grafts, commit-graph files,
-// alternates named in the environment) — defence in depth only: the verifier hash-checks every object
-// it reads and takes no fact about history from git.
-import { spawn } from 'node:child_process';
-import { SathosError } from '../../../errors.js';
+// How commit verification runs git: the calls, their bounds, and the hardening every call gets.
+// The process is started by a GitRunner handed in (@sathos/node spawns it), which kills output beyond
+// the limit or a process that outlives its deadline. Every call runs with git's history substitutes
+// switched off (replace refs, grafts, commit-graph files, alternates named in the environment) —
+// defence in depth only: the verifier hash-checks every object it reads and takes no fact about
+// history from git.
 
 /** One git call may print at most this much (1,000 commits of the largest allowed size fit). */
 export const MAX_GIT_OUTPUT_BYTES = 1024 * 1024 * 1024;
@@ -40,7 +39,7 @@ export interface GitSession {
 }
 
 /** Options that switch off git's history substitutes for this call. */
-const HARDENING = [
+export const GIT_HARDENING: readonly string[] = [
   '--no-replace-objects',
   '-c',
   'core.useReplaceRefs=false',
@@ -56,7 +55,7 @@ const HARDENING = [
  * verifier only reads local objects: GIT_ALLOW_PROTOCOL set empty allows no transport whatever the
  * repository's `protocol.*` config says, and GIT_NO_LAZY_FETCH (git 2.44+) stops the fetch earlier.
  */
-export function gitEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function gitEnvironment(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(base)) {
     if (!name.startsWith('GIT_') || name === 'GIT_EXEC_PATH') env[name] = value;
@@ -72,80 +71,18 @@ export function gitEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.Pr
   };
 }
 
-function gitFailed(call: GitCall, message: string, cause?: unknown): SathosError {
-  return new SathosError('GIT_FAILED', message, {
-    where: `git ${call.args[0] ?? ''} in ${call.dir}`,
-    ...(cause === undefined ? {} : { cause }),
-  });
-}
-
-/** Starts `git <hardening> -C dir args…`; stdout goes to `onData` (or is collected), bounded in size and time. */
-export function startGit(call: Omit<GitCall, 'input'>): GitSession {
-  const maxBytes = call.maxBytes ?? MAX_GIT_OUTPUT_BYTES;
-  const child = spawn('git', [...HARDENING, '-C', call.dir, ...call.args], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    env: gitEnvironment(),
-    timeout: call.timeoutMs ?? GIT_TIMEOUT_MS,
-  });
-  const chunks: Buffer[] = [];
-  const errChunks: Buffer[] = [];
-  let size = 0;
-  let failure: Error | undefined;
-  const stop = (error: unknown): void => {
-    failure ??= error instanceof Error ? error : new Error(String(error));
-    child.kill('SIGKILL');
-  };
-  child.stdout.on('data', (chunk: Buffer) => {
-    size += chunk.length;
-    if (size > maxBytes) {
-      stop(new SathosError('TOO_LARGE', `git printed more than ${maxBytes} bytes; refusing`));
-      return;
-    }
-    try {
-      if (call.onData === undefined) chunks.push(chunk);
-      else call.onData(chunk);
-    } catch (error) {
-      stop(error);
-    }
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    if (errChunks.length < 64) errChunks.push(chunk);
-  });
-  child.stdin.on('error', () => undefined);
-  const done = new Promise<GitResult>((resolve, reject) => {
-    child.on('error', (error) => {
-      failure ??= gitFailed(call, 'could not run git; install git and check --repo', error);
-    });
-    child.on('close', (code, signal) => {
-      if (failure !== undefined) reject(failure);
-      else if (signal !== null)
-        reject(gitFailed(call, `git was stopped (${signal}): it took too long`));
-      else {
-        const stderr = Buffer.concat(errChunks).toString('utf8');
-        resolve({ code: code ?? 1, stdout: Buffer.concat(chunks), stderr });
-      }
-    });
-  });
-  // Callers that only ever `end()` see the rejection there; never leave it unhandled meanwhile.
-  done.catch(() => undefined);
-  return {
-    write: (text) => {
-      if (!child.stdin.destroyed) child.stdin.write(text);
-    },
-    end: () => {
-      child.stdin.end();
-      return done;
-    },
-    kill: () => {
-      stop(gitFailed(call, 'git was stopped'));
-    },
-    exited: done,
-  };
+/** How core runs git: an adapter outside core (@sathos/node) starts the process. */
+export interface GitRunner {
+  /**
+   * Starts `git GIT_HARDENING -C dir args…` with gitEnvironment(); stdout goes to `onData` (or is
+   * collected), at most `maxBytes` (MAX_GIT_OUTPUT_BYTES) and `timeoutMs` (GIT_TIMEOUT_MS) long.
+   */
+  start(call: Omit<GitCall, 'input'>): GitSession;
 }
 
 /** Runs one git call to the end; resolves with its exit code, rejects on spawn failure, limits or onData errors. */
-export function runGit(call: GitCall): Promise<GitResult> {
-  const session = startGit(call);
+export function runGit(git: GitRunner, call: GitCall): Promise<GitResult> {
+  const session = git.start(call);
   session.write(call.input ?? '');
   return session.end();
 }

@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openGitRepository } from '../identity/commits/git/objects.js';
-import type { CommitPolicy } from '../identity/commits/signer-rules.js';
-import { assertRunCommitCovered, verifyCommitsWithHead } from './commit-coverage.js';
+import type { CommitPolicy } from '@sathos/core';
+import { assertRunCommitCovered, verifyCommitsWithHead } from '@sathos/core';
+import { openGitRepository } from '@sathos/node';
 
 const EMAIL = 'alice@example.com';
 

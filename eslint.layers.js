@@ -1,0 +1,126 @@
+// Which way dependencies point (docs/architecture.md), enforced by `npm run lint` and so by
+// `npm test`. Inside packages/core every layer folder imports only the layers below it; core imports
+// no other workspace and touches no process, network or file system; packages import along
+// actions → github/guard/node → core; shipped code never imports the test stand-ins.
+// test/layers.test.ts lints imports that run against these rules and sees each one refused.
+
+const CORE = 'packages/core/src';
+
+/** Core's layers, each with the layers it may import (the root files are the foundation below all). */
+export const CORE_LAYERS = {
+  identity: [],
+  anomaly: [],
+  attestation: ['identity'],
+  policy: ['identity', 'attestation', 'anomaly'],
+  posture: ['identity', 'attestation', 'policy'],
+  pipeline: ['identity', 'attestation', 'policy', 'anomaly', 'posture'],
+};
+const LAYER_NAMES = Object.keys(CORE_LAYERS);
+
+const TESTS = ['**/*.test.ts'];
+const TEST_STAND_INS = [
+  { group: ['@sathos/testkit', '@sathos/testkit/*'], message: 'only tests use the stand-ins' },
+  { group: ['@sathos/github/testing'], message: 'only tests use the GitHub stand-in' },
+];
+
+/** A pattern refusing relative imports that reach into any of `layers` (folders of core). */
+function intoLayers(layers, message) {
+  return { regex: `(^|/)(${layers.join('|')})/`, message };
+}
+
+const PROCESS_AND_NETWORK = ['child_process', 'http', 'https', 'net', 'dgram', 'dns'];
+const FILES = ['fs', 'fs/*'];
+const builtins = (names) => names.flatMap((name) => [name, `node:${name}`]);
+
+/**
+ * Two files still read and write files through node:fs; they are to move to @sathos/node behind the
+ * ChainStore and file-reader interfaces (docs/architecture.md). Nothing else in core may touch fs.
+ */
+const FILES_PENDING_MOVE = [`${CORE}/files.ts`, `${CORE}/attestation/chain/store.ts`];
+
+/** Core: pure logic; the edges hand it git, HTTP, files and the environment. */
+function coreIo(allowFiles) {
+  return [
+    { group: ['@sathos/*'], message: 'core imports no other workspace: the edges import core' },
+    { group: ['@actions/*'], message: 'the runner edge is packages/github' },
+    {
+      group: builtins(allowFiles ? PROCESS_AND_NETWORK : [...PROCESS_AND_NETWORK, ...FILES]),
+      message:
+        'core holds logic: processes, files and the network go behind an interface (packages/node, packages/github)',
+    },
+  ];
+}
+const CORE_GLOBALS = {
+  'no-restricted-properties': [
+    'error',
+    { object: 'process', property: 'env', message: 'core takes its environment as a parameter' },
+    { object: 'process', property: 'argv', message: 'the CLI parses arguments, not core' },
+  ],
+  'no-restricted-globals': [
+    'error',
+    { name: 'fetch', message: 'core takes a fetch function; packages/github makes the request' },
+  ],
+};
+
+function restrict(files, patterns, extra = {}) {
+  return {
+    files,
+    ignores: TESTS,
+    rules: { 'no-restricted-imports': ['error', { patterns }], ...extra },
+  };
+}
+
+/** The import rule of a core file: no I/O modules, and only the layers below its own. */
+function coreRule(files, forbiddenLayers, message, allowFiles = false) {
+  return restrict(
+    files,
+    [...coreIo(allowFiles), intoLayers(forbiddenLayers, message)],
+    CORE_GLOBALS,
+  );
+}
+
+/** Each core layer may import the ones below it; the foundation (root files) imports no layer. */
+function coreLayers() {
+  const foundationMessage = 'the root files are the foundation: they import no layer';
+  const foundation = coreRule([`${CORE}/*.ts`], LAYER_NAMES, foundationMessage);
+  foundation.ignores = [...TESTS, `${CORE}/index.ts`];
+  const rules = [foundation];
+  for (const [layer, below] of Object.entries(CORE_LAYERS)) {
+    const above = LAYER_NAMES.filter((name) => name !== layer && !below.includes(name));
+    const allowed = below.length === 0 ? 'only the foundation' : below.join(', ');
+    const message = `core/${layer} may import ${allowed} (docs/architecture.md)`;
+    rules.push(coreRule([`${CORE}/${layer}/**/*.ts`], above, message));
+    const pending = FILES_PENDING_MOVE.filter((f) => f.startsWith(`${CORE}/${layer}/`));
+    if (pending.length > 0) rules.push(coreRule(pending, above, message, true));
+  }
+  const rootPending = FILES_PENDING_MOVE.filter((f) => !f.slice(CORE.length + 1).includes('/'));
+  rules.push(coreRule(rootPending, LAYER_NAMES, foundationMessage, true));
+  return rules;
+}
+
+/** Workspaces: each lists the workspaces it must not import. */
+const PACKAGES = {
+  'packages/node/src': ['cli', 'github', 'guard', 'action-*'],
+  'packages/github/src': ['cli', 'guard', 'action-*'],
+  'packages/guard/src': ['cli', 'github', 'action-*'],
+  'packages/cli/src': ['action-*'],
+  'actions/*/src': ['cli', 'action-*'],
+  'packages/testkit/src': ['cli', 'github', 'guard', 'node', 'action-*'],
+};
+
+function packageRules() {
+  return Object.entries(PACKAGES).map(([dir, forbidden]) =>
+    restrict(
+      [`${dir}/**/*.ts`],
+      [
+        ...TEST_STAND_INS,
+        {
+          group: forbidden.flatMap((name) => [`@sathos/${name}`, `@sathos/${name}/*`]),
+          message: `${dir} must not import this workspace: dependencies point actions → github, guard, node → core (docs/architecture.md)`,
+        },
+      ],
+    ),
+  );
+}
+
+export default [...coreLayers(), ...packageRules()];
