@@ -70,14 +70,16 @@ void describe('our verifier on our signatures', () => {
       );
     });
 
-    void it('rejects a bundle from another key', async () => {
+    // Another key's bundle names a key the verifier was not given: the signer is not trusted
+    // (not "tampered content"), so the message can say which key would be needed.
+    void it('rejects a bundle from another key as an untrusted signer', async () => {
       const other = await signStatement(
         statement,
         keySigner({ privateKeyPem: generateSigningKeyPair().privateKeyPem }),
       );
       assert.equal(
         codeOf(() => verifier.verify(other, { artifact })),
-        'SIGNATURE_INVALID',
+        'UNTRUSTED_SIGNER',
       );
     });
   });
