@@ -87,6 +87,13 @@ function builtinFailures(policy: Policy, req: DecisionRequest, environment: stri
 /** The stage whose record carries the workflow posture (docs/posture.md): the chain's source. */
 const POSTURE_STAGE = 'source';
 
+/** Recorded values quoted in a reason: a commit id, a rule id (anything else is not echoed). */
+const COMMIT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+const RULE_ID = /^[A-Za-z0-9:._-]{1,128}$/;
+const MAX_QUOTED_RULES = 8;
+const quoted = (value: unknown, pattern: RegExp): value is string =>
+  typeof value === 'string' && pattern.test(value);
+
 /** A field of nested CEL maps; undefined as soon as a step is not a map. */
 function celPath(value: unknown, path: readonly string[]): unknown {
   let at = value;
@@ -111,19 +118,18 @@ function postureFailures(policy: Policy, req: DecisionRequest): RuleResult[] {
     return [fail('sathos:posture', message, 'the step recorded no workflow-posture evidence')];
   const commit = celPath(posture, ['commit']);
   const runCommit = celPath(req.variables.values.run, ['commit']);
-  if (typeof commit !== 'string' || commit !== runCommit)
-    return [
-      fail(
-        'sathos:posture',
-        message,
-        `it judged ${String(commit)}, not the run's commit ${String(runCommit)}`,
-      ),
-    ];
+  if (typeof commit !== 'string' || commit !== runCommit) {
+    const judged = quoted(commit, COMMIT_ID) ? commit : 'no commit id';
+    const built = quoted(runCommit, COMMIT_ID) ? runCommit : 'unknown';
+    return [fail('sathos:posture', message, `it judged ${judged}, not the run's commit ${built}`)];
+  }
   if (celPath(posture, ['decision', 'policy', 'digest', 'sha256']) !== policy.digest)
     return [fail('sathos:posture', message, 'it was decided under another policy')];
   if (celPath(posture, ['decision', 'allowed']) === true) return [];
   const failed = celPath(posture, ['decision', 'failed']);
-  const ids = isCelList(failed) ? [...failed].filter((id) => typeof id === 'string') : [];
+  const ids = isCelList(failed)
+    ? [...failed].filter((id) => quoted(id, RULE_ID)).slice(0, MAX_QUOTED_RULES)
+    : [];
   return [
     fail('sathos:posture', message, `the posture denied: ${ids.join(', ') || 'no decision'}`),
   ];

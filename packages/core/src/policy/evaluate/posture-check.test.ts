@@ -69,6 +69,20 @@ void describe('sathos:posture', () => {
     assert.match(check(posture({ commit: 7 })) ?? '', /not the run's commit/);
   });
 
+  void it('quotes no recorded text but commit and rule ids (a reason is printed as a log line)', () => {
+    const forged = posture({ commit: `${'b'.repeat(40)}\n::error::forged` });
+    assert.equal(check(forged), "it judged no commit id, not the run's commit " + COMMIT);
+    const ids = [
+      'posture:unpinned-action',
+      'x\n::warning::y',
+      ...Array.from({ length: 20 }, (_, i) => `r${i}`),
+    ];
+    assert.equal(
+      check(posture({}, { allowed: false, failed: ids })),
+      'the posture denied: posture:unpinned-action, r0, r1, r2, r3, r4, r5, r6',
+    );
+  });
+
   void it('applies only to the source stage of a policy with a posture: section', () => {
     assert.equal(check(undefined, 'build'), undefined);
     assert.equal(check(undefined, 'source', NO_POSTURE), undefined);
