@@ -1,0 +1,57 @@
+// `sathos verify-chain`: its arguments and options.
+import type { Command } from 'commander';
+import { verifyChainCommand } from '../commands/verify-chain.js';
+import { type RecordOutcome, collect, jsonOption } from './shared.js';
+
+export function registerVerifyChain(program: Command, record: RecordOutcome): void {
+  program
+    .command('verify-chain')
+    .description('verify the whole chain of custody for the artifacts (docs/spec.md §5)')
+    .argument('<chain>', 'chain file: JSON Lines of Sigstore bundles')
+    .option(
+      '--artifact <path>',
+      'an artifact the chain must have built and deployed (repeatable)',
+      collect,
+    )
+    .option(
+      '--digest <alg:hex>',
+      'an artifact by digest, when it is not at hand (repeatable; instead of or beside --artifact)',
+      collect,
+    )
+    .option(
+      '--environment <name>',
+      'the environment every deploy record must name (and the policy declare)',
+    )
+    .option(
+      '--policy <file>',
+      'policy (file or github:<owner>/<repo>/<path>@<sha>): stages, signers, rules re-evaluated per record',
+    )
+    .option('--policy-digest <sha256:hex>', 'the SHA-256 the policy bytes must have')
+    .option('--github-api <url>', 'GitHub REST API root for github: policies (token: GITHUB_TOKEN)')
+    .option(
+      '--trusted-root <file>',
+      'trusted_root.json, or embedded:public-good (default) or embedded:github',
+    )
+    .option('--key <public-key.pem>', 'public key of key-signed records (repeatable)', collect)
+    .option(
+      '--require-stage <stage>',
+      'without --policy: a required stage, in order (repeatable)',
+      collect,
+    )
+    .option(
+      '--cert-identity <san>',
+      'without --policy: exact subject every record must be signed by',
+    )
+    .option('--cert-identity-regexp <re>', 'without --policy: pattern for every signer subject')
+    .option('--cert-oidc-issuer <url>', 'without --policy: exact OIDC issuer of every signer')
+    .addOption(jsonOption())
+    .action((chain: string, o: Record<string, unknown>) =>
+      record(
+        o.json as boolean | undefined,
+        verifyChainCommand({
+          chain,
+          ...(o as Omit<Parameters<typeof verifyChainCommand>[0], 'chain'>),
+        }),
+      ),
+    );
+}
