@@ -219,6 +219,12 @@ describe('startGateway', () => {
       Buffer.from([0xab, 0xcd, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 0x0c]),
     );
     assert.equal((malformed?.readUInt16BE(2) ?? 0) & 0xf, 1);
+    // A label running past the end, and two questions in one query: refused, not answered.
+    const truncated = Buffer.concat([dnsQuery('first.test', 9).subarray(0, 16)]);
+    assert.equal(((await udpAsk(gateway.dnsPort, truncated))?.readUInt16BE(2) ?? 0) & 0xf, 1);
+    const twoQuestions = Buffer.from(dnsQuery('first.test', 10));
+    twoQuestions.writeUInt16BE(2, 4);
+    assert.equal(((await udpAsk(gateway.dnsPort, twoQuestions))?.readUInt16BE(2) ?? 0) & 0xf, 1);
     const again = await udpAsk(gateway.dnsPort, dnsQuery('first.test', 7));
     assert.equal(again?.readUInt16BE(6), 1);
   });
@@ -312,5 +318,37 @@ describe('startGateway fails closed', () => {
       await gateway.close();
       await server.close();
     }
+  });
+
+  it('close() waits for a request whose pid was still being looked up, and counts its halt', async () => {
+    // A step's last request, sent just before it exits: its pid lookup outlasts the step, and the
+    // supervisor closes the gateway. The halt verdict used to land after the report was written.
+    let release: () => void = () => undefined;
+    const lookup = new Promise<void>((resolve) => (release = resolve));
+    let asked: () => void = () => undefined;
+    const lookupStarted = new Promise<void>((resolve) => (asked = resolve));
+    const halts: string[] = [];
+    const gateway = await startGateway({
+      decide: () => ({ action: 'halt', rule: 'default', reason: 'unknown host' }),
+      identify: async () => {
+        asked();
+        await lookup;
+        return 4242;
+      },
+      onHalt: (reason) => halts.push(reason),
+    });
+    const client = connect({ host: '127.0.0.1', port: gateway.proxyPort });
+    client.on('error', () => undefined);
+    client.write('CONNECT late.test:1 HTTP/1.1\r\nHost: late.test:1\r\n\r\n');
+    await lookupStarted;
+    const closing = gateway.close();
+    setTimeout(release, 100);
+    await closing;
+    assert.deepEqual(
+      gateway.decisions.map((d) => [d.request.host, d.request.pid, d.verdict.action]),
+      [['late.test', 4242, 'halt']],
+    );
+    assert.equal(halts.length, 1);
+    client.destroy();
   });
 });
