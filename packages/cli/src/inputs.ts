@@ -2,8 +2,9 @@
 // and artifact digests. Every file goes through one bounded reader with its kind's limit: a missing,
 // unreadable or non-regular file is a usage error naming it, and a file over its kind's limit is
 // refused before it is read, with the limit in the message, under the code garbage in it would get.
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { ArtifactInput, FileLimit, TrustedPublicKey, Trust } from '@sathos/core';
 import {
@@ -17,6 +18,7 @@ import {
   MAX_TRUSTED_ROOT_BYTES,
   POLICY_LIMITS,
   SathosError,
+  describeCause,
   digestsOfStream,
   githubTrust,
   parsePublicKeys,
@@ -24,9 +26,6 @@ import {
   readBoundedFile,
   trustFromJSON,
 } from '@sathos/core';
-
-/** Artifacts are hashed in memory; larger ones should be verified by `--digest`. */
-export const MAX_ARTIFACT_BYTES = 2 * 1024 * 1024 * 1024 - 1;
 
 /**
  * Every kind of file the command line reads: the only way it reads one. Settings (roots, keys,
@@ -36,7 +35,6 @@ export const MAX_ARTIFACT_BYTES = 2 * 1024 * 1024 * 1024 - 1;
 export const INPUT_FILES = {
   bundle: { what: 'bundle', maxBytes: MAX_BUNDLE_FILE_BYTES, tooLarge: 'TOO_LARGE' },
   chain: { what: 'chain', maxBytes: CHAIN_LIMITS.maxBytes, tooLarge: 'TOO_LARGE' },
-  artifact: { what: 'artifact', maxBytes: MAX_ARTIFACT_BYTES, tooLarge: 'USAGE' },
   trustedRoot: {
     what: 'trusted root',
     maxBytes: MAX_TRUSTED_ROOT_BYTES,
@@ -107,16 +105,81 @@ export async function readKeys(paths: readonly string[] | undefined): Promise<Tr
   return keys;
 }
 
-/** An artifact's digests, hashed as a stream: any size, one chunk in memory at a time. */
-export async function readArtifact(path: string): Promise<ArtifactInput> {
+function artifactUnreadable(path: string, reason: string, cause?: unknown): SathosError {
+  return new SathosError('FILE_UNREADABLE', `cannot read the artifact: ${reason}; check the path`, {
+    where: path,
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+const CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * The file's bytes from the start, through one reused buffer: memory stays one chunk, not however
+ * many a stream allocates before the collector runs. A chunk is valid until the next is asked for.
+ */
+async function* chunksOf(handle: FileHandle): AsyncGenerator<Uint8Array> {
+  const buffer = Buffer.alloc(CHUNK_BYTES);
+  for (let position = 0; ;) {
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    yield buffer.subarray(0, bytesRead);
+  }
+}
+
+/** An artifact opened once: read it by `chunks()` (any size, one chunk in memory at a time). */
+export interface OpenArtifact {
+  readonly name: string;
+  /**
+   * The file's bytes from the start, read from the descriptor opened (never the path again); each
+   * chunk is valid until the next is asked for (hash it, do not keep it).
+   */
+  chunks(): AsyncIterable<Uint8Array>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the artifact at `path` once and checks what was opened: checking the path and then opening
+ * it let a FIFO swapped in between hang verification. O_NONBLOCK makes a FIFO open at once (to be
+ * refused); symbolic links are followed, as a user naming a file through one expects.
+ */
+export async function openArtifact(path: string): Promise<OpenArtifact> {
+  if (path === '') throw artifactUnreadable(path, 'the path is empty');
+  let handle: FileHandle;
   try {
-    const info = await stat(path);
-    if (!info.isFile()) throw new Error('not a regular file');
-    return { name: basename(path), digests: await digestsOfStream(createReadStream(path)) };
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (cause) {
-    throw new SathosError('FILE_UNREADABLE', 'cannot read artifact; check the path', {
-      where: path,
-      cause,
-    });
+    throw artifactUnreadable(path, describeCause(cause), cause);
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) {
+      throw artifactUnreadable(
+        path,
+        info.isDirectory() ? 'it is a directory' : 'not a regular file',
+      );
+    }
+  } catch (cause) {
+    await handle.close();
+    if (cause instanceof SathosError) throw cause;
+    throw artifactUnreadable(path, describeCause(cause), cause);
+  }
+  return {
+    name: basename(path),
+    chunks: () => chunksOf(handle),
+    close: () => handle.close(),
+  };
+}
+
+/** An artifact's digests, hashed as a stream from the one descriptor opened. */
+export async function readArtifact(path: string): Promise<ArtifactInput> {
+  const artifact = await openArtifact(path);
+  try {
+    return { name: artifact.name, digests: await digestsOfStream(artifact.chunks()) };
+  } catch (cause) {
+    throw artifactUnreadable(path, describeCause(cause), cause);
+  } finally {
+    await artifact.close();
   }
 }

@@ -3,26 +3,30 @@
 import { basename } from 'node:path';
 import type {
   BundleExpectation,
+  BundleVerifier,
+  Digest,
   ClaimRequirement,
   GithubSignerFlags,
   IdentityPolicy,
+  StreamedArtifact,
   VerifiedBundle,
 } from '@sathos/core';
 import {
   GITHUB_ACTIONS_ISSUER,
   SathosError,
   createBundleVerifier,
+  describeCause,
   describeSigner,
   formatDigest,
   githubClaimRequirements,
   parseBundleText,
   parseDigest,
   wholePatternProblem,
-  sha256Hex,
 } from '@sathos/core';
 import type { Outcome } from '../outcome.js';
 import { failure, success } from '../outcome.js';
-import { readInput, readKeys, readTrust } from '../inputs.js';
+import type { OpenArtifact } from '../inputs.js';
+import { openArtifact, readInput, readKeys, readTrust } from '../inputs.js';
 
 export interface VerifyBundleOptions extends GithubSignerFlags {
   readonly bundle: string;
@@ -79,7 +83,14 @@ function signerFromFlags(o: VerifyBundleOptions): SignerConstraint {
       '--cert-oidc-issuer needs --cert-identity or --cert-identity-regexp (or a GitHub flag such as --repo): any account of that issuer could have signed',
     );
   }
-  const named = subject !== undefined || claims.length > 0 || (o.key ?? []).length > 0;
+  const keyed = (o.key ?? []).length > 0;
+  // One signer kind: a key-signed bundle carries no certificate to match, a keyless one no key.
+  if (keyed && (subject !== undefined || claims.length > 0)) {
+    throw usageError(
+      'give --key or a certificate signer (--cert-identity, --cert-identity-regexp, GitHub flags), not both: a bundle is signed by one kind; verify each kind with its own run',
+    );
+  }
+  const named = subject !== undefined || claims.length > 0 || keyed;
   if (named && o.insecureAnySigner === true) {
     throw usageError('--insecure-any-signer contradicts the signer flags given; drop one');
   }
@@ -97,16 +108,41 @@ function signerFromFlags(o: VerifyBundleOptions): SignerConstraint {
   return { identity, claims };
 }
 
-async function artifactFromFlags(o: VerifyBundleOptions): Promise<BundleExpectation['artifact']> {
+/** The artifact the flags name: a file to stream, or a digest given. */
+type ArtifactFlag = { readonly path: string } | { readonly digests: readonly Digest[] };
+
+function artifactFromFlags(o: VerifyBundleOptions): ArtifactFlag {
   if ((o.artifact === undefined) === (o.digest === undefined)) {
     throw usageError('give exactly one of --artifact <path> or --digest <alg>:<hex>');
   }
-  if (o.artifact !== undefined) return { bytes: await readInput(o.artifact, 'artifact') };
+  if (o.artifact !== undefined) return { path: o.artifact };
   const digest = parseDigest(o.digest ?? '');
   if (digest === undefined) {
     throw usageError('--digest must be <alg>:<hex> with alg sha256, sha384, sha512 or sha1');
   }
   return { digests: [digest] };
+}
+
+/**
+ * The artifact evidence for these bundles, read once as a stream from the descriptor opened: its
+ * digests for DSSE bundles, and message signatures checked in the same pass, so memory stays flat
+ * whatever its size.
+ */
+async function streamedEvidence(
+  file: OpenArtifact,
+  path: string,
+  verifier: BundleVerifier,
+  documents: readonly unknown[],
+): Promise<StreamedArtifact> {
+  try {
+    return await verifier.streamArtifact(file.chunks(), documents);
+  } catch (cause) {
+    throw new SathosError(
+      'FILE_UNREADABLE',
+      `cannot read the artifact: ${describeCause(cause)}; check the path`,
+      { where: path, cause },
+    );
+  }
 }
 
 function describeBundle(v: VerifiedBundle): Record<string, unknown> {
@@ -122,20 +158,27 @@ function describeBundle(v: VerifiedBundle): Record<string, unknown> {
 }
 
 function artifactLabel(o: VerifyBundleOptions, artifact: BundleExpectation['artifact']): string {
-  if (artifact !== undefined && 'bytes' in artifact) {
-    return `${basename(o.artifact ?? '')} (sha256:${sha256Hex(artifact.bytes)})`;
-  }
-  return artifact?.digests.map(formatDigest).join(', ') ?? '';
+  const digests = artifact !== undefined && 'digests' in artifact ? artifact.digests : [];
+  if (o.artifact === undefined) return digests.map(formatDigest).join(', ');
+  const sha256 = digests.find((d) => d.algorithm === 'sha256');
+  return `${basename(o.artifact)}${sha256 === undefined ? '' : ` (sha256:${sha256.hex})`}`;
 }
 
 export async function verifyBundleCommand(o: VerifyBundleOptions): Promise<Outcome> {
   let checked = 0;
+  let file: OpenArtifact | undefined;
   try {
     const { identity, claims } = signerFromFlags(o);
-    const [trust, keys, artifact, bundleBytes] = await Promise.all([
+    const artifactFlag = artifactFromFlags(o);
+    // Opened before the bundle is judged: an unusable artifact path is a usage error regardless.
+    const source =
+      'path' in artifactFlag
+        ? { path: artifactFlag.path, file: await openArtifact(artifactFlag.path) }
+        : artifactFlag;
+    if ('file' in source) file = source.file;
+    const [trust, keys, bundleBytes] = await Promise.all([
       readTrust(o.trustedRoot),
       readKeys(o.key),
-      artifactFromFlags(o),
       readInput(o.bundle, 'bundle'),
     ]);
     const documents = parseBundleText(bundleBytes.toString('utf8'), o.bundle);
@@ -145,10 +188,19 @@ export async function verifyBundleCommand(o: VerifyBundleOptions): Promise<Outco
       keys,
       allowUnloggedKeySignatures: keys.length > 0 && o.trustedRoot === undefined,
     });
+    const artifact =
+      'file' in source
+        ? await streamedEvidence(
+            source.file,
+            source.path,
+            verifier,
+            documents.map(({ json }) => json),
+          )
+        : source;
     const verified = documents.map(({ json, where }) => {
       const result = verifier.verify(json, {
         where,
-        ...(artifact && { artifact }),
+        artifact,
         ...(identity && { identity }),
         ...(claims.length > 0 && { claims }),
         ...(o.predicateType !== undefined && { predicateType: o.predicateType }),
@@ -186,5 +238,7 @@ export async function verifyBundleCommand(o: VerifyBundleOptions): Promise<Outco
     );
   } catch (error) {
     return failure('verified', error, { bundlesVerified: checked });
+  } finally {
+    await file?.close();
   }
 }

@@ -113,8 +113,14 @@ export function subjectsName(
   return subjects.some((s) => s.digest !== undefined && digestSetNames(s.digest, digests));
 }
 
-/** For a non-in-toto DSSE payload the signed payload itself is the artifact. */
+/**
+ * For a non-in-toto DSSE payload the signed payload itself is the artifact: every digest known of
+ * the artifact must be the payload's (agreeing on SHA-1 alone is a collision twin's trick).
+ */
 export function payloadIs(payload: Buffer, artifact: ArtifactEvidence): boolean {
   if ('bytes' in artifact) return Buffer.from(artifact.bytes).equals(payload);
-  return artifact.digests.some((d) => hashBytes(d.algorithm, payload) === d.hex);
+  return (
+    artifact.digests.length > 0 &&
+    artifact.digests.every((d) => hashBytes(d.algorithm, payload) === d.hex)
+  );
 }

@@ -11,7 +11,11 @@ import {
   claimProblems,
   type ClaimRequirement,
 } from '../../identity/signers/certificate-claims.js';
-import { isTimeBounded, keyValidAt, type TrustedPublicKey } from '../../identity/keys/public-key.js';
+import {
+  isTimeBounded,
+  keyValidAt,
+  type TrustedPublicKey,
+} from '../../identity/keys/public-key.js';
 import {
   describeSigner,
   type IdentityPolicy,
@@ -20,26 +24,40 @@ import {
 import type { Thresholds, Trust } from '../../identity/trust/trusted-root.js';
 import { bundleFromDocument } from './bundle-input.js';
 import { sha256Hex, type Digest } from '../../digest.js';
-import { IN_TOTO_PAYLOAD_TYPE, type ResourceDescriptor, type Statement } from '../record/statement.js';
-import { fromSigstoreError, githubInstanceHint, withDetail } from '../../identity/trust/sigstore-errors.js';
+import {
+  IN_TOTO_PAYLOAD_TYPE,
+  type ResourceDescriptor,
+  type Statement,
+} from '../record/statement.js';
+import {
+  fromSigstoreError,
+  githubInstanceHint,
+  withDetail,
+} from '../../identity/trust/sigstore-errors.js';
 import { checkIdentity } from './identity.js';
 import { withKeyHash } from './signature.js';
 import {
-  payloadIs,
-  readStatement,
-  subjectsName,
-  type ArtifactEvidence,
-  type StatementView,
-} from './statement.js';
-import {
-  checkSignedEntryTimestamps,
-  describeTimestampFailure,
-} from './timestamps.js';
+  MESSAGE_HASHES,
+  isStreamedArtifact,
+  leafKey,
+  streamArtifact,
+  streamedSignatureVerifies,
+  type PendingSignature,
+  type StreamedArtifact,
+} from './streamed-artifact.js';
+
+export type { StreamedArtifact } from './streamed-artifact.js';
+import { payloadIs, readStatement, subjectsName, type StatementView } from './statement.js';
+import { checkSignedEntryTimestamps, describeTimestampFailure } from './timestamps.js';
 
 /** What a bundle must prove beyond its own cryptography. */
 export interface BundleExpectation {
-  /** The artifact the bundle must be about: its bytes, or its digests. */
-  readonly artifact?: { readonly bytes: Uint8Array } | { readonly digests: readonly Digest[] };
+  /**
+   * The artifact the bundle must be about: its bytes, its digests, or (for artifacts of any size)
+   * what `BundleVerifier.streamArtifact` proved reading it once.
+   */
+  readonly artifact?:
+    { readonly bytes: Uint8Array } | { readonly digests: readonly Digest[] } | StreamedArtifact;
   readonly identity?: IdentityPolicy;
   /** Fulcio certificate claims the signer must carry (e.g. GitHub Actions source repository). */
   readonly claims?: readonly ClaimRequirement[];
@@ -125,6 +143,14 @@ export interface BundleVerifier {
   readonly trust: Trust;
   /** Verifies one parsed bundle JSON document; throws a SathosError on any failure. */
   verify(bundle: unknown, expectation?: BundleExpectation): VerifiedBundle;
+  /**
+   * Reads an artifact once for these bundle documents: its digests, and each message signature
+   * among them checked under every key that could have made it, so `verify` needs no bytes.
+   */
+  streamArtifact(
+    chunks: AsyncIterable<Uint8Array>,
+    documents: readonly unknown[],
+  ): Promise<StreamedArtifact>;
 }
 
 interface At {
@@ -136,16 +162,6 @@ function fail(code: ErrorCode, message: string, at: At): never {
 }
 
 const NO_THRESHOLDS: Thresholds = { tlog: 0, ctlog: 0, timestamp: 0 };
-
-/** protobuf HashAlgorithm → node:crypto name. */
-const MESSAGE_HASHES: Readonly<Record<number, string>> = {
-  0: 'sha256',
-  1: 'sha256',
-  2: 'sha384',
-  3: 'sha512',
-  4: 'sha3-256',
-  5: 'sha3-384',
-};
 
 function sigstoreVerifier(material: TrustMaterial, t: Thresholds): Verifier {
   return new Verifier(material, {
@@ -164,32 +180,70 @@ function signingTimes(entity: SignedEntity): Date[] {
   });
 }
 
+/** What a messageSignature bundle's signature is checked against: the bytes, or the stream's proof. */
+type MessageArtifact =
+  | { readonly bytes: Buffer }
+  | { readonly streamed: StreamedArtifact; readonly hash: string; readonly signature: Buffer }
+  | undefined;
+
+function digestMismatch(at: At): never {
+  fail(
+    'SUBJECT_MISMATCH',
+    'the bundle signs a different artifact: its message digest does not match',
+    at,
+  );
+}
+
 /** messageSignature bundles sign the artifact bytes: they are required and must match the digest. */
 function messageArtifact(
   bundle: Bundle,
-  artifact: ArtifactEvidence | undefined,
+  artifact: BundleExpectation['artifact'],
   at: At,
-): Buffer | undefined {
+): MessageArtifact {
   if (bundle.content.$case !== 'messageSignature') return undefined;
-  if (artifact === undefined || !('bytes' in artifact)) {
+  const { messageDigest, signature } = bundle.content.messageSignature;
+  const algorithm = MESSAGE_HASHES[messageDigest.algorithm];
+  if (artifact !== undefined && 'bytes' in artifact) {
+    const bytes = Buffer.from(artifact.bytes);
+    if (algorithm === undefined) digestMismatch(at);
+    if (!createHash(algorithm).update(bytes).digest().equals(messageDigest.digest)) {
+      digestMismatch(at);
+    }
+    return { bytes };
+  }
+  if (artifact === undefined || !isStreamedArtifact(artifact)) {
     fail(
       'USAGE',
       'this bundle signs the artifact bytes directly (messageSignature); pass the artifact file, not only a digest',
       at,
     );
   }
-  const bytes = Buffer.from(artifact.bytes);
-  const { messageDigest } = bundle.content.messageSignature;
-  const algorithm = MESSAGE_HASHES[messageDigest.algorithm];
-  const actual = algorithm === undefined ? undefined : createHash(algorithm).update(bytes).digest();
-  if (actual === undefined || !actual.equals(messageDigest.digest)) {
-    fail(
-      'SUBJECT_MISMATCH',
-      'the bundle signs a different artifact: its message digest does not match',
-      at,
-    );
+  if (algorithm === undefined) digestMismatch(at);
+  if (artifact.messageDigests.get(algorithm)?.equals(messageDigest.digest) !== true) {
+    digestMismatch(at);
   }
-  return bytes;
+  return { streamed: artifact, hash: algorithm, signature: Buffer.from(signature) };
+}
+
+/** The signed entity, its signature checked as the artifact evidence allows. */
+function signedEntity(bundle: Bundle, message: MessageArtifact): SignedEntity {
+  if (message === undefined || 'bytes' in message) {
+    return withKeyHash(toSignedEntity(bundle, message?.bytes), bundle);
+  }
+  const entity = toSignedEntity(bundle);
+  const content = entity.signature;
+  return {
+    ...entity,
+    signature: {
+      signature: content.signature,
+      compareSignature: (s) => content.compareSignature(s),
+      compareDigest: (d) => content.compareDigest(d),
+      compareSignedDigest: (d) => content.compareSignedDigest(d),
+      // Checked while the artifact streamed, under this very key: an unchecked key verifies nothing.
+      verifySignature: (key) =>
+        streamedSignatureVerifies(message.streamed, key, message.hash, message.signature),
+    },
+  };
 }
 
 function dsseContent(bundle: Bundle): DsseContent | undefined {
@@ -369,11 +423,11 @@ export function createBundleVerifier(
   function verify(json: unknown, expectation: BundleExpectation = {}): VerifiedBundle {
     const at: At = expectation.where === undefined ? {} : { where: expectation.where };
     const bundle = bundleFromDocument(json, expectation.where);
-    const artifact = messageArtifact(bundle, expectation.artifact, at);
+    const message = messageArtifact(bundle, expectation.artifact, at);
     let signer: SignerIdentity;
     let entity: SignedEntity;
     try {
-      entity = withKeyHash(toSignedEntity(bundle, artifact), bundle);
+      entity = signedEntity(bundle, message);
     } catch (error) {
       throw fromSigstoreError(error, expectation.where);
     }
@@ -407,5 +461,33 @@ export function createBundleVerifier(
     });
   }
 
-  return { trust, verify };
+  /** The message signatures among the documents, each with the keys that could have made it. */
+  function pendingSignatures(documents: readonly unknown[]): PendingSignature[] {
+    const pending: PendingSignature[] = [];
+    for (const document of documents) {
+      let bundle: Bundle;
+      try {
+        bundle = bundleFromDocument(document, undefined);
+      } catch {
+        continue; // `verify` rejects it, naming where it is.
+      }
+      if (bundle.content.$case !== 'messageSignature') continue;
+      const { messageDigest, signature } = bundle.content.messageSignature;
+      const hash = MESSAGE_HASHES[messageDigest.algorithm];
+      if (hash === undefined) continue;
+      const leaf = leafKey(bundle);
+      const keys = leaf === undefined ? keyed.map(({ key }) => key.key) : [leaf];
+      pending.push({ hash, signature: Buffer.from(signature), keys });
+    }
+    return pending;
+  }
+
+  function streamArtifactFor(
+    chunks: AsyncIterable<Uint8Array>,
+    documents: readonly unknown[],
+  ): Promise<StreamedArtifact> {
+    return streamArtifact(chunks, pendingSignatures(documents));
+  }
+
+  return { trust, verify, streamArtifact: streamArtifactFor };
 }
