@@ -253,6 +253,44 @@ const CASES: readonly Case[] = [
     exit: 2,
   },
   {
+    name: 'verify-bundle: an artifact that is a FIFO (opened once, never by name again)',
+    args: (f) => ['verify-bundle', f.garbage, '--artifact', f.fifo, '--key', f.key],
+    exit: 2,
+    code: 'FILE_UNREADABLE',
+    says: /not a regular file/,
+  },
+  {
+    name: 'verify-bundle: a missing artifact',
+    args: (f) => ['verify-bundle', f.garbage, '--artifact', f.missing, '--key', f.key],
+    exit: 2,
+    says: /no such file/,
+  },
+  {
+    name: 'verify-bundle: --key with --cert-identity (one signer kind)',
+    args: (f) => [
+      'verify-bundle',
+      f.garbage,
+      '--digest',
+      DIGEST,
+      '--key',
+      f.key,
+      '--cert-identity',
+      'https://github.com/o/r/.github/workflows/release.yml@refs/heads/main',
+      '--cert-oidc-issuer',
+      'https://token.actions.githubusercontent.com',
+    ],
+    exit: 2,
+    code: 'USAGE',
+    says: /--key or a certificate signer.*not both/,
+  },
+  {
+    name: 'verify-bundle: --key with a GitHub flag (one signer kind)',
+    args: (f) => ['verify-bundle', f.garbage, '--digest', DIGEST, '--key', f.key, '--repo', 'o/r'],
+    exit: 2,
+    code: 'USAGE',
+    says: /not both/,
+  },
+  {
     name: 'a chain that is a FIFO',
     args: (f) => ['verify-chain', f.fifo, '--artifact', f.empty, '--key', f.key],
     exit: 2,
@@ -337,6 +375,20 @@ const CASES: readonly Case[] = [
     exit: 2,
     code: 'BASELINE_INVALID',
     says: LIMIT,
+  },
+  {
+    name: 'guard: a command that does not exist (nothing started, no spawn error on stderr)',
+    args: () => ['guard', '--', 'sathos-no-such-command'],
+    exit: 2,
+    code: 'USAGE',
+    says: /command not found: "sathos-no-such-command"/,
+  },
+  {
+    name: 'guard: a command path that is not executable',
+    args: (f) => ['guard', '--', f.garbage],
+    exit: 2,
+    code: 'USAGE',
+    says: /command not found/,
   },
   {
     name: 'guard --baseline a FIFO',
@@ -466,6 +518,20 @@ void describe('the sathos command line contract, run as a process', { concurrenc
   after(async () => {
     await rm(fixture.dir, { recursive: true, force: true });
   });
+
+  // Help is not a verdict (docs/cli.md): usage text and exit 0, also with --json.
+  for (const args of [
+    ['verify-bundle', '--help', '--json'],
+    ['help', 'guard', '--json'],
+  ]) {
+    void it(`${args.join(' ')}: the usage text, exit 0`, async () => {
+      const run = await sathos(fixture.cli, args, fixture.dir);
+      assert.equal(run.signal, null, `killed after ${KILL_AFTER_MS} ms: it hung`);
+      assert.equal(run.status, 0, run.stderr);
+      assert.match(run.stdout, /^Usage: sathos /);
+      assert.equal(run.stderr, '');
+    });
+  }
 
   for (const c of CASES) {
     const modes = c.jsonOnly === true ? [true] : [false, true];
