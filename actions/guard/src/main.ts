@@ -49,7 +49,13 @@ import {
   type GitHubApi,
   type RunContext,
 } from '@sathos/github';
-import { exitStatusOf, supervise, type SupervisionReport } from '@sathos/guard';
+import {
+  abortOnSignals,
+  exitStatusOf,
+  supervise,
+  supervisedRun,
+  type SupervisionReport,
+} from '@sathos/guard';
 import type { GuardInputs } from './inputs.js';
 import { guardSummary } from './summary.js';
 import { trustsRestoredBaseline, vouchForRun } from './vouch.js';
@@ -199,38 +205,6 @@ async function loadBaseline(
   if (inputs.seed === undefined) return { baseline: fresh, notes: [...notes, 'no baseline yet'] };
   const seeded = await seedBaseline(inputs, context, api, fresh);
   return { baseline: seeded.baseline, notes: [...notes, seeded.note] };
-}
-
-/** SIGINT or SIGTERM to this process (Ctrl-C, a cancelled job) halts the command's whole tree. */
-function abortOnSignals(): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const onSignal = () => {
-    controller.abort();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
-}
-
-function supervisedRun(report: SupervisionReport): SupervisedRun {
-  return {
-    exitCode: report.exitCode,
-    signal: report.signal,
-    halted: report.halted !== undefined,
-    ...(report.halted === undefined
-      ? {}
-      : { haltCause: report.halted.cause, haltReason: report.halted.reason }),
-    durationMs: report.durationMs,
-    decisions: report.decisions,
-    sandbox: report.sandbox,
-    sandboxNote: report.sandboxNote,
-  };
 }
 
 async function writeAtomically(path: string, text: string): Promise<void> {

@@ -3,9 +3,8 @@
 // its deadline under `halt`; the run can teach the baseline when it succeeded and nothing was refused
 // (docs/anomaly.md). Exits with the command's status, or 1 when it was halted.
 import { createHash, randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { access, lstat, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { delimiter, dirname, join } from 'node:path';
+import { lstat, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import {
   ANOMALY_MODES,
   BASELINE_LIMITS,
@@ -25,13 +24,21 @@ import {
   type ErrorCode,
   type LearnResult,
   type StepPlan,
-  type SupervisedRun,
 } from '@sathos/core';
-import { exitStatusOf, supervise, type SupervisionReport } from '@sathos/guard';
+import {
+  abortOnSignals,
+  exitStatusOf,
+  supervise,
+  supervisedRun,
+  type SupervisionReport,
+} from '@sathos/guard';
 import type { Outcome } from '../outcome.js';
 import { failure } from '../outcome.js';
 import { readInput } from '../inputs.js';
 import { loadPolicy } from './policy-load.js';
+
+/** The supervisor's report as the pure layer reads it (shared with actions/guard). */
+export { supervisedRun };
 
 export const SANDBOX_CHOICES = ['auto', 'netns', 'iptables', 'proxy-env'] as const;
 
@@ -193,39 +200,6 @@ async function keepBaseline(o: GuardOptions, loaded: LoadedBaseline): Promise<vo
   );
 }
 
-/** SIGINT or SIGTERM to this process (Ctrl-C, a cancelled job) halts the command's whole tree. */
-function abortOnSignals(): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const onSignal = () => {
-    controller.abort();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
-}
-
-/** The supervisor's report as the pure layer reads it. */
-export function supervisedRun(report: SupervisionReport): SupervisedRun {
-  return {
-    exitCode: report.exitCode,
-    signal: report.signal,
-    halted: report.halted !== undefined,
-    ...(report.halted === undefined
-      ? {}
-      : { haltCause: report.halted.cause, haltReason: report.halted.reason }),
-    durationMs: report.durationMs,
-    decisions: report.decisions,
-    sandbox: report.sandbox,
-    sandboxNote: report.sandboxNote,
-  };
-}
-
 /** Everything `--report` writes: the command, every decision, the timing, the sandbox, the findings. */
 export function guardReport(input: {
   readonly command: readonly string[];
@@ -306,39 +280,10 @@ function outcomeOf(
 }
 
 /** `sathos guard … -- <command> [args…]`. */
-async function isExecutableFile(path: string): Promise<boolean> {
-  try {
-    if (!(await stat(path)).isFile()) return false;
-    await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * The command must be an executable file: a path, or a name found on PATH. Checked before anything
- * starts, so a typo is one usage error (and, with --json, one object) rather than a sandbox brought
- * up for a spawn that fails with its own line on stderr.
- */
-async function checkCommandFound(command: string): Promise<void> {
-  const candidates = command.includes('/')
-    ? [command]
-    : (process.env.PATH ?? '')
-        .split(delimiter)
-        .filter((dir) => dir !== '')
-        .map((dir) => join(dir, command));
-  for (const path of candidates) if (await isExecutableFile(path)) return;
-  throw usage(
-    `command not found: ${JSON.stringify(command)} is not an executable file${command.includes('/') ? '' : ' on PATH'}; check the name after --`,
-  );
-}
-
 export async function guardCommand(o: GuardOptions): Promise<Outcome> {
   try {
     checkFlags(o);
     await checkOutputDirs(o);
-    await checkCommandFound(o.command);
     const mode = modeOf(o.mode);
     const maxMs = maxDurationMs(o.maxDuration);
     const sandbox = sandboxOf(o.sandbox);
