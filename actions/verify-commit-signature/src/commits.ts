@@ -61,28 +61,43 @@ async function pullRequestPlan(
   };
 }
 
+function pushWhy(event: Extract<CommitEvent, { kind: 'push' }>): string {
+  if (event.before === undefined) return ' (the push created the branch)';
+  return event.forced ? ' (a force push)' : '';
+}
+
+/**
+ * A push to the default branch verifies before..after: that `before` was verified by an earlier run is
+ * what branch protection (this check required, no direct pushes) guarantees, and the summary says so.
+ * Any other push also verifies every commit of the head not on the default branch, so an unsigned
+ * commit whose run failed while its push stood is verified again by every later push, not laundered.
+ */
 function pushPlan(event: Extract<CommitEvent, { kind: 'push' }>): CommitPlan {
   if (event.after === undefined) {
     return { kind: 'nothing', reason: 'the push deleted the branch: there is no commit to verify' };
   }
   const base = event.before ?? ZERO_ID;
-  // The full ref name: git resolves a short `origin/main` to a tag or local branch of that name
-  // first, which anyone who may push can create and point at an unverified commit.
-  const defaultBranch =
-    event.defaultBranch === undefined
-      ? {}
-      : { defaultBranch: `refs/remotes/origin/${event.defaultBranch}` };
-  const why =
-    event.before === undefined
-      ? ' (the push created the branch)'
-      : event.forced
-        ? ' (a force push)'
-        : '';
+  // The full ref name, looked up as exactly that ref: git resolves a short `origin/main` (or an
+  // absent full name) to a tag or local branch of that name, which anyone who may push can create.
+  const defaultRef =
+    event.defaultBranch === undefined ? undefined : `refs/remotes/origin/${event.defaultBranch}`;
+  const toDefault =
+    event.defaultBranch !== undefined && event.ref === `refs/heads/${event.defaultBranch}`;
+  const pushed = `the pushed commits ${base.slice(0, 12)}..${event.after.slice(0, 12)}${pushWhy(event)}`;
+  const range: CommitRange = {
+    kind: 'range',
+    base,
+    head: event.after,
+    ...(defaultRef === undefined ? {} : { defaultBranch: defaultRef }),
+    ...(toDefault ? {} : { sinceDefaultBranch: true }),
+  };
   return {
     kind: 'verify',
-    range: { kind: 'range', base, head: event.after, ...defaultBranch },
+    range,
     head: event.after,
-    description: `the pushed commits ${base.slice(0, 12)}..${event.after.slice(0, 12)}${why}`,
+    description: toDefault
+      ? `${pushed} to the default branch ${event.defaultBranch} (commits before ${base.slice(0, 12)} are trusted as verified by earlier runs: require this check in branch protection)`
+      : `${pushed} and every commit of ${event.after.slice(0, 12)} not on ${defaultRef ?? 'the default branch (the payload names none, so the range is refused)'}`,
   };
 }
 

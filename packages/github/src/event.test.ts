@@ -28,9 +28,17 @@ void describe('event payloads', () => {
           before: A,
           after: B,
           forced: true,
+          ref: 'refs/heads/feature',
           repository: { default_branch: 'main' },
         }),
-        { kind: 'push', before: A, after: B, forced: true, defaultBranch: 'main' },
+        {
+          kind: 'push',
+          before: A,
+          after: B,
+          forced: true,
+          defaultBranch: 'main',
+          ref: 'refs/heads/feature',
+        },
       );
     });
 
@@ -41,6 +49,7 @@ void describe('event payloads', () => {
         after: B,
         forced: false,
         defaultBranch: undefined,
+        ref: undefined,
       });
       assert.equal(
         (parseEvent('push', { before: A, after: ZERO }) as { after?: string }).after,

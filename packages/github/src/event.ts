@@ -19,6 +19,8 @@ export interface PushEvent {
   readonly forced: boolean;
   /** The repository's default branch (`repository.default_branch`), when the payload names a sane one. */
   readonly defaultBranch: string | undefined;
+  /** The pushed ref (`refs/heads/feature`, `refs/tags/v1`), when the payload names a sane one. */
+  readonly ref: string | undefined;
 }
 
 export interface PullRequestEvent {
@@ -90,6 +92,7 @@ function pushEvent(payload: Json, where: string): PushEvent {
     defaultBranch: branchName(
       isObject(payload.repository) ? payload.repository.default_branch : undefined,
     ),
+    ref: branchName(payload.ref),
   };
 }
 

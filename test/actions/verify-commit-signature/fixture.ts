@@ -47,6 +47,7 @@ export class ActionFixture {
       before,
       after,
       forced: false,
+      ref: 'refs/heads/main',
       repository: { default_branch: 'main' },
       ...extra,
     });

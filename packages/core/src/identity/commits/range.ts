@@ -260,42 +260,60 @@ async function resolveList(git: GitObjects, revs: readonly string[]): Promise<Re
   return bounded([...new Set(ids as string[])], `${revs.length} listed commit(s)`);
 }
 
+/** The default branch's commit: a full ref name is looked up as exactly that ref (git's short-name rules would take a tag of that name when it is absent). */
+async function resolveDefaultBranch(git: GitObjects, name: string): Promise<string | undefined> {
+  if (name.startsWith('refs/')) return git.resolveRef(name);
+  const [id] = await git.resolveCommits([name]);
+  return id;
+}
+
+/** Commits of `extra` not in `main`, then `main`: an extra commit is on the default branch, so none of its ancestors is in `main` and parents still come before children. */
+function union(main: ResolvedRange, extra: ResolvedRange, description: string): ResolvedRange {
+  const seen = new Set(main.ids);
+  const raw = new Map([...(extra.raw ?? []), ...(main.raw ?? [])]);
+  return bounded([...extra.ids.filter((id) => !seen.has(id)), ...main.ids], description, raw);
+}
+
 async function resolveSpan(
   git: GitObjects,
   reader: ObjectReader,
   range: Extract<CommitRange, { kind: 'range' }>,
 ): Promise<ResolvedRange> {
   const knownBase = !ZERO_ID.test(range.base);
-  const revs = [
-    range.head,
-    ...(knownBase ? [range.base] : []),
-    ...(range.defaultBranch === undefined ? [] : [range.defaultBranch]),
-  ];
-  const [head, ...rest] = await git.resolveCommits(revs);
+  const [head, base] = await git.resolveCommits([range.head, ...(knownBase ? [range.base] : [])]);
   if (head === undefined) throw unknownRevision(range.head);
-  const base = knownBase ? rest.shift() : undefined;
-  if (base !== undefined) {
+  if (base !== undefined && range.sinceDefaultBranch !== true) {
     return walk(reader, base, head, `${short(base)}..${short(head)}`);
   }
-  const why = knownBase
-    ? `base ${range.base} is unknown to git (a force push or a shallow clone)`
-    : 'base is all zeros (a new branch)';
-  const fallback = rest[0];
+  const why =
+    base !== undefined
+      ? `${short(base)}..${short(head)}`
+      : knownBase
+        ? `base ${range.base} is unknown to git (a force push or a shallow clone)`
+        : 'base is all zeros (a new branch)';
   if (range.defaultBranch === undefined) {
     throw unverifiable(
       `${why}: name the default branch to verify the commits not on it, or pass an explicit range`,
     );
   }
+  const fallback = await resolveDefaultBranch(git, range.defaultBranch);
   if (fallback === undefined) {
     throw unverifiable(
-      `${why}, and the default branch ${range.defaultBranch} is not in the repository either; fetch it`,
+      `${why}, and the default branch ${range.defaultBranch} is not in the repository as that exact ref; fetch it (actions/checkout fetch-depth: 0)`,
     );
   }
-  return walk(
+  const sinceDefault = await walk(
     reader,
     fallback,
     head,
-    `${why}; verified the commits of ${short(head)} not on ${range.defaultBranch}`,
+    `${base === undefined ? `${why}; ` : ''}verified the commits of ${short(head)} not on ${range.defaultBranch}`,
+  );
+  if (base === undefined) return sinceDefault;
+  const pushed = await walk(reader, base, head, why);
+  return union(
+    sinceDefault,
+    pushed,
+    `${why} and every commit of ${short(head)} not on ${range.defaultBranch}`,
   );
 }
 

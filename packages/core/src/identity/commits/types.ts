@@ -15,6 +15,12 @@ export type CommitRange =
       readonly base: string;
       readonly head: string;
       readonly defaultBranch?: string;
+      /**
+       * Also verify every commit of `head` not on `defaultBranch` (required then). A push to a branch
+       * other than the default: an unsigned commit pushed earlier (its run failed, the push stood) is
+       * in the history of a later push's head and must be verified again, not laundered.
+       */
+      readonly sinceDefaultBranch?: boolean;
     }
   | { readonly kind: 'list'; readonly commits: readonly string[] };
 

@@ -30,6 +30,12 @@ export interface ObjectReader {
 export interface GitObjects {
   /** Full commit ids of revisions (`HEAD~2`, a branch, a hex id), undefined where git has no such commit. */
   resolveCommits(revs: readonly string[]): Promise<(string | undefined)[]>;
+  /**
+   * The commit a full ref name (`refs/remotes/origin/main`) points at, looked up as exactly that ref —
+   * never git's short-name rules, which take a tag `refs/tags/refs/remotes/origin/main` when the ref
+   * is absent; undefined when no such ref exists or it names no commit.
+   */
+  resolveRef(ref: string): Promise<string | undefined>;
   /** The raw commit objects, in the order asked; rejects when one is missing or not a commit. */
   readCommits(ids: readonly string[]): Promise<RawCommit[]>;
   /** A reader for walking history and trees object by object; close it when done. */
@@ -274,6 +280,32 @@ class GitRepository implements GitObjects {
       const [id = '', type = ''] = (lines[i] ?? '').split(' ');
       return type === 'commit' && OBJECT_ID.test(id) ? id : undefined;
     });
+  }
+
+  async resolveRef(ref: string): Promise<string | undefined> {
+    if (!isSafeRevision(ref) || !ref.startsWith('refs/')) {
+      throw new SathosError('USAGE', `"${ref.slice(0, 80)}" is not a full ref name sathos accepts`);
+    }
+    // for-each-ref matches by prefix (refs under `ref/` too): only the line naming exactly `ref` counts.
+    const result = await runGit(this.git, {
+      dir: this.dir,
+      args: ['for-each-ref', '--format=%(objectname) %(refname)', '--', ref],
+    });
+    if (result.code !== 0) {
+      throw new SathosError(
+        'GIT_FAILED',
+        `git for-each-ref failed: ${firstLine(result.stderr) || `exit ${result.code}`}; check --repo`,
+        { where: this.dir },
+      );
+    }
+    const exact = result.stdout
+      .toString('utf8')
+      .split('\n')
+      .map((line) => line.split(' '))
+      .find(([id = '', name]) => name === ref && OBJECT_ID.test(id));
+    if (exact?.[0] === undefined) return undefined;
+    const [commit] = await this.resolveCommits([exact[0]]);
+    return commit;
   }
 
   async readCommits(ids: readonly string[]): Promise<RawCommit[]> {
