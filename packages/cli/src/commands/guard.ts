@@ -3,8 +3,9 @@
 // its deadline under `halt`; the run can teach the baseline when it succeeded and nothing was refused
 // (docs/anomaly.md). Exits with the command's status, or 1 when it was halted.
 import { createHash, randomBytes } from 'node:crypto';
-import { lstat, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { constants } from 'node:fs';
+import { access, lstat, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { delimiter, dirname, join } from 'node:path';
 import {
   ANOMALY_MODES,
   BASELINE_LIMITS,
@@ -280,10 +281,39 @@ function outcomeOf(
 }
 
 /** `sathos guard … -- <command> [args…]`. */
+async function isExecutableFile(path: string): Promise<boolean> {
+  try {
+    if (!(await stat(path)).isFile()) return false;
+    await access(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The command must be an executable file: a path, or a name found on PATH. Checked before anything
+ * starts, so a typo is one usage error (and, with --json, one object) rather than a sandbox brought
+ * up for a spawn that fails with its own line on stderr.
+ */
+async function checkCommandFound(command: string): Promise<void> {
+  const candidates = command.includes('/')
+    ? [command]
+    : (process.env.PATH ?? '')
+        .split(delimiter)
+        .filter((dir) => dir !== '')
+        .map((dir) => join(dir, command));
+  for (const path of candidates) if (await isExecutableFile(path)) return;
+  throw usage(
+    `command not found: ${JSON.stringify(command)} is not an executable file${command.includes('/') ? '' : ' on PATH'}; check the name after --`,
+  );
+}
+
 export async function guardCommand(o: GuardOptions): Promise<Outcome> {
   try {
     checkFlags(o);
     await checkOutputDirs(o);
+    await checkCommandFound(o.command);
     const mode = modeOf(o.mode);
     const maxMs = maxDurationMs(o.maxDuration);
     const sandbox = sandboxOf(o.sandbox);
