@@ -475,8 +475,14 @@ export function createBundleVerifier(
       const { messageDigest, signature } = bundle.content.messageSignature;
       const hash = MESSAGE_HASHES[messageDigest.algorithm];
       if (hash === undefined) continue;
+      // A key-signed bundle may be any given key's; a certificate-signed one only its leaf's.
       const leaf = leafKey(bundle);
-      const keys = leaf === undefined ? keyed.map(({ key }) => key.key) : [leaf];
+      const keys =
+        bundle.verificationMaterial.content.$case === 'publicKey'
+          ? keyed.map(({ key }) => key.key)
+          : leaf === undefined
+            ? []
+            : [leaf];
       pending.push({ hash, signature: Buffer.from(signature), keys });
     }
     return pending;
