@@ -108,10 +108,13 @@ describe('gitsign (x509) commit signatures', () => {
       signer?: GitsignSigner;
       files?: Record<string, string>;
       from?: SigstoreStandIn;
+      /** The committer's email (alice@example.com unless said). */
+      email?: string;
     } = {},
   ): Promise<string> {
     const unsigned = repo.commit({
       signing: { none: true },
+      ...(options.email === undefined ? {} : { email: options.email }),
       ...(options.files === undefined ? {} : { files: options.files }),
     });
     const raw = repo.raw(unsigned);
@@ -173,6 +176,35 @@ describe('gitsign (x509) commit signatures', () => {
   });
 
   describe('when the identity is not in the policy', () => {
+    // An allowed identity is not a licence to commit as someone else: SSH and OpenPGP tie the
+    // signer to the committer, and so must gitsign when the certificate names an email.
+    it('rejects an allowed identity committing as someone else', async () => {
+      const bob = await gitsignSigner(standIn, {
+        sub: 'bob',
+        iss: ALICE_RULE.issuer,
+        email: 'bob@example.com',
+        email_verified: true,
+      });
+      const allowEveryone = [
+        '--repo',
+        repo.dir,
+        '--cert-identity-regexp',
+        '.*@example\\.com',
+        '--cert-oidc-issuer',
+        ALICE_RULE.issuer,
+        '--trusted-root',
+        rootPath,
+      ];
+      const asAlice = await gitsignCommit({ signer: bob });
+      assertRejected(
+        await sathos([asAlice, ...allowEveryone]),
+        /gitsign identity bob@example\.com \(issuer https:\/\/accounts\.example\.com\) is not the committer alice@example\.com/,
+      );
+      const asBob = await gitsignCommit({ signer: bob, email: 'Bob@Example.com' });
+      const own = await sathos([asBob, ...allowEveryone]);
+      assert.equal(own.code, 0, own.json.reason);
+    });
+
     it('rejects a signer the rule does not name', async () => {
       const mallory = await gitsignSigner(standIn, {
         sub: 'mallory',
