@@ -7,19 +7,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
   BASELINE_LIMITS,
-  POLICY_LIMITS,
   SathosError,
   anomalyObservation,
   anomalySettings,
   describeCause,
   egressDecider,
   emptyBaseline,
-  fetchGithubPolicy,
   isSathosError,
   learnRun,
   parseBaseline,
-  parsePolicy,
-  parsePolicyReference,
   planStep,
   quotedHost,
   serializeBaseline,
@@ -32,6 +28,7 @@ import {
   type SupervisedRun,
 } from '@sathos/core';
 import {
+  readPolicyInput,
   MAX_EVENT_BYTES,
   actionsCacheBackend,
   actionsIO,
@@ -103,18 +100,6 @@ export function stepEnv(env: Env): Record<string, string | undefined> {
     out[name] = value;
   }
   return out;
-}
-
-async function readPolicy(reference: string, api: GitHubApi): Promise<Policy> {
-  const ref = parsePolicyReference(reference);
-  if (ref.kind === 'github') {
-    return fetchGithubPolicy(ref, {
-      api: api.apiUrl,
-      fetch: (url, init) => api.fetch(url, init),
-      ...(api.token === undefined ? {} : { token: api.token }),
-    });
-  }
-  return parsePolicy(await readInputFile(ref.path, 'policy', POLICY_LIMITS.maxBytes), ref.path);
 }
 
 interface LoadedBaseline {
@@ -306,7 +291,8 @@ export async function run(inputs: GuardInputs, runtime: Runtime = defaultRuntime
       token: inputs.githubToken,
       fetch: runtime.fetch,
     };
-    const policy = inputs.policy === undefined ? undefined : await readPolicy(inputs.policy, api);
+    const policy =
+      inputs.policy === undefined ? undefined : await readPolicyInput(inputs.policy, api);
     const settings = anomalySettings(
       policy === undefined ? undefined : (policy.anomaly ?? { allowedHosts: [] }),
       {

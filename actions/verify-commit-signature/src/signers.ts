@@ -3,19 +3,15 @@
 // paths, merge commits and web-flow commits refused). And the trust roots gitsign commits need.
 import {
   MAX_TRUSTED_ROOT_BYTES,
-  POLICY_LIMITS,
   SathosError,
-  fetchGithubPolicy,
   githubTrust,
-  parsePolicy,
-  parsePolicyReference,
   publicGoodTrust,
   trustFromJSON,
   type CommitPolicy,
   type Policy,
   type Trust,
 } from '@sathos/core';
-import { readInputFile, type GitHubApi } from '@sathos/github';
+import { readInputFile, readPolicyInput, type GitHubApi } from '@sathos/github';
 import type { SignerSource } from './inputs.js';
 
 /** Signer files are keys, not archives: a larger file is refused before it is parsed. */
@@ -29,23 +25,10 @@ export interface LoadedSigners {
   readonly source: string;
 }
 
-/** A policy file in the workspace, or `github:<owner>/<repo>/<path>@<commit sha>` from another repository. */
-async function readPolicy(reference: string, api: GitHubApi): Promise<Policy> {
-  const ref = parsePolicyReference(reference);
-  if (ref.kind === 'github') {
-    return fetchGithubPolicy(ref, {
-      api: api.apiUrl,
-      fetch: (url, init) => api.fetch(url, init),
-      ...(api.token === undefined ? {} : { token: api.token }),
-    });
-  }
-  return parsePolicy(await readInputFile(ref.path, 'policy', POLICY_LIMITS.maxBytes), ref.path);
-}
-
 /** Reads the commit policy the inputs point at (a remote policy through the GitHub API). */
 export async function loadSigners(source: SignerSource, api: GitHubApi): Promise<LoadedSigners> {
   if (source.kind === 'policy') {
-    const policy = await readPolicy(source.path, api);
+    const policy = await readPolicyInput(source.path, api);
     if (policy.commits === undefined) {
       throw new SathosError(
         'POLICY_INVALID',

@@ -9,3 +9,4 @@ export * from './signing.js';
 export * from './files.js';
 export * from './workflow-runs.js';
 export * from './baseline-cache.js';
+export * from './policy-input.js';
