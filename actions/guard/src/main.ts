@@ -51,6 +51,7 @@ import {
   exitStatusOf,
   supervise,
   supervisedRun,
+  supervisionReportFields,
   type SupervisionReport,
 } from '@sathos/guard';
 import type { GuardInputs } from './inputs.js';
@@ -259,24 +260,9 @@ function fullReport(
   observation: AnomalyObservation,
   learning: Learning,
 ): Record<string, unknown> {
+  const status = exitStatusOf(report);
   return {
-    version: 1,
-    command: inputs.run,
-    step: plan.step,
-    mode: plan.settings.mode,
-    status: exitStatusOf(report),
-    exitCode: report.exitCode,
-    signal: report.signal,
-    halted: report.halted ?? null,
-    durationMs: report.durationMs,
-    deadlineMs: report.deadlineMs ?? null,
-    sandbox: report.sandbox,
-    sandboxNote: report.sandboxNote,
-    containment: report.containment,
-    connections: report.decisions.map((d) => ({ ...d.request, ...d.verdict })),
-    droppedDecisions: report.droppedDecisions,
-    refusals: report.refusals,
-    anomaly: observation,
+    ...supervisionReportFields({ command: inputs.run, plan, report, status, observation }),
     ...(learning.result === undefined ? {} : { baselineRecorded: learning.result.learned }),
     ...(learning.note === undefined ? {} : { baselineNote: learning.note }),
   };

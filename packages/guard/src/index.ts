@@ -21,4 +21,4 @@ export { normalizeHost, systemResolver, type Resolver } from './hosts.js';
 export { chooseSandbox, type SandboxChoice, type SandboxRequest } from './sandbox.js';
 export type { ContainmentKind } from './process-tree.js';
 export type { StepOutput } from './step.js';
-export { abortOnSignals, supervisedRun } from './run-report.js';
+export { abortOnSignals, supervisedRun, supervisionReportFields } from './run-report.js';

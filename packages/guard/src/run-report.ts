@@ -1,6 +1,6 @@
 // What every edge that supervises a step shares: a cancelled job or Ctrl-C halts the whole tree,
 // and the supervisor's report becomes the run the pure anomaly layer reads.
-import type { SupervisedRun } from '@sathos/core';
+import type { AnomalyObservation, StepPlan, SupervisedRun } from '@sathos/core';
 import type { SupervisionReport } from './supervise.js';
 
 /** SIGINT or SIGTERM to this process (Ctrl-C, a cancelled job) halts the command's whole tree. */
@@ -33,5 +33,36 @@ export function supervisedRun(report: SupervisionReport): SupervisedRun {
     decisions: report.decisions,
     sandbox: report.sandbox,
     sandboxNote: report.sandboxNote,
+  };
+}
+
+/** The report fields every edge writes alike: the command, the plan, and all the supervisor saw. */
+export function supervisionReportFields(input: {
+  /** The command as the edge was given it: argv (the CLI) or a shell line (the action). */
+  readonly command: string | readonly string[];
+  readonly plan: StepPlan;
+  readonly report: SupervisionReport;
+  readonly status: number;
+  readonly observation: AnomalyObservation;
+}): Record<string, unknown> {
+  const { report, plan } = input;
+  return {
+    version: 1,
+    command: input.command,
+    step: plan.step,
+    mode: plan.settings.mode,
+    status: input.status,
+    exitCode: report.exitCode,
+    signal: report.signal,
+    halted: report.halted ?? null,
+    durationMs: report.durationMs,
+    deadlineMs: report.deadlineMs ?? null,
+    sandbox: report.sandbox,
+    sandboxNote: report.sandboxNote,
+    containment: report.containment,
+    connections: report.decisions.map((d) => ({ ...d.request, ...d.verdict })),
+    droppedDecisions: report.droppedDecisions,
+    refusals: report.refusals,
+    anomaly: input.observation,
   };
 }

@@ -31,6 +31,7 @@ import {
   exitStatusOf,
   supervise,
   supervisedRun,
+  supervisionReportFields,
   type SupervisionReport,
 } from '@sathos/guard';
 import type { Outcome } from '../outcome.js';
@@ -210,25 +211,8 @@ export function guardReport(input: {
   readonly observation: AnomalyObservation;
   readonly learned?: LearnResult;
 }): Record<string, unknown> {
-  const { report, plan } = input;
   return {
-    version: 1,
-    command: input.command,
-    step: plan.step,
-    mode: plan.settings.mode,
-    status: input.status,
-    exitCode: report.exitCode,
-    signal: report.signal,
-    halted: report.halted ?? null,
-    durationMs: report.durationMs,
-    deadlineMs: report.deadlineMs ?? null,
-    sandbox: report.sandbox,
-    sandboxNote: report.sandboxNote,
-    containment: report.containment,
-    connections: report.decisions.map((d) => ({ ...d.request, ...d.verdict })),
-    droppedDecisions: report.droppedDecisions,
-    refusals: report.refusals,
-    anomaly: input.observation,
+    ...supervisionReportFields(input),
     ...(input.learned === undefined
       ? {}
       : {
