@@ -97,17 +97,11 @@ export interface VerifyChainInput {
   readonly source?: string;
 }
 
-/** Verifies the whole chain or throws a SathosError naming the step, the record and the reason. */
-export function verifyChain(input: VerifyChainInput): ChainVerification {
-  const { requirements: req, source = 'chain' } = input;
-  if (req.stages.length === 0)
-    throw new SathosError('USAGE', 'no required stages given; name at least the genesis stage');
-  if (input.lines.length === 0) {
-    throw new SathosError('INCOMPLETE_CHAIN', 'chain is empty: no record to verify', {
-      where: source,
-    });
-  }
-  const unique = dedupe(checkBundles(input.lines, input.checker, source));
+/** Transition records (each a v0.3 bundle, well formed, its signer allowed) apart from evidence. */
+function splitRecords(
+  unique: ReadonlyMap<string, Checked>,
+  req: ChainRequirements,
+): { records: Map<string, Record_>; evidence: Map<string, Checked> } {
   const records = new Map<string, Record_>();
   const evidence = new Map<string, Checked>();
   for (const item of unique.values()) {
@@ -128,6 +122,23 @@ export function verifyChain(input: VerifyChainInput): ChainVerification {
     checkSigner(record, req);
     records.set(item.digest, record);
   }
+  return { records, evidence };
+}
+
+/** Verifies the whole chain or throws a SathosError naming the step, the record and the reason. */
+export function verifyChain(input: VerifyChainInput): ChainVerification {
+  const { requirements: req, source = 'chain' } = input;
+  if (req.stages.length === 0)
+    throw new SathosError('USAGE', 'no required stages given; name at least the genesis stage');
+  if (input.lines.length === 0) {
+    throw new SathosError('INCOMPLETE_CHAIN', 'chain is empty: no record to verify', {
+      where: source,
+    });
+  }
+  const { records, evidence } = splitRecords(
+    dedupe(checkBundles(input.lines, input.checker, source)),
+    req,
+  );
   const { genesis, head } = checkGraph(records, req);
   const complete = checkCompleteness(records, head, req);
   const all = [...records.values()];
