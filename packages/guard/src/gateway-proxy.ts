@@ -23,6 +23,8 @@ export interface ProxyContext {
   readonly resolve: Resolver;
   readonly limits: GatewayLimits;
   readonly refuse: (reason: string) => void;
+  /** Requests whose pid is still being looked up: `close()` waits for their decisions. */
+  readonly pending: Set<Promise<void>>;
 }
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
@@ -91,7 +93,12 @@ function withPid(
     pid = identify({ remotePort, localPort }).catch(() => undefined);
     pids.set(socket, pid);
   }
-  void pid.then(then);
+  const decided = pid.then(then);
+  const settled = (): void => {
+    context.pending.delete(decided);
+  };
+  context.pending.add(decided);
+  decided.then(settled, settled);
 }
 
 /** CONNECT host:port — decide, then tunnel bytes both ways to the resolved address. */
@@ -229,6 +236,8 @@ async function forward(
     plainRefusal(res, 502, `${target.host} does not resolve`);
     return;
   }
+  // The client is gone (the gateway closed while this was decided): open nothing for it.
+  if (req.socket.destroyed) return;
   const upstream = httpRequest({
     host: address,
     port: target.port,

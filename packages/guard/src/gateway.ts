@@ -154,7 +154,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const userResolve = options.resolve ?? systemResolver;
   const resolve: Resolver = (host) =>
     isIP(host) !== 0 ? Promise.resolve([host]) : userResolve(host);
-  const context: ProxyContext = { identify: options.identify, log, resolve, limits, refuse };
+  const pending = new Set<Promise<void>>();
+  const context: ProxyContext = {
+    identify: options.identify,
+    log,
+    resolve,
+    limits,
+    refuse,
+    pending,
+  };
 
   const started = new WeakSet<Duplex>();
   let closing = false;
@@ -269,6 +277,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       closing = true;
       for (const socket of sockets) socket.destroy();
       http.closeAllConnections();
+      // A request sent before the close whose pid was still being looked up is decided (and a halt
+      // verdict counted) before the gateway reports itself closed.
+      await Promise.allSettled(pending);
       await Promise.all([
         ...listeners.map(
           (listener) =>
