@@ -17,6 +17,16 @@ async function processesWith(marker: string): Promise<number[]> {
   return found;
 }
 
+/** Polls /proc until `expected` processes carry the marker, or 10 s pass; returns the last count. */
+async function settledCount(marker: string, expected: number): Promise<number> {
+  let count = (await processesWith(marker)).length;
+  for (let tries = 0; count !== expected && tries < 100; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    count = (await processesWith(marker)).length;
+  }
+  return count;
+}
+
 /** The root starts a child that starts a daemon (new session, ignores SIGTERM), waits, and exits. */
 function orphaningTree(marker: string): string {
   const daemon = `process.on('SIGTERM', () => {}); setInterval(() => {}, 1000);`;
@@ -48,14 +58,26 @@ describe('startPlainStep, process-group containment', () => {
       output: { stdout, stderr: new PassThrough() },
       cgroupParent: undefined,
     });
-    assert.equal(step.containment, 'process-group');
-    await orphaned;
-    // The daemon's parent is gone: only the tracker's memory still links it to the step.
-    assert.equal((await processesWith(marker)).length, 2, 'the root and the orphaned daemon');
-    await step.signal('SIGTERM');
-    await step.signal('SIGKILL');
-    await step.exited;
-    await step.reap();
-    assert.deepEqual(await processesWith(marker), []);
+    try {
+      assert.equal(step.containment, 'process-group');
+      await orphaned;
+      // The daemon's parent is gone: only the tracker's memory still links it to the step. The
+      // child printed before exiting, so wait (boundedly) until /proc no longer lists it.
+      assert.equal(await settledCount(marker, 2), 2, 'the root and the orphaned daemon');
+      await step.signal('SIGTERM');
+      await step.signal('SIGKILL');
+      await step.exited;
+      await step.reap();
+      assert.deepEqual(await processesWith(marker), []);
+    } finally {
+      // Whatever failed above, leave nothing running: a stray daemon would hold the test runner.
+      for (const pid of await processesWith(marker)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
   });
 });
