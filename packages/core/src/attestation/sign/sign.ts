@@ -15,12 +15,7 @@ export type {
   SignerServices,
   StatementSigner,
 } from './signer.js';
-export {
-  keySigner,
-  keySignerFromKey,
-  nodeKeySigner,
-  type KeySignerOptions,
-} from './key-signer.js';
+export { keySigner, keySignerFromKey, nodeKeySigner, type KeySignerOptions } from './key-signer.js';
 export { keylessSigner, type KeylessSignerOptions } from './keyless-signer.js';
 export type { NetworkOptions, RekorEntryType, WitnessOptions } from './witnesses.js';
 

@@ -5,11 +5,7 @@ import { toTrustMaterial, type TrustMaterial } from '@sigstore/verify';
 import { SathosError } from '../../errors.js';
 import githubRoot from './roots/github.json' with { type: 'json' };
 import publicGoodRoot from './roots/public-good.json' with { type: 'json' };
-import {
-  boundAuthorityWindows,
-  looksLikeTrustedRoot,
-  trustedRootProblems,
-} from './validation.js';
+import { boundAuthorityWindows, looksLikeTrustedRoot, trustedRootProblems } from './validation.js';
 
 /** A trusted_root.json larger than this is refused before parsing. */
 export const MAX_TRUSTED_ROOT_BYTES = 4 * 1024 * 1024;
