@@ -10,19 +10,22 @@ import {
   PolicyInvalidError,
   SathosError,
   baselinePolicy,
-  compareLock,
   evaluatePosture,
   failureLines,
   lockDifferences,
   lockOf,
-  parseLock,
   postureFindings,
   postureSarif,
   serializeLock,
   workflowPostureStatement,
 } from '@sathos/core';
-import type { ActionResolver, RepositorySource } from '@sathos/github/posture';
-import { collectPosture, githubResolver, openGitSource } from '@sathos/github/posture';
+import type { ActionResolver } from '@sathos/github/posture';
+import {
+  collectPosture,
+  githubResolver,
+  openGitSource,
+  readPostureLock,
+} from '@sathos/github/posture';
 import type { Outcome } from '../outcome.js';
 import { failure, success } from '../outcome.js';
 import { invalidPolicyOutcome } from './policy-check.js';
@@ -58,17 +61,6 @@ function resolverOf(o: PostureOptions, context: PolicyLoadContext): ActionResolv
   if (apiUrl === undefined) return undefined;
   const token = env.SATHOS_GITHUB_TOKEN ?? env.GITHUB_TOKEN;
   return githubResolver({ apiUrl, token, fetch: context.fetch ?? fetch });
-}
-
-async function readLock(
-  source: RepositorySource,
-  file: string,
-  model: PostureModel,
-): Promise<LockComparison | undefined> {
-  const text = (await source.read([file])).get(file);
-  return text === undefined
-    ? undefined
-    : compareLock(parseLock(text, `${file}@${source.commit}`), model);
 }
 
 /** `file:line  job  rule  fix`, one finding a line, aligned. */
@@ -179,7 +171,11 @@ export async function postureCommand(
         ...(resolver === undefined ? {} : { resolver }),
       });
       if (o.lock !== undefined && o.lock !== false) return await writeLock(o, model);
-      const lock = await readLock(source, policy.posture?.lockFile ?? DEFAULT_LOCK_FILE, model);
+      const lock = await readPostureLock(
+        source,
+        policy.posture?.lockFile ?? DEFAULT_LOCK_FILE,
+        model,
+      );
       const findings = postureFindings(model);
       const decision = evaluatePosture(policy, {
         model,
