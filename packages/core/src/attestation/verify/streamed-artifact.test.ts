@@ -126,6 +126,29 @@ void describe('BundleVerifier.streamArtifact', () => {
         codeOf(() => v.verify(forged.bundle, { artifact: { bytes: ARTIFACT } })),
       );
     });
+
+    void it('rejects an object shaped like a stream proof that streamArtifact did not make', async () => {
+      const intruder = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+      const forged = messageBundle(ARTIFACT, ARTIFACT, intruder);
+      const genuine = await verifier.streamArtifact(chunksOf(ARTIFACT), [bundle]);
+      // Every check claims success under the trusted key, for the forged bundle's signature.
+      const lookAlike = {
+        digests: genuine.digests,
+        messageDigests: genuine.messageDigests,
+        signatureChecks: [
+          {
+            key: keys[0]?.key,
+            hash: 'sha256',
+            signature: Buffer.from(forged.bundle.messageSignature.signature, 'base64'),
+            verified: true,
+          },
+        ],
+      } as unknown as typeof genuine;
+      assert.equal(
+        codeOf(() => verifier.verify(forged.bundle, { artifact: lookAlike })),
+        'USAGE',
+      );
+    });
   });
 
   void describe('for a DSSE bundle whose payload is the artifact itself', () => {

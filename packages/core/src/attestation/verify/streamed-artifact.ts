@@ -113,12 +113,19 @@ export async function streamArtifact(
     for (const hash of messageHashes.values()) hash.update(chunk);
     for (const run of running) run.verify?.update(chunk);
   }
-  return {
-    digests: digests.map(({ algorithm, hash }) => ({ algorithm, hex: hash.digest('hex') })),
+  const streamed: StreamedArtifact = Object.freeze({
+    digests: Object.freeze(
+      digests.map(({ algorithm, hash }) => ({ algorithm, hex: hash.digest('hex') })),
+    ),
     messageDigests: new Map([...messageHashes].map(([name, hash]) => [name, hash.digest()])),
-    signatureChecks: running.map(finish),
-  };
+    signatureChecks: Object.freeze(running.map(finish)),
+  });
+  STREAMED.add(streamed);
+  return streamed;
 }
+
+// The proofs `streamArtifact` made: a look-alike object (from JSON, say) proves nothing.
+const STREAMED = new WeakSet<object>();
 
 const MESSAGE_HASH_NAMES = new Set(Object.values(MESSAGE_HASHES));
 
@@ -134,6 +141,7 @@ export function streamedSignatureVerifies(
   );
 }
 
+/** True only for what `streamArtifact` returned, never for an object shaped like it. */
 export function isStreamedArtifact(value: object): value is StreamedArtifact {
-  return 'messageDigests' in value && 'signatureChecks' in value;
+  return STREAMED.has(value);
 }
