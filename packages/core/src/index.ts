@@ -15,8 +15,6 @@ export {
   USAGE_CODES,
 } from './errors.js';
 export type { ErrorCode } from './errors.js';
-export { makeDirectories, readBoundedFile } from './files.js';
-export type { FileLimit } from './files.js';
 export { readBoundedBody } from './http-body.js';
 export { wholePatternProblem } from './pattern.js';
 
@@ -53,13 +51,9 @@ export { MAX_PUBLIC_KEY_BYTES, parsePublicKeys } from './identity/keys/public-ke
 export type { TrustedPublicKey } from './identity/keys/public-key.js';
 export { generateSigningKeyPair } from './identity/keys/signing-key.js';
 export type { SigningKeyPairPem } from './identity/keys/signing-key.js';
-export {
-  certificateClaims,
-  GITHUB_ACTIONS_ISSUER,
-  githubClaimRequirements,
-  subjectAlternativeName,
-} from './identity/signers/certificate-claims.js';
-export type { ClaimRequirement, GithubSignerFlags } from './identity/signers/certificate-claims.js';
+export { certificateClaims, subjectAlternativeName } from './identity/signers/certificate-claims.js';
+export { GITHUB_ACTIONS_ISSUER, githubClaimRequirements } from './identity/signers/github-claims.js';
+export type { ClaimRequirement, GithubSignerFlags } from './identity/signers/github-claims.js';
 export { assertIdentityRule } from './identity/signers/identity-rule.js';
 export type { IdentityRule } from './identity/signers/identity-rule.js';
 export { describeSigner } from './identity/signers/signer-identity.js';
@@ -83,7 +77,7 @@ export {
   parseChainText,
 } from './attestation/chain/chain.js';
 export type { ChainLine } from './attestation/chain/chain.js';
-export { JsonlFileStore } from './attestation/chain/store.js';
+export { MemoryChainStore, chainLineOf } from './attestation/chain/store.js';
 export type { ChainStore } from './attestation/chain/store.js';
 export { verifyChain } from './attestation/chain/verify-chain.js';
 export type {
@@ -98,12 +92,23 @@ export {
 export {
   COMMIT_SIGNATURES_V1,
   commitSignatures,
+  GITHUB_WORKFLOW_BUILD_TYPE,
+  SLSA_PROVENANCE_V1,
   slsaProvenance,
   testResult,
   verificationSummary,
   vulnerabilityScan,
   WORKFLOW_POSTURE_V1,
 } from './attestation/evidence/predicates.js';
+export {
+  certifiedClaimProblems,
+  claimsRunProblems,
+  githubProvenance,
+  githubWorkflowClaims,
+  LOCAL_BUILD_TYPE,
+  localProvenance,
+} from './attestation/evidence/github-provenance.js';
+export type { GitHubWorkflowClaims, LocalBuild } from './attestation/evidence/github-provenance.js';
 export { assertStatement, STATEMENT_TYPE } from './attestation/record/statement.js';
 export type { ResourceDescriptor, Statement } from './attestation/record/statement.js';
 export {
@@ -131,7 +136,18 @@ export {
 } from './attestation/verify/bundle-input.js';
 export type { StreamedArtifact } from './attestation/verify/streamed-artifact.js';
 export { createBundleVerifier, VerifiedBundle } from './attestation/verify/verify-bundle.js';
-export type { BundleExpectation, BundleVerifier } from './attestation/verify/verify-bundle.js';
+export type {
+  BundleExpectation,
+  BundleVerifier,
+  VerifiedTimestamp,
+} from './attestation/verify/verify-bundle.js';
+export { signerPolicyFromFlags } from './attestation/verify/signer-policy.js';
+export type { SignerFlags, SignerPolicy } from './attestation/verify/signer-policy.js';
+export { bundleInstance, embeddedTrust } from './attestation/verify/trust-choice.js';
+export type { EmbeddedInstance } from './attestation/verify/trust-choice.js';
+
+// attestation/subjects: what a step attests to — checksums files, digests, image references, parts.
+export * from './attestation/subjects/index.js';
 
 // anomaly: a step's egress baselines and decisions (the I/O is @sathos/guard's).
 export {
