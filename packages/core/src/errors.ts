@@ -56,6 +56,10 @@ export const USAGE_CODES = [
   'POLICY_UNAVAILABLE',
   'BASELINE_INVALID',
   'WORKFLOW_INVALID',
+  /** A subject input (path, checksums file, digest, image reference) that names nothing usable. */
+  'SUBJECT_INVALID',
+  /** A JUnit, SARIF or SBOM report that is malformed, truncated, oversized or hostile (names the file). */
+  'REPORT_INVALID',
 ] as const;
 
 export type RejectionCode = (typeof REJECTION_CODES)[number];

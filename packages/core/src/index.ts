@@ -149,6 +149,9 @@ export type { EmbeddedInstance } from './attestation/verify/trust-choice.js';
 // attestation/subjects: what a step attests to — checksums files, digests, image references, parts.
 export * from './attestation/subjects/index.js';
 
+// attestation/subjects: what a step attests to — checksums files, digests, image references, parts.
+export * from './attestation/subjects/index.js';
+
 // anomaly: a step's egress baselines and decisions (the I/O is @sathos/guard's).
 export {
   BASELINE_FORMAT,

@@ -2,5 +2,7 @@
 // source step must cover.
 export * from './chain-so-far.js';
 export * from './record-step.js';
+export * from './attest.js';
 export * from './verify-chain-policy.js';
 export * from './commit-coverage.js';
+export * from './gate.js';

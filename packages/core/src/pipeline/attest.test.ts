@@ -1,0 +1,163 @@
+// attestStep with a real key signer: a step of more subjects than a record holds is recorded as
+// consecutive records of its stage that the chain verifier accepts and binds artifacts through; each
+// part's decision is what the verifier re-evaluates; a chain tampered with gets nothing appended.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MemoryChainStore } from '../attestation/chain/store.js';
+import { keySigner } from '../attestation/sign/key-signer.js';
+import { signStatement } from '../attestation/sign/sign.js';
+import { testResult } from '../attestation/evidence/predicates.js';
+import { createBundleVerifier } from '../attestation/verify/verify-bundle.js';
+import { generateSigningKeyPair } from '../identity/keys/signing-key.js';
+import { parsePublicKeys } from '../identity/keys/public-key.js';
+import { publicGoodTrust } from '../identity/trust/trusted-root.js';
+import { parsePolicy } from '../policy/document/document.js';
+import type { Subject } from '../attestation/subjects/subject.js';
+import { attestStep } from './attest.js';
+import type { StepPorts } from './record-step.js';
+import { StepDeniedError, recordStep } from './record-step.js';
+import { verifyChainWithPolicy } from './verify-chain-policy.js';
+
+const RUN = {
+  repository: 'acme/app',
+  workflowRef: 'acme/app/.github/workflows/ci.yml@refs/heads/main',
+  runId: '7',
+  runAttempt: 1,
+  commit: 'a'.repeat(40),
+};
+const SOURCE = [{ name: 'git+acme/app', digest: { gitCommit: RUN.commit } }];
+const hex = (i: number) => i.toString(16).padStart(64, '0');
+const files = (n: number): Subject[] =>
+  Array.from({ length: n }, (_, i) => ({
+    name: `pkg/${i}/app.bin`,
+    digest: { sha256: hex(i + 1) },
+  }));
+
+const pair = generateSigningKeyPair();
+const key = keySigner({ privateKeyPem: pair.privateKeyPem });
+const policy = parsePolicy(
+  `apiVersion: sathos.dev/v1
+kind: Policy
+stages: [source, build, test]
+identities:
+  source: [{ keyId: "${key.keyId}" }]
+  build: [{ keyId: "${key.keyId}" }]
+  test: [{ keyId: "${key.keyId}" }]
+rules:
+  - id: tests-passed
+    stage: test
+    expression: "evidence.testResult.result == 'PASSED'"
+    message: the test stage must pass
+  - id: no-forbidden-file
+    stage: build
+    expression: "!subjects.exists(s, s.name.endsWith('forbidden.bin'))"
+    message: forbidden.bin is never built
+`,
+  'policy.yaml',
+);
+
+const ports = (store: MemoryChainStore): StepPorts => ({
+  store,
+  signer: { sign: (s) => signStatement(s, key), actor: { kind: 'key', keyId: key.keyId } },
+  trust: {
+    checker: createBundleVerifier(publicGoodTrust(), {
+      keys: parsePublicKeys(pair.publicKeyPem, 'trusted.pub'),
+      allowUnloggedKeySignatures: true,
+    }),
+  },
+});
+
+async function chainWithSource(): Promise<MemoryChainStore> {
+  const store = new MemoryChainStore();
+  await recordStep({ stage: 'source', subjects: SOURCE, run: RUN, policy }, ports(store));
+  return store;
+}
+
+describe('attestStep', () => {
+  it('records 2,500 subjects as three linked build records and three test records that verify', async () => {
+    const store = await chainWithSource();
+    const subjects = files(2500);
+    const build = await attestStep({ stage: 'build', subjects, run: RUN, policy }, ports(store));
+    assert.deepEqual(
+      build.records.map((r) => r.statement.subject.length),
+      [1024, 1024, 452],
+    );
+    assert.deepEqual(
+      build.records.map((r) => r.statement.predicate.observations),
+      [1, 2, 3].map((part) => ({ subjectParts: { part, of: 3 } })),
+    );
+    const test = await attestStep(
+      {
+        stage: 'test',
+        subjects: [...subjects].reverse(),
+        run: RUN,
+        policy,
+        evidence: (part) => [testResult(part, { passed: ['t'], failed: [] })],
+      },
+      ports(store),
+    );
+    assert.equal(test.records.length, 3);
+    assert.equal(test.bundles.length, 6);
+    // An artifact of the last part is bound through the build and test records that hold it.
+    const last = subjects.at(-1) as Subject;
+    const verdict = verifyChainWithPolicy({
+      lines: await store.read(),
+      checker: ports(store).trust.checker,
+      requirements: { stages: policy.stages, identities: policy.identities },
+      artifacts: [
+        { name: last.name, digests: [{ algorithm: 'sha256', hex: last.digest.sha256 ?? '' }] },
+      ],
+      policy,
+      verifierId: 'https://sathos.dev/test',
+      clock: () => new Date('2026-01-01T00:00:00Z'),
+      source: store.location,
+    });
+    assert.equal(verdict.evaluation?.allowed, true);
+    assert.equal(verdict.verification.records.length, 7);
+  });
+
+  it('records a denied part with its deny, appends nothing after it, and fails', async () => {
+    const store = await chainWithSource();
+    // Sorted by name, zz/forbidden.bin falls in the second of two parts.
+    const subjects = [...files(1500), { name: 'zz/forbidden.bin', digest: { sha256: hex(9) } }];
+    await assert.rejects(
+      attestStep({ stage: 'build', subjects, run: RUN, policy }, ports(store)),
+      (error: unknown) => error instanceof StepDeniedError && /forbidden\.bin/.test(error.message),
+    );
+    const lines = await store.read();
+    assert.equal(lines.length, 3, 'the source record, the allowed part and the denied part');
+    await assert.rejects(
+      attestStep({ stage: 'build', subjects: files(3), run: RUN, policy }, ports(store)),
+      /recorded a deny decision/,
+    );
+    assert.equal((await store.read()).length, 3);
+  });
+
+  it('appends nothing to a chain that was tampered with, and leaves its text as it was', async () => {
+    const store = await chainWithSource();
+    await attestStep({ stage: 'build', subjects: files(3), run: RUN, policy }, ports(store));
+    const lines = store.text().split('\n');
+    const bundle = JSON.parse(lines[1] ?? '') as { dsseEnvelope: { payload: string } };
+    const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString()) as {
+      subject: { digest: { sha256: string } }[];
+    };
+    (statement.subject[0] as { digest: { sha256: string } }).digest.sha256 = hex(99);
+    bundle.dsseEnvelope.payload = Buffer.from(JSON.stringify(statement)).toString('base64');
+    lines[1] = JSON.stringify(bundle);
+    const tampered = new MemoryChainStore(lines.join('\n'));
+    const before = tampered.text();
+    await assert.rejects(
+      attestStep({ stage: 'test', subjects: files(3), run: RUN, policy }, ports(tampered)),
+      (error: unknown) => (error as { code?: string }).code === 'SIGNATURE_INVALID',
+    );
+    assert.equal(tampered.text(), before);
+  });
+
+  it('refuses an empty step before reading the chain', async () => {
+    const store = await chainWithSource();
+    await assert.rejects(
+      attestStep({ stage: 'build', subjects: [], run: RUN, policy }, ports(store)),
+      /names no subject/,
+    );
+  });
+});
