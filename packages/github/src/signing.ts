@@ -4,11 +4,14 @@ import { X509Certificate } from '@sigstore/core';
 import {
   SathosError,
   certificateClaims,
+  certifiedClaimProblems,
+  githubWorkflowClaims,
   keySigner,
   keylessSigner,
   signStatement,
   subjectAlternativeName,
   type ActorClaims,
+  type GitHubWorkflowClaims,
   type SignFunction,
 } from '@sathos/core';
 import type { Env } from './inputs.js';
@@ -29,6 +32,11 @@ export interface JobSigner {
   readonly actor: ActorClaims;
   /** One line naming the identity, for logs. */
   readonly description: string;
+  /**
+   * The job's workflow claims, when asked for (`requireWorkflowClaims`): every signature's
+   * certificate was checked to certify exactly these, so evidence built from them is certified.
+   */
+  readonly workflowClaims?: GitHubWorkflowClaims;
 }
 
 export interface JobSignerContext {
@@ -36,6 +44,8 @@ export interface JobSignerContext {
   readonly fetch: Fetch;
   /** GITHUB_SERVER_URL: Fulcio names a workflow `<server>/<job_workflow_ref>`. */
   readonly serverUrl: string;
+  /** Keyless only: read the token's workflow claims and refuse any certificate not certifying them. */
+  readonly requireWorkflowClaims?: boolean;
 }
 
 /** Fails before any work when the chosen signing cannot succeed (keyless without id-token: write). */
@@ -56,17 +66,22 @@ function expectedIdentity(token: string, serverUrl: string): { issuer: string; s
   return { issuer: iss, subject: `${serverUrl}/${workflow}` };
 }
 
-/** The issuer and SAN of a bundle's leaf certificate (read, not verified: our own fresh signature). */
-function certifiedIdentity(bundle: unknown): { issuer?: string; subject?: string } {
+/** The SAN and Fulcio claims of a bundle's leaf certificate (read, not verified: our own fresh signature). */
+function certifiedIdentity(bundle: unknown): {
+  issuer?: string;
+  subject?: string;
+  claims: ReturnType<typeof certificateClaims>;
+} {
   const raw = (bundle as { verificationMaterial?: { certificate?: { rawBytes?: unknown } } })
     .verificationMaterial?.certificate?.rawBytes;
-  if (typeof raw !== 'string') return {};
+  if (typeof raw !== 'string') return { claims: {} };
   const cert = X509Certificate.parse(Buffer.from(raw, 'base64'));
-  const issuer = certificateClaims(cert).issuer;
+  const claims = certificateClaims(cert);
   const subject = subjectAlternativeName(cert);
   return {
-    ...(issuer === undefined ? {} : { issuer }),
+    ...(claims.issuer === undefined ? {} : { issuer: claims.issuer }),
     ...(subject === undefined ? {} : { subject }),
+    claims,
   };
 }
 
@@ -76,6 +91,10 @@ async function keylessJobSigner(
 ): Promise<JobSigner> {
   const token = await requestIdToken({ env: context.env, fetch: context.fetch });
   const expected = expectedIdentity(token, context.serverUrl);
+  const workflowClaims =
+    context.requireWorkflowClaims === true
+      ? githubWorkflowClaims(unverifiedClaims(token), context.serverUrl)
+      : undefined;
   const signer = keylessSigner({
     identityToken: token,
     fulcioURL: choice.fulcioURL,
@@ -93,12 +112,22 @@ async function keylessJobSigner(
         `Fulcio certified ${got.subject ?? '?'} (issuer ${got.issuer ?? '?'}), not the job's ${expected.subject} (issuer ${expected.issuer}); check fulcio-url`,
       );
     }
+    // Evidence built from the token's claims (provenance) is only as true as what Fulcio certified.
+    const problems =
+      workflowClaims === undefined ? [] : certifiedClaimProblems(workflowClaims, got.claims);
+    if (problems.length > 0) {
+      throw new SathosError(
+        'SIGNING_FAILED',
+        `the certificate does not certify the job's claims (${problems.join('; ')}); check fulcio-url`,
+      );
+    }
     return bundle;
   };
   return {
     sign,
     actor: { kind: 'certificate', issuer: expected.issuer, subject: expected.subject },
     description: `keyless: ${expected.subject} (issuer ${expected.issuer})`,
+    ...(workflowClaims === undefined ? {} : { workflowClaims }),
   };
 }
 
