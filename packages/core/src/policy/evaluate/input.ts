@@ -9,6 +9,7 @@ import {
   VULNS_V02,
   WORKFLOW_POSTURE_V1,
 } from '../../attestation/evidence/predicates.js';
+import { evidenceCounts } from '../../attestation/evidence/reports/counts.js';
 import type { RunBinding, TransitionStatement } from '../../attestation/record/transition.js';
 import type { ResourceDescriptor, Statement } from '../../attestation/record/statement.js';
 import type { SignerIdentity } from '../../identity/signers/signer-identity.js';
@@ -68,7 +69,8 @@ export function evidenceJson(statements: readonly Statement[]): Record<string, u
     const name = EVIDENCE_NAMES[s.predicateType];
     if (name !== undefined && !Object.hasOwn(named, name)) named[name] = s.predicate ?? {};
   }
-  return { ...named, byType };
+  // Counts over every test-result and vulns statement, for thresholds (docs/policy.md § Evidence).
+  return { ...named, ...evidenceCounts(statements), byType };
 }
 
 /** One record of `chain.records`. */

@@ -1,0 +1,124 @@
+// What every report reader shares: the report as handed in (a name and its bytes), the limits, the
+// one error a bad report gets (REPORT_INVALID, exit 2, naming the file), strict UTF-8 decoding and
+// bounded JSON parsing. The edges read the files; these functions only ever see bytes.
+import { sha256Hex } from '../../../digest.js';
+import { describeCause, SathosError } from '../../../errors.js';
+import type { ResourceDescriptor } from '../../record/statement.js';
+
+/** A report file as the edge read it: the name it is known by (a path) and its exact bytes. */
+export interface Report {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+}
+
+/** Limits of the report readers; each is refused with a clear error before it costs more. */
+export const REPORT_LIMITS = {
+  /** JUnit XML and SARIF files, each. */
+  maxReportBytes: 64 * 1024 * 1024,
+  /** SBOMs: GitHub's own limit for `actions/attest`'s sbom-path. */
+  maxSbomBytes: 16 * 1024 * 1024,
+  /** Reports merged into one statement. */
+  maxReports: 256,
+  /** XML element and JSON nesting depth. */
+  maxDepth: 64,
+  /** Elements of one JUnit file (every tag, test cases included). */
+  maxElements: 2_000_000,
+  /** Test cases over all JUnit files of a statement. */
+  maxTests: 500_000,
+  /** Results over all SARIF files of a statement. */
+  maxFindings: 500_000,
+  /** Characters kept of a test name, a rule id or a message. */
+  maxTextChars: 1024,
+} as const;
+
+export type ReportLimits = typeof REPORT_LIMITS;
+
+/** The one error of a report that cannot be used: `where` is the file, the message what to do. */
+export function reportError(report: Pick<Report, 'name'>, message: string, cause?: unknown) {
+  return new SathosError('REPORT_INVALID', message, {
+    where: report.name,
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/** The file's own bytes as a ResourceDescriptor, so the predicate keeps the report by digest. */
+export function reportDescriptor(report: Report, mediaType: string): ResourceDescriptor {
+  return { name: report.name, digest: { sha256: sha256Hex(report.bytes) }, mediaType };
+}
+
+/** Refuses a set of reports that is empty or too many to merge. */
+export function checkReportCount(reports: readonly Report[], kind: string, limits = REPORT_LIMITS) {
+  if (reports.length === 0) {
+    throw new SathosError('REPORT_INVALID', `no ${kind} report given: name at least one file`);
+  }
+  if (reports.length > limits.maxReports) {
+    throw new SathosError(
+      'REPORT_INVALID',
+      `${reports.length} ${kind} reports given, more than ${limits.maxReports}: merge them first`,
+    );
+  }
+}
+
+/** Strict UTF-8 (a leading byte order mark dropped): bad bytes are an error, never U+FFFD. */
+export function decodeReport(report: Report, maxBytes: number, kind: string): string {
+  if (report.bytes.byteLength === 0) {
+    throw reportError(report, `the ${kind} file is empty: point to the report the tool wrote`);
+  }
+  if (report.bytes.byteLength > maxBytes) {
+    throw reportError(
+      report,
+      `the ${kind} file holds ${report.bytes.byteLength} bytes, more than the ${maxBytes} allowed`,
+    );
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(report.bytes);
+  } catch (cause) {
+    throw reportError(report, `the ${kind} file is not UTF-8 text`, cause);
+  }
+}
+
+/** The nesting depth of a parsed JSON value, walked without recursion; stops past `limit`. */
+function depthExceeds(value: unknown, limit: number): boolean {
+  const stack: { value: unknown; depth: number }[] = [{ value, depth: 1 }];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    if (typeof top.value !== 'object' || top.value === null) continue;
+    if (top.depth > limit) return true;
+    const children = Array.isArray(top.value) ? top.value : Object.values(top.value);
+    for (const child of children) stack.push({ value: child, depth: top.depth + 1 });
+  }
+  return false;
+}
+
+/** Parses a JSON report within the limits; truncated or malformed JSON names the file. */
+export function parseJsonReport(
+  report: Report,
+  maxBytes: number,
+  kind: string,
+  limits: ReportLimits = REPORT_LIMITS,
+): unknown {
+  const text = decodeReport(report, maxBytes, kind);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    const hint = /end of (JSON )?input|Unterminated/i.test(describeCause(cause))
+      ? 'truncated'
+      : 'malformed';
+    throw reportError(report, `the ${kind} file is ${hint} JSON (${describeCause(cause)})`, cause);
+  }
+  if (depthExceeds(value, limits.maxDepth)) {
+    throw reportError(report, `the ${kind} file nests deeper than ${limits.maxDepth} levels`);
+  }
+  return value;
+}
+
+export type Json = Record<string, unknown>;
+
+export function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A text field, cut to the limit so one report cannot make a statement of megabyte names. */
+export function clip(text: string, limits: ReportLimits = REPORT_LIMITS): string {
+  return text.length <= limits.maxTextChars ? text : `${text.slice(0, limits.maxTextChars - 1)}…`;
+}

@@ -1,0 +1,89 @@
+// One linear pass over an XML report before any parser sees it. It refuses what a test report never
+// needs and an attacker does: document type and entity declarations (entity expansion — "billion
+// laughs" — and external entities that read files or URLs), and it bounds what the parser would
+// build: the nesting depth and the number of elements. A file that ends inside a tag, a comment, a
+// CDATA section or an open element is truncated. Comments and CDATA are skipped whole, so a test's
+// output quoting "<!DOCTYPE html>" inside CDATA is text, not a declaration.
+import type { Report, ReportLimits } from './report.js';
+import { REPORT_LIMITS, reportError } from './report.js';
+
+export interface XmlShape {
+  readonly elements: number;
+  readonly maxDepth: number;
+}
+
+/** The end of a start tag opened at `from` (the index of its `>`), quoted values skipped; -1 if none. */
+function endOfTag(text: string, from: number): number {
+  for (let k = from; k < text.length; k += 1) {
+    const c = text[k];
+    if (c === '>') return k;
+    if (c === '"' || c === "'") {
+      const close = text.indexOf(c, k + 1);
+      if (close === -1) return -1;
+      k = close;
+    }
+  }
+  return -1;
+}
+
+/** The index just past `closing`, searched from `from`; throws "truncated" when the file ends first. */
+function skipPast(text: string, from: number, closing: string, what: string, report: Report) {
+  const end = text.indexOf(closing, from);
+  if (end === -1) {
+    throw reportError(report, `the XML file is truncated: it ends inside ${what}`);
+  }
+  return end + closing.length;
+}
+
+function refuseDeclaration(text: string, at: number, report: Report): never {
+  const head = text.slice(at + 2, at + 9).toUpperCase();
+  if (head.startsWith('DOCTYPE') || head.startsWith('ENTITY')) {
+    throw reportError(
+      report,
+      'the XML file declares a DOCTYPE or entities (entity expansion, external entities): refused — a test report needs neither',
+    );
+  }
+  throw reportError(report, `the XML file holds a markup declaration "<!${head}…": refused`);
+}
+
+/** Scans `text`; returns its shape or throws REPORT_INVALID naming the report. */
+export function scanXml(text: string, report: Report, limits: ReportLimits = REPORT_LIMITS) {
+  let depth = 0;
+  let deepest = 0;
+  let elements = 0;
+  let i = text.indexOf('<');
+  while (i !== -1) {
+    if (text.startsWith('<!--', i)) i = skipPast(text, i + 4, '-->', 'a comment', report);
+    else if (text.startsWith('<![CDATA[', i)) {
+      i = skipPast(text, i + 9, ']]>', 'a CDATA section', report);
+    } else if (text[i + 1] === '!') refuseDeclaration(text, i, report);
+    else if (text[i + 1] === '?')
+      i = skipPast(text, i + 2, '?>', 'a processing instruction', report);
+    else if (text[i + 1] === '/') {
+      i = skipPast(text, i + 2, '>', 'an end tag', report);
+      depth -= 1;
+      if (depth < 0) throw reportError(report, 'the XML file closes an element it never opened');
+    } else {
+      const end = endOfTag(text, i + 1);
+      if (end === -1) throw reportError(report, 'the XML file is truncated: it ends inside a tag');
+      elements += 1;
+      if (elements > limits.maxElements) {
+        throw reportError(report, `the XML file holds more than ${limits.maxElements} elements`);
+      }
+      if (text[end - 1] !== '/') {
+        depth += 1;
+        deepest = Math.max(deepest, depth);
+        if (depth > limits.maxDepth) {
+          throw reportError(report, `the XML file nests deeper than ${limits.maxDepth} elements`);
+        }
+      }
+      i = end + 1;
+    }
+    i = text.indexOf('<', i);
+  }
+  if (depth !== 0) {
+    throw reportError(report, `the XML file is truncated: ${depth} element(s) never closed`);
+  }
+  if (elements === 0) throw reportError(report, 'the file holds no XML element');
+  return { elements, maxDepth: deepest } satisfies XmlShape;
+}
