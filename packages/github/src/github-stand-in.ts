@@ -1,7 +1,15 @@
-// Test infrastructure: a loopback stand-in for the GitHub REST API (pull request commits) and the
-// runner's OIDC token endpoint. Never imported by shipped code (package subpath `./testing`).
+// Test infrastructure: a loopback stand-in for the GitHub REST API (pull request commits, contents,
+// the attestations API with programmable failures) and the runner's OIDC token endpoint. Never imported by shipped code (package subpath `./testing`).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  AttestationsStandIn,
+  type CannedAnswer,
+  type StandInAnswer,
+  type StoredAttestation,
+} from './attestations/stand-in.js';
+
+export type { CannedAnswer, StoredAttestation };
 
 export interface GitHubStandInOptions {
   /** The token the REST API accepts (`Authorization: Bearer …`). */
@@ -16,6 +24,17 @@ export interface GitHubStandInOptions {
   readonly idTokenRequestToken?: string;
   /** Mints the identity token for an audience. */
   readonly issueIdToken?: (audience: string) => string;
+  /** Tokens GitHub knows but that lack `attestations: write` (an upload answers 403). */
+  readonly readOnlyTokens?: readonly string[];
+}
+
+/** One request as the stand-in received it. */
+export interface RecordedRequest {
+  readonly method: string;
+  /** Path and query. */
+  readonly url: string;
+  readonly authorization: string | undefined;
+  readonly body: string;
 }
 
 export interface GitHubStandIn {
@@ -25,6 +44,12 @@ export interface GitHubStandIn {
   readonly idTokenRequestUrl: string;
   /** Every request path and query, in order. */
   readonly requests: string[];
+  /** Every request with its method, authorization and body, in order. */
+  readonly calls: RecordedRequest[];
+  /** Attestations uploaded, in order. */
+  readonly attestations: readonly StoredAttestation[];
+  /** Queues answers for the next requests to the attestations endpoints (e.g. two 502s). */
+  failNext(...answers: CannedAnswer[]): void;
   close(): Promise<void>;
 }
 
@@ -33,10 +58,14 @@ class Raw {
   constructor(readonly text: string) {}
 }
 
-function send(response: ServerResponse, status: number, body: unknown): void {
-  const text = body instanceof Raw ? body.text : JSON.stringify(body);
+function send(response: ServerResponse, answer: StandInAnswer): void {
+  const { status, body } = answer;
+  const raw = body instanceof Raw || answer.raw === true;
+  const text =
+    body instanceof Raw ? body.text : answer.raw === true ? String(body) : JSON.stringify(body);
   response.writeHead(status, {
-    'content-type': body instanceof Raw ? 'application/vnd.github.raw' : 'application/json',
+    ...answer.headers,
+    'content-type': raw ? 'application/vnd.github.raw' : 'application/json',
     'content-length': Buffer.byteLength(text),
   });
   response.end(text);
@@ -80,10 +109,14 @@ function pullCommits(options: GitHubStandInOptions, url: URL): { status: number;
 
 function route(
   options: GitHubStandInOptions,
+  attestations: AttestationsStandIn,
   request: IncomingMessage,
-): { status: number; body: unknown } {
-  const url = new URL(request.url ?? '/', 'http://stand-in');
+  body: string,
+): StandInAnswer {
+  const url = new URL(request.url ?? '/', `http://${request.headers.host ?? 'stand-in'}`);
   const auth = request.headers.authorization ?? '';
+  const attestation = attestations.handle(request.method ?? 'GET', url, auth, body);
+  if (attestation !== undefined) return attestation;
   if (request.method !== 'GET') return { status: 405, body: { message: 'GET only' } };
   if (url.pathname === '/oidc/token') {
     if (
@@ -105,10 +138,22 @@ function route(
 /** Starts the stand-in on 127.0.0.1 (an ephemeral port). Call close() when done. */
 export async function startGitHubStandIn(options: GitHubStandInOptions): Promise<GitHubStandIn> {
   const requests: string[] = [];
+  const calls: RecordedRequest[] = [];
+  const attestations = new AttestationsStandIn(options.apiToken, options.readOnlyTokens ?? []);
   const server = createServer((request, response) => {
     requests.push(request.url ?? '/');
-    const { status, body } = route(options, request);
-    send(response, status, body);
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      calls.push({
+        method: request.method ?? 'GET',
+        url: request.url ?? '/',
+        authorization: request.headers.authorization,
+        body,
+      });
+      send(response, route(options, attestations, request, body));
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -117,6 +162,11 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
     apiUrl: base,
     idTokenRequestUrl: `${base}/oidc/token?api-version=2.0`,
     requests,
+    calls,
+    attestations: attestations.stored,
+    failNext: (...answers) => {
+      attestations.canned.push(...answers);
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -11,3 +11,4 @@ export * from './files.js';
 export * from './workflow-runs.js';
 export * from './baseline-cache.js';
 export * from './policy-input.js';
+export * from './attestations/index.js';
