@@ -32,19 +32,13 @@ const PROCESS_AND_NETWORK = ['child_process', 'http', 'https', 'net', 'dgram', '
 const FILES = ['fs', 'fs/*'];
 const builtins = (names) => names.flatMap((name) => [name, `node:${name}`]);
 
-/**
- * Two files still read and write files through node:fs; they are to move to @sathos/node behind the
- * ChainStore and file-reader interfaces (docs/architecture.md). Nothing else in core may touch fs.
- */
-const FILES_PENDING_MOVE = [`${CORE}/files.ts`, `${CORE}/attestation/chain/store.ts`];
-
 /** Core: pure logic; the edges hand it git, HTTP, files and the environment. */
-function coreIo(allowFiles) {
+function coreIo() {
   return [
     { group: ['@sathos/*'], message: 'core imports no other workspace: the edges import core' },
     { group: ['@actions/*'], message: 'the runner edge is packages/github' },
     {
-      group: builtins(allowFiles ? PROCESS_AND_NETWORK : [...PROCESS_AND_NETWORK, ...FILES]),
+      group: builtins([...PROCESS_AND_NETWORK, ...FILES]),
       message:
         'core holds logic: processes, files and the network go behind an interface (packages/node, packages/github)',
     },
@@ -71,12 +65,8 @@ function restrict(files, patterns, extra = {}) {
 }
 
 /** The import rule of a core file: no I/O modules, and only the layers below its own. */
-function coreRule(files, forbiddenLayers, message, allowFiles = false) {
-  return restrict(
-    files,
-    [...coreIo(allowFiles), intoLayers(forbiddenLayers, message)],
-    CORE_GLOBALS,
-  );
+function coreRule(files, forbiddenLayers, message) {
+  return restrict(files, [...coreIo(), intoLayers(forbiddenLayers, message)], CORE_GLOBALS);
 }
 
 /** Each core layer may import the ones below it; the foundation (root files) imports no layer. */
@@ -90,11 +80,7 @@ function coreLayers() {
     const allowed = below.length === 0 ? 'only the foundation' : below.join(', ');
     const message = `core/${layer} may import ${allowed} (docs/architecture.md)`;
     rules.push(coreRule([`${CORE}/${layer}/**/*.ts`], above, message));
-    const pending = FILES_PENDING_MOVE.filter((f) => f.startsWith(`${CORE}/${layer}/`));
-    if (pending.length > 0) rules.push(coreRule(pending, above, message, true));
   }
-  const rootPending = FILES_PENDING_MOVE.filter((f) => !f.slice(CORE.length + 1).includes('/'));
-  rules.push(coreRule(rootPending, LAYER_NAMES, foundationMessage, true));
   return rules;
 }
 

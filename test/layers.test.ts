@@ -77,6 +77,12 @@ const REFUSED: readonly (readonly [string, string, string, RegExp])[] = [
     /behind an interface/,
   ],
   [
+    'a root file of core reading files (the bounded reader lives in @sathos/node)',
+    'packages/core/src/files.ts',
+    "import { open } from 'node:fs/promises';",
+    /behind an interface/,
+  ],
+  [
     'core importing @actions',
     'packages/core/src/policy/x.ts',
     "import * as core from '@actions/core';",

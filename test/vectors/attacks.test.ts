@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
-  JsonlFileStore,
   MAX_BUNDLE_FILE_BYTES,
   MAX_JSON_DEPTH,
   appendTransition,
@@ -17,6 +16,7 @@ import {
   signStatement,
   type ResourceDescriptor,
 } from '@sathos/core';
+import { JsonlFileStore } from '@sathos/node';
 import { runCli } from '../../packages/cli/src/program.js';
 import {
   verifyBundleCommand,

@@ -4,7 +4,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  JsonlFileStore,
   SathosError,
   StepDeniedError,
   assertRunCommitCovered,
@@ -20,7 +19,7 @@ import {
   type Statement,
   type Trust,
 } from '@sathos/core';
-import { openGitRepository } from '@sathos/node';
+import { JsonlFileStore, openGitRepository } from '@sathos/node';
 import {
   actionsIO,
   jobSigner,

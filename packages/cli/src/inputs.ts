@@ -6,7 +6,7 @@ import { constants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { ArtifactInput, FileLimit, TrustedPublicKey, Trust } from '@sathos/core';
+import type { ArtifactInput, TrustedPublicKey, Trust } from '@sathos/core';
 import {
   BASELINE_LIMITS,
   CHAIN_LIMITS,
@@ -23,9 +23,9 @@ import {
   githubTrust,
   parsePublicKeys,
   publicGoodTrust,
-  readBoundedFile,
   trustFromJSON,
 } from '@sathos/core';
+import { readBoundedFile, type FileLimit } from '@sathos/node';
 
 /**
  * Every kind of file the command line reads: the only way it reads one. Settings (roots, keys,

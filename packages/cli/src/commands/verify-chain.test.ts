@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Policy, ResourceDescriptor, RunBinding } from '@sathos/core';
 import {
-  JsonlFileStore,
   appendTransition,
   decideStep,
   decisionRef,
@@ -17,6 +16,7 @@ import {
   parsePolicy,
   signStatement,
 } from '@sathos/core';
+import { JsonlFileStore } from '@sathos/node';
 import { runCli } from '../program.js';
 
 interface Run {

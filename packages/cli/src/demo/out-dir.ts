@@ -1,7 +1,8 @@
 // The demo's directory: it replaces what an earlier demo wrote there, and nothing else.
 import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { SathosError, describeCause, makeDirectories } from '@sathos/core';
+import { SathosError, describeCause } from '@sathos/core';
+import { makeDirectories } from '@sathos/node';
 
 /** What the demo writes in its directory: all it ever removes, and the mark of a demo's directory. */
 const DEMO_MARK = '.sathos-demo';

@@ -5,7 +5,6 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Policy, RunBinding, StepPorts } from '@sathos/core';
 import {
-  JsonlFileStore,
   createBundleVerifier,
   generateSigningKeyPair,
   keySigner,
@@ -14,6 +13,7 @@ import {
   publicGoodTrust,
   signStatement,
 } from '@sathos/core';
+import { JsonlFileStore } from '@sathos/node';
 import { prepareOut } from './out-dir.js';
 import { DEMO_ENVIRONMENT, demoPolicy } from './policy.js';
 import { createScratchRepo } from './scratch-repo.js';

@@ -4,7 +4,8 @@ import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { SathosError, makeDirectories } from '@sathos/core';
+import { SathosError } from '@sathos/core';
+import { makeDirectories } from '@sathos/node';
 
 const run = promisify(execFile);
 

@@ -17,13 +17,13 @@ import type {
 import {
   commitSignatures,
   digestsOf,
-  makeDirectories,
   recordStep,
   slsaProvenance,
   testResult,
   verificationSummary,
   vulnerabilityScan,
 } from '@sathos/core';
+import { makeDirectories } from '@sathos/node';
 import { DEMO_ENVIRONMENT } from './policy.js';
 import type { ScratchRepo } from './scratch-repo.js';
 import { git } from './scratch-repo.js';

@@ -1,13 +1,9 @@
-// The step service with a real key signer and a real chain file: a step verifies what it was handed
-// before it appends; a denied step is recorded and fails, and no step follows it; a chain that does
-// not verify gets nothing appended; a step's bundles go in together or not at all.
+// The step service with a real key signer and a chain in memory: a step verifies what it was
+// handed before it appends; a denied step is recorded and fails, and no step follows it; a chain
+// that does not verify gets nothing appended; a step's bundles go in together or not at all.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { JsonlFileStore } from '../attestation/chain/store.js';
+import { describe, it } from 'node:test';
+import { MemoryChainStore } from '../attestation/chain/store.js';
 import { keySigner } from '../attestation/sign/key-signer.js';
 import { signStatement } from '../attestation/sign/sign.js';
 import { testResult } from '../attestation/evidence/predicates.js';
@@ -19,11 +15,6 @@ import { parsePolicy } from '../policy/document/document.js';
 import type { StepPorts } from './record-step.js';
 import { StepDeniedError, recordStep } from './record-step.js';
 import { verifyChainWithPolicy } from './verify-chain-policy.js';
-
-const root = mkdtempSync(join(tmpdir(), 'sathos-step-'));
-after(() => {
-  rmSync(root, { recursive: true, force: true });
-});
 
 const RUN = {
   repository: 'acme/app',
@@ -59,9 +50,9 @@ rules:
   'policy.yaml',
 );
 
-function ports(path: string, who = trusted.signer): StepPorts {
+function ports(store: MemoryChainStore, who = trusted.signer): StepPorts {
   return {
-    store: new JsonlFileStore(path),
+    store,
     signer: { sign: (s) => signStatement(s, who), actor: { kind: 'key', keyId: who.keyId } },
     trust: {
       checker: createBundleVerifier(publicGoodTrust(), {
@@ -76,16 +67,16 @@ const tests = (failed: string[]) => [
   testResult(ARTIFACT, { passed: failed.length === 0 ? ['t'] : [], failed }),
 ];
 
-async function sourceAndBuild(name: string): Promise<string> {
-  const path = join(root, `${name}.jsonl`);
-  await recordStep({ stage: 'source', subjects: SOURCE, run: RUN, policy }, ports(path));
-  await recordStep({ stage: 'build', subjects: ARTIFACT, run: RUN, policy }, ports(path));
-  return path;
+async function sourceAndBuild(): Promise<MemoryChainStore> {
+  const store = new MemoryChainStore();
+  await recordStep({ stage: 'source', subjects: SOURCE, run: RUN, policy }, ports(store));
+  await recordStep({ stage: 'build', subjects: ARTIFACT, run: RUN, policy }, ports(store));
+  return store;
 }
 
 describe('recordStep', () => {
   it('records allowed steps whose chain verifies end to end', async () => {
-    const path = await sourceAndBuild('allowed');
+    const store = await sourceAndBuild();
     let acted = false;
     const result = await recordStep(
       {
@@ -99,21 +90,20 @@ describe('recordStep', () => {
           return Promise.resolve();
         },
       },
-      ports(path),
+      ports(store),
     );
     assert.equal(acted, true);
     assert.equal(result.decision?.allowed, true);
     assert.equal(result.soFar?.records.length, 2, 'the two earlier records were verified');
-    const store = new JsonlFileStore(path);
     const verdict = verifyChainWithPolicy({
       lines: await store.read(),
-      checker: ports(path).trust.checker,
+      checker: ports(store).trust.checker,
       requirements: { stages: policy.stages, identities: policy.identities },
       artifacts: [{ name: 'app.tar', digests: [{ algorithm: 'sha256', hex: 'b'.repeat(64) }] }],
       policy,
       verifierId: 'https://sathos.dev/test',
       clock: () => new Date('2026-01-01T00:00:00Z'),
-      source: path,
+      source: store.location,
     });
     assert.equal(verdict.evaluation?.allowed, true);
     assert.equal(verdict.verification.records.length, 3);
@@ -121,7 +111,7 @@ describe('recordStep', () => {
   });
 
   it('records a denied step with its deny decision, fails it, and lets nothing follow', async () => {
-    const path = await sourceAndBuild('denied');
+    const store = await sourceAndBuild();
     let acted = false;
     const denied = await recordStep(
       {
@@ -135,7 +125,7 @@ describe('recordStep', () => {
           return Promise.resolve();
         },
       },
-      ports(path),
+      ports(store),
     ).catch((error: unknown) => error);
     assert.ok(denied instanceof StepDeniedError, String(denied));
     assert.equal(denied.code, 'POLICY_DENIED');
@@ -143,50 +133,50 @@ describe('recordStep', () => {
     assert.equal(acted, false, 'a denied step does not act');
     const record = denied.appended.statement.predicate;
     assert.equal(record.policy?.decision, 'deny');
-    assert.equal((await new JsonlFileStore(path).read()).length, 4, 'evidence and record appended');
-    const before = await readFile(path);
+    assert.equal((await store.read()).length, 4, 'evidence and record appended');
+    const before = store.text();
     await assert.rejects(
       recordStep(
         { stage: 'test', subjects: ARTIFACT, run: RUN, policy, evidence: tests([]) },
-        ports(path),
+        ports(store),
       ),
       { code: 'POLICY_DENIED' },
     );
-    assert.deepEqual(await readFile(path), before, 'nothing appended after a recorded deny');
+    assert.deepEqual(store.text(), before, 'nothing appended after a recorded deny');
   });
 
   it('attack: a handed chain with a record by an untrusted key gets nothing appended', async () => {
-    const path = join(root, 'forged.jsonl');
+    const store = new MemoryChainStore();
     const mallory = signerAndKey().signer;
-    const forged = ports(path, mallory);
+    const forged = ports(store, mallory);
     await recordStep({ stage: 'source', subjects: SOURCE, run: RUN }, forged);
-    const before = await readFile(path);
+    const before = store.text();
     await assert.rejects(
-      recordStep({ stage: 'build', subjects: ARTIFACT, run: RUN, policy }, ports(path)),
+      recordStep({ stage: 'build', subjects: ARTIFACT, run: RUN, policy }, ports(store)),
       (error: { code?: string }) => error.code !== undefined && error.code !== 'POLICY_DENIED',
     );
-    assert.deepEqual(await readFile(path), before);
+    assert.deepEqual(store.text(), before);
   });
 
   it('attack: a chain of another run is refused before anything is appended', async () => {
-    const path = join(root, 'other-run.jsonl');
-    await recordStep({ stage: 'source', subjects: SOURCE, run: RUN, policy }, ports(path));
-    const before = await readFile(path);
+    const store = new MemoryChainStore();
+    await recordStep({ stage: 'source', subjects: SOURCE, run: RUN, policy }, ports(store));
+    const before = store.text();
     await assert.rejects(
       recordStep(
         { stage: 'build', subjects: ARTIFACT, run: { ...RUN, runId: '8' }, policy },
-        ports(path),
+        ports(store),
       ),
       { code: 'RUN_MISMATCH' },
     );
-    assert.deepEqual(await readFile(path), before);
+    assert.deepEqual(store.text(), before);
   });
 
   it('refuses to build on a non-empty chain when it is told nobody who may sign it', async () => {
-    const path = join(root, 'no-trust.jsonl');
-    await recordStep({ stage: 'source', subjects: SOURCE, run: RUN }, ports(path));
+    const store = new MemoryChainStore();
+    await recordStep({ stage: 'source', subjects: SOURCE, run: RUN }, ports(store));
     await assert.rejects(
-      recordStep({ stage: 'build', subjects: ARTIFACT, run: RUN }, ports(path)),
+      recordStep({ stage: 'build', subjects: ARTIFACT, run: RUN }, ports(store)),
       {
         code: 'USAGE',
       },
@@ -194,9 +184,8 @@ describe('recordStep', () => {
   });
 
   it('appends none of a step when signing its record fails after its evidence', async () => {
-    const path = join(root, 'half.jsonl');
-    await writeFile(path, '');
-    const base = ports(path);
+    const store = new MemoryChainStore();
+    const base = ports(store);
     let calls = 0;
     const failing: StepPorts = {
       ...base,
@@ -214,6 +203,6 @@ describe('recordStep', () => {
       /signing service unavailable/,
     );
     assert.equal(calls, 2);
-    assert.equal(await readFile(path, 'utf8'), '', 'the evidence was not appended alone');
+    assert.equal(store.text(), '', 'the evidence was not appended alone');
   });
 });

@@ -1,10 +1,8 @@
-// Where chains live. The embedded default is an append-only JSON Lines file, passed between jobs as
-// a workflow artifact; the GitHub attestations API and OCI referrers are further stores later.
-import { randomUUID } from 'node:crypto';
-import { appendFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+// Where chains live, as an interface: core reads and appends through it and never touches a file.
+// The embedded default, an append-only JSON Lines file passed between jobs as a workflow artifact,
+// is @sathos/node's JsonlFileStore; the GitHub attestations API and OCI referrers are stores later.
+// MemoryChainStore holds the same text in memory, for tests and for callers that hold a chain whole.
 import { SathosError } from '../../errors.js';
-import { makeDirectories, readBoundedFile } from '../../files.js';
 import type { ChainLine } from './chain.js';
 import { CHAIN_LIMITS, parseChainText } from './chain.js';
 
@@ -19,84 +17,55 @@ export interface ChainStore {
   appendAll(bundles: readonly unknown[]): Promise<void>;
 }
 
-function isMissing(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === 'ENOENT';
+/**
+ * The one JSON line a bundle is stored as, newline included. Refused (STORE_FAILED) when it is not
+ * JSON, or is too long to be read back: a store never writes a line its own reader would reject.
+ */
+export function chainLineOf(bundle: unknown, location: string): string {
+  const line: unknown = JSON.stringify(bundle);
+  if (typeof line !== 'string' || line.includes('\n') || line.length > CHAIN_LIMITS.maxLineBytes) {
+    throw new SathosError('STORE_FAILED', 'bundle cannot be stored as one JSON line', {
+      where: location,
+    });
+  }
+  return `${line}\n`;
 }
 
-export class JsonlFileStore implements ChainStore {
+/** Joins new lines onto a chain's text, first ending an unterminated last line. */
+function appendLines(existing: string, added: string): string {
+  const separator = existing.length > 0 && !existing.endsWith('\n') ? '\n' : '';
+  return existing + separator + added;
+}
+
+/** A chain held in memory as JSON Lines text, read and appended exactly as the file store is. */
+export class MemoryChainStore implements ChainStore {
   readonly location: string;
+  #text: string;
 
-  constructor(path: string) {
-    this.location = path;
+  /** `text` is the chain so far, as a chain file would hold it (it is parsed on read, not here). */
+  constructor(text = '', location = 'chain.jsonl') {
+    this.#text = text;
+    this.location = location;
   }
 
-  /** The file's bytes; an absent chain is empty. */
-  private async bytes(): Promise<Buffer> {
-    try {
-      // Bounded, and a FIFO or device at the path is refused rather than read forever.
-      return await readBoundedFile(this.location, {
-        what: 'chain',
-        maxBytes: CHAIN_LIMITS.maxBytes,
-        tooLarge: 'TOO_LARGE',
-      });
-    } catch (error) {
-      if (isMissing((error as { cause?: unknown }).cause)) return Buffer.alloc(0);
-      throw error;
-    }
+  read(): Promise<ChainLine[]> {
+    return Promise.resolve().then(() => parseChainText(this.#text, this.location));
   }
 
-  async read(): Promise<ChainLine[]> {
-    return parseChainText((await this.bytes()).toString('utf8'), this.location);
+  append(bundle: unknown): Promise<void> {
+    return this.appendAll([bundle]);
   }
 
-  private line(bundle: unknown): string {
-    const line = JSON.stringify(bundle);
-    if (line.includes('\n') || line.length > CHAIN_LIMITS.maxLineBytes) {
-      throw new SathosError('STORE_FAILED', 'bundle cannot be stored as one JSON line', {
-        where: this.location,
-      });
-    }
-    return line;
+  /** Every bundle is encoded before any is added, so a refused one leaves the chain as it was. */
+  appendAll(bundles: readonly unknown[]): Promise<void> {
+    return Promise.resolve().then(() => {
+      const added = bundles.map((bundle) => chainLineOf(bundle, this.location)).join('');
+      this.#text = appendLines(this.#text, added);
+    });
   }
 
-  // Write then rename: the chain file is replaced whole by one holding every new line, so a crash
-  // or a failed write leaves the chain as it was. Steps of one run append one after another.
-  async appendAll(bundles: readonly unknown[]): Promise<void> {
-    const added = bundles.map((b) => `${this.line(b)}\n`).join('');
-    const existing = await this.bytes();
-    const separator = existing.length > 0 && existing.at(-1) !== 0x0a ? '\n' : '';
-    const temporary = `${this.location}.${randomUUID()}.tmp`;
-    try {
-      await makeDirectories(dirname(this.location), 'STORE_FAILED', 'chain directory');
-      await writeFile(temporary, Buffer.concat([existing, Buffer.from(separator + added)]), {
-        flag: 'wx',
-      });
-      await rename(temporary, this.location);
-    } catch (cause) {
-      await rm(temporary, { force: true });
-      throw new SathosError(
-        'STORE_FAILED',
-        'cannot write the chain file; check the path and permissions',
-        { where: this.location, cause },
-      );
-    }
-  }
-
-  async append(bundle: unknown): Promise<void> {
-    const line = this.line(bundle);
-    try {
-      await makeDirectories(dirname(this.location), 'STORE_FAILED', 'chain directory');
-      // O_APPEND: concurrent writers each add whole lines; nothing already written is touched.
-      await appendFile(this.location, `${line}\n`, { encoding: 'utf8', flag: 'a' });
-    } catch (cause) {
-      throw new SathosError(
-        'STORE_FAILED',
-        'cannot append to the chain file; check the path and permissions',
-        {
-          where: this.location,
-          cause,
-        },
-      );
-    }
+  /** The chain's text, as a chain file would hold it. */
+  text(): string {
+    return this.#text;
   }
 }

@@ -1,8 +1,5 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MessageSignatureBundleBuilder } from '@sigstore/sign';
 import { bundleToJSON } from '@sigstore/bundle';
 import { SathosError, type ErrorCode } from '../../errors.js';
@@ -11,7 +8,7 @@ import { parsePublicKeys } from '../../identity/keys/public-key.js';
 import { generateSigningKeyPair } from '../../identity/keys/signing-key.js';
 import { publicGoodTrust } from '../../identity/trust/trusted-root.js';
 import { appendTransition, type AppendResult } from './append.js';
-import { JsonlFileStore } from './store.js';
+import { MemoryChainStore } from './store.js';
 import { decodeRecords, linkRef, nextLink, type ChainLine } from './chain.js';
 import { digestsOf, sha256Hex } from '../../digest.js';
 import {
@@ -124,23 +121,18 @@ interface StepOptions {
   readonly terminal?: boolean;
 }
 
-let scratch: string;
-
-/** A chain in a JSON Lines file in a temp dir, grown the way SATHOS steps grow it. */
+/** A chain held as JSON Lines text, grown the way SATHOS steps grow it. */
 class TestChain {
-  readonly store: JsonlFileStore;
+  store: MemoryChainStore;
   readonly run: RunBinding;
 
-  private constructor(path: string, run: RunBinding) {
-    this.store = new JsonlFileStore(path);
+  private constructor(text: string, run: RunBinding) {
+    this.store = new MemoryChainStore(text);
     this.run = run;
   }
 
-  static async create(run = runBinding(), text = ''): Promise<TestChain> {
-    const dir = await mkdtemp(join(scratch, 'chain-'));
-    const chain = new TestChain(join(dir, 'chain.jsonl'), run);
-    if (text !== '') await writeFile(chain.store.location, text);
-    return chain;
+  static create(run = runBinding(), text = ''): Promise<TestChain> {
+    return Promise.resolve(new TestChain(text, run));
   }
 
   /** Parallel jobs: each starts from a copy of the chain so far. */
@@ -214,22 +206,18 @@ class TestChain {
     );
   }
 
-  async text(): Promise<string> {
-    try {
-      return await readFile(this.store.location, 'utf8');
-    } catch {
-      return '';
-    }
+  text(): Promise<string> {
+    return Promise.resolve(this.store.text());
   }
 
   lines(): Promise<ChainLine[]> {
     return this.store.read();
   }
 
-  /** Rewrites the file keeping only the lines `keep` accepts (an attacker holding the artifact). */
+  /** Rewrites the chain keeping only the lines `keep` accepts (an attacker holding the artifact). */
   async filter(keep: (line: ChainLine) => boolean): Promise<void> {
     const kept = (await this.lines()).filter(keep).map((l) => JSON.stringify(l.bundle));
-    await writeFile(this.store.location, kept.map((l) => `${l}\n`).join(''));
+    this.store = new MemoryChainStore(kept.map((l) => `${l}\n`).join(''));
   }
 
   async verify(
@@ -301,10 +289,6 @@ async function completeChain(
   const results = await chain.steps(...BUILTIN_STAGES);
   return { chain, results };
 }
-
-before(async () => {
-  scratch = await mkdtemp(join(tmpdir(), 'sathos-verify-chain-'));
-});
 
 void describe('verifyChain', () => {
   void describe('when the chain is complete and honest', () => {

@@ -1,10 +1,7 @@
-import { before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { appendTransition } from '../../attestation/chain/append.js';
-import { JsonlFileStore } from '../../attestation/chain/store.js';
+import { MemoryChainStore } from '../../attestation/chain/store.js';
 import type { ChainLine } from '../../attestation/chain/chain.js';
 import { digestsOf, sha256Hex } from '../../digest.js';
 import { testResult } from '../../attestation/evidence/predicates.js';
@@ -89,16 +86,11 @@ const withoutObservations = (s: Step): Step => ({
   ...(s.policy === undefined ? {} : { policy: s.policy }),
 });
 
-let dir: string;
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'sathos-policy-chain-'));
-});
-
 /** Runs the steps as SATHOS steps do: decide, then append with the decision. */
 async function build(
   steps: readonly Step[],
 ): Promise<{ verification: ChainVerification; lines: ChainLine[] }> {
-  const store = new JsonlFileStore(join(dir, `${String(Math.random()).slice(2)}.jsonl`));
+  const store = new MemoryChainStore();
   for (const step of steps) {
     const decision = decideStep({
       policy: POLICY,

@@ -8,8 +8,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ErrorCode } from './errors.js';
-import { SathosError } from './errors.js';
+import { SathosError, type ErrorCode } from '@sathos/core';
 import type { FileLimit } from './files.js';
 import { makeDirectories, readBoundedFile } from './files.js';
 

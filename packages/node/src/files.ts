@@ -4,8 +4,7 @@ import { constants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { ErrorCode } from './errors.js';
-import { SathosError, describeCause } from './errors.js';
+import { SathosError, describeCause, type ErrorCode } from '@sathos/core';
 
 /** What a file holds, the most it may hold, and the code a larger one gets. */
 export interface FileLimit {
