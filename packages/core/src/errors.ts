@@ -40,6 +40,8 @@ export const REJECTION_CODES = [
   'COMMAND_FAILED',
   /** sathos guard: the supervised command rewrote its own baseline file (put back, run failed). */
   'BASELINE_TAMPERED',
+  /** A registry served content (a manifest, a blob) whose digest is not the one asked for. */
+  'CONTENT_MISMATCH',
 ] as const;
 
 /** Codes for inputs that could not be used at all (CLI exit 2). */
