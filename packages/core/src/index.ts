@@ -109,12 +109,15 @@ export {
   localProvenance,
 } from './attestation/evidence/github-provenance.js';
 export type { GitHubWorkflowClaims, LocalBuild } from './attestation/evidence/github-provenance.js';
+export * from './attestation/evidence/reports/index.js';
+export { TEST_RESULT_V01, VULNS_V02 } from './attestation/evidence/predicates.js';
 export { assertStatement, STATEMENT_TYPE } from './attestation/record/statement.js';
 export type { ResourceDescriptor, Statement } from './attestation/record/statement.js';
 export {
   assertTransitionStatement,
   buildTransitionStatement,
   BUILTIN_STAGES,
+  STAGE_PATTERN,
 } from './attestation/record/transition.js';
 export type {
   ActorClaims,
@@ -144,10 +147,12 @@ export type {
 export { signerPolicyFromFlags } from './attestation/verify/signer-policy.js';
 export type { SignerFlags, SignerPolicy } from './attestation/verify/signer-policy.js';
 export { bundleInstance, embeddedTrust } from './attestation/verify/trust-choice.js';
+export {
+  ghVerificationResult,
+  VERIFICATION_RESULT_MEDIA_TYPE,
+} from './attestation/verify/gh-result.js';
+export type { CertificateSummary, GhVerificationResult } from './attestation/verify/gh-result.js';
 export type { EmbeddedInstance } from './attestation/verify/trust-choice.js';
-
-// attestation/subjects: what a step attests to — checksums files, digests, image references, parts.
-export * from './attestation/subjects/index.js';
 
 // attestation/subjects: what a step attests to — checksums files, digests, image references, parts.
 export * from './attestation/subjects/index.js';

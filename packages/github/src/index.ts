@@ -11,4 +11,5 @@ export * from './files.js';
 export * from './workflow-runs.js';
 export * from './baseline-cache.js';
 export * from './policy-input.js';
+export * from './attest/index.js';
 export * from './attestations/index.js';

@@ -1,0 +1,36 @@
+// attest-step: a test, scan, SBOM or custom step of the chain. Its evidence is what its reports
+// say (evidence.ts); the policy's thresholds (failed tests allowed, severities that deny) decide
+// the step over that evidence before it is signed.
+import {
+  actionsIO,
+  runAttest,
+  type AttestInputs,
+  type AttestPlan,
+  type AttestRuntime,
+} from '@sathos/github';
+import { JsonlFileStore, collectSubjects } from '@sathos/node';
+import { stepEvidence } from './evidence.js';
+
+export function defaultRuntime(): AttestRuntime {
+  return {
+    env: process.env,
+    fetch: globalThis.fetch,
+    io: actionsIO(),
+    collectSubjects: (sources, workspace) => collectSubjects(sources, { workspace }),
+    openChain: (path) => new JsonlFileStore(path),
+  };
+}
+
+export function stepPlan(inputs: AttestInputs): AttestPlan {
+  return {
+    needsWorkflowClaims: false,
+    evidence: (_signer, context) => stepEvidence(inputs.evidence, context),
+  };
+}
+
+export async function run(
+  inputs: AttestInputs,
+  runtime: AttestRuntime = defaultRuntime(),
+): Promise<void> {
+  await runAttest(inputs, runtime, stepPlan(inputs));
+}

@@ -1,0 +1,63 @@
+// The `run:` input: the step's own command, executed as a workflow's `run:` step is (bash, errexit
+// and pipefail, no profile), its output streamed to the log. Its exit status and duration become
+// the record's observations; a command that fails fails the step before anything is signed.
+// (The anomaly supervisor in packages/guard will wrap this command when it lands here.)
+import { spawn } from 'node:child_process';
+import { SathosError } from '@sathos/core';
+
+export interface CommandOutcome {
+  /** The command's exit status; a command killed by a signal reports 128 + the signal number. */
+  readonly exitStatus: number;
+  readonly signal?: string;
+  readonly durationMs: number;
+}
+
+/** As GitHub's runner runs `shell: bash`. */
+export const BASH_ARGS = ['--noprofile', '--norc', '-eo', 'pipefail', '-c'] as const;
+
+const SIGNALS: Readonly<Record<string, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+
+/** Runs the script with bash in `cwd`; resolves with how it ended (never rejects for a failure). */
+export function runCommand(
+  script: string,
+  cwd: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<CommandOutcome> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [...BASH_ARGS, script], { cwd, env, stdio: 'inherit' });
+    child.on('error', (cause) => {
+      reject(
+        new SathosError('USAGE', 'cannot start bash for input "run"; is bash on the PATH?', {
+          cause,
+        }),
+      );
+    });
+    child.on('close', (code, signal) => {
+      const durationMs = Math.round(performance.now() - started);
+      if (signal !== null) {
+        resolve({ exitStatus: 128 + (SIGNALS[signal] ?? 0), signal, durationMs });
+      } else resolve({ exitStatus: code ?? 1, durationMs });
+    });
+  });
+}
+
+/** The outcome as the record's observations carry it. */
+export function commandObservations(outcome: CommandOutcome): Record<string, unknown> {
+  return {
+    command: {
+      exitStatus: outcome.exitStatus,
+      durationMs: outcome.durationMs,
+      ...(outcome.signal === undefined ? {} : { signal: outcome.signal }),
+    },
+  };
+}
+
+/** Fails the step when the command failed: nothing is signed about a step that did not succeed. */
+export function assertCommandSucceeded(outcome: CommandOutcome): void {
+  if (outcome.exitStatus === 0) return;
+  throw new SathosError(
+    'COMMAND_FAILED',
+    `the "run" command exited ${outcome.exitStatus}${outcome.signal === undefined ? '' : ` (${outcome.signal})`} after ${outcome.durationMs} ms; nothing was signed and the chain is unchanged`,
+  );
+}

@@ -1,0 +1,84 @@
+// Whom an attest step trusts to have signed the chain it is handed. The Sigstore root: the
+// trusted-root input, else the embedded root of the instance this job signs with. The signers:
+// the policy's, else — with no policy — only this job's own identity (its workflow's certificate,
+// or its key), for every built-in stage: a chain signed by anyone else is refused.
+import { createPublicKey } from 'node:crypto';
+import {
+  BUILTIN_STAGES,
+  MAX_TRUSTED_ROOT_BYTES,
+  SathosError,
+  createBundleVerifier,
+  githubTrust,
+  parsePublicKeys,
+  publicGoodTrust,
+  trustFromJSON,
+  type ChainTrust,
+  type Policy,
+  type Trust,
+} from '@sathos/core';
+import { readInputFile } from '../files.js';
+import type { ResolvedSigning } from '../signing-instance.js';
+import type { JobSigner, SigningChoice } from '../signing.js';
+
+/** The trusted root: a file, `embedded:public-good` / `embedded:github`, or the signing instance's. */
+export async function loadAttestTrust(
+  path: string | undefined,
+  instance: ResolvedSigning['instance'],
+): Promise<Trust> {
+  if (path === 'embedded:public-good') return publicGoodTrust();
+  if (path === 'embedded:github') return githubTrust();
+  if (path === undefined) return instance === 'github' ? githubTrust() : publicGoodTrust();
+  const text = await readInputFile(path, 'trusted-root', MAX_TRUSTED_ROOT_BYTES);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new SathosError('TRUST_ROOT_UNREADABLE', 'the trusted root is not JSON', {
+      where: path,
+      cause,
+    });
+  }
+  return trustFromJSON(json, path);
+}
+
+/** The public key of the signing key, so the job's own key-signed records verify. */
+function ownKey(choice: SigningChoice) {
+  if (choice.kind !== 'key') return [];
+  const pem = createPublicKey(choice.privateKeyPem).export({ type: 'spki', format: 'pem' });
+  return parsePublicKeys(pem.toString(), 'signing-key');
+}
+
+/** How the chain so far is verified before this step adds to it. */
+export function chainTrust(
+  trust: Trust,
+  choice: SigningChoice,
+  signer: JobSigner,
+  stage: string,
+  policy: Policy | undefined,
+): ChainTrust {
+  const keys = ownKey(choice);
+  // A key signs offline (no log, no timestamp): its own records carry no witness to check.
+  const checker = createBundleVerifier(trust, {
+    keys,
+    ...(keys.length > 0 ? { allowUnloggedKeySignatures: true } : {}),
+  });
+  if (policy !== undefined) return { checker };
+  if (!(BUILTIN_STAGES as readonly string[]).includes(stage)) {
+    throw new SathosError(
+      'USAGE',
+      `stage "${stage}" is not a built-in stage (${BUILTIN_STAGES.join(', ')}); declare it in a policy and give input "policy"`,
+    );
+  }
+  const actor = signer.actor;
+  const rule =
+    actor.kind === 'key'
+      ? { keyId: actor.keyId }
+      : { issuer: actor.issuer, subject: actor.subject };
+  return {
+    checker,
+    requirements: {
+      stages: BUILTIN_STAGES,
+      identities: Object.fromEntries(BUILTIN_STAGES.map((s) => [s, [rule]])),
+    },
+  };
+}
