@@ -1,7 +1,8 @@
 // Which way dependencies point (docs/architecture.md), enforced by `npm run lint` and so by
 // `npm test`. Inside packages/core every layer folder imports only the layers below it; core imports
 // no other workspace and touches no process, network or file system; packages import along
-// actions → github/guard/node → core; shipped code never imports the test stand-ins.
+// actions → github/guard/node → core (github may use node's file reader, never the reverse);
+// shipped code never imports the test stand-ins.
 // test/layers.test.ts lints imports that run against these rules and sees each one refused.
 
 const CORE = 'packages/core/src';

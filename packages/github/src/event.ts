@@ -1,8 +1,8 @@
 // The parts of a workflow's event payload that say which commits a run is about: a push's
 // before/after, a pull request's base and head, a merge queue group's base and head.
 // Payloads: https://docs.github.com/en/webhooks/webhook-events-and-payloads
-import { readFile, stat } from 'node:fs/promises';
 import { SathosError } from '@sathos/core';
+import { readBoundedFile } from '@sathos/node';
 
 /** Payloads are small; anything larger is not one the runner wrote. */
 export const MAX_EVENT_BYTES = 32 * 1024 * 1024;
@@ -159,27 +159,13 @@ export async function readEvent(name: string, path: string | undefined): Promise
       `GITHUB_EVENT_PATH is not set for a ${name} event; run this inside a GitHub Actions job`,
     );
   }
-  let text: string;
-  try {
-    const info = await stat(path);
-    // A FIFO or device reports no size and could be read forever.
-    if (!info.isFile()) throw new Error('not a regular file');
-    if (info.size > MAX_EVENT_BYTES) {
-      throw new SathosError(
-        'TOO_LARGE',
-        `the event payload is larger than ${MAX_EVENT_BYTES} bytes`,
-        { where: path },
-      );
-    }
-    text = await readFile(path, 'utf8');
-  } catch (cause) {
-    if (cause instanceof SathosError) throw cause;
-    throw new SathosError(
-      'FILE_UNREADABLE',
-      'cannot read the event payload; check GITHUB_EVENT_PATH',
-      { where: path, cause },
-    );
-  }
+  // Bounded, and a FIFO or device at the path is refused rather than read forever.
+  const bytes = await readBoundedFile(path, {
+    what: 'event payload (GITHUB_EVENT_PATH)',
+    maxBytes: MAX_EVENT_BYTES,
+    tooLarge: 'TOO_LARGE',
+  });
+  const text = bytes.toString('utf8');
   let payload: unknown;
   try {
     payload = JSON.parse(text);

@@ -3,6 +3,7 @@
 // timestamp authority, no log) for a private or internal one — a private repository's names must
 // never be written to a public transparency log. Unknown visibility is treated as private.
 import { SathosError } from '@sathos/core';
+import { MAX_EVENT_BYTES } from './event.js';
 import { readInputFile } from './files.js';
 import type { SigningChoice } from './signing.js';
 
@@ -51,9 +52,6 @@ export function visibilityOf(payload: unknown): Visibility {
   if (isPrivate === false) return 'public';
   return 'unknown';
 }
-
-/** Payloads are small; a larger file is not one the runner wrote. */
-const MAX_EVENT_BYTES = 32 * 1024 * 1024;
 
 /** The repository's visibility from GITHUB_EVENT_PATH; unknown when there is no payload. */
 export async function readVisibility(eventPath: string | undefined): Promise<Visibility> {
