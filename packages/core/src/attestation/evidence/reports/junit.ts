@@ -53,7 +53,7 @@ const parser = new XMLParser({
   ignoreDeclaration: true,
   ignorePiTags: true,
   processEntities: true,
-  htmlEntities: false,
+  htmlEntities: true,
   // Output and stack traces are never read: their content is not parsed at all.
   stopNodes: ['*.system-out', '*.system-err', '*.failure', '*.error', '*.skipped'],
   isArray: (name) => LISTS.has(name),

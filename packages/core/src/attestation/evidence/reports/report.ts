@@ -89,6 +89,13 @@ function depthExceeds(value: unknown, limit: number): boolean {
   return false;
 }
 
+/** Whether JSON.parse stopped because the text ended: no position, or one at the (trimmed) end. */
+function endsEarly(text: string, message: string): boolean {
+  if (/end of (JSON )?input/i.test(message)) return true;
+  const position = /at position (\d+)/.exec(message)?.[1];
+  return position !== undefined && Number(position) >= text.trimEnd().length;
+}
+
 /** Parses a JSON report within the limits; truncated or malformed JSON names the file. */
 export function parseJsonReport(
   report: Report,
@@ -101,9 +108,7 @@ export function parseJsonReport(
   try {
     value = JSON.parse(text);
   } catch (cause) {
-    const hint = /end of (JSON )?input|Unterminated/i.test(describeCause(cause))
-      ? 'truncated'
-      : 'malformed';
+    const hint = endsEarly(text, describeCause(cause)) ? 'truncated' : 'malformed';
     throw reportError(report, `the ${kind} file is ${hint} JSON (${describeCause(cause)})`, cause);
   }
   if (depthExceeds(value, limits.maxDepth)) {

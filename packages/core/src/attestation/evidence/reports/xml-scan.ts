@@ -46,9 +46,19 @@ function refuseDeclaration(text: string, at: number, report: Report): never {
   throw reportError(report, `the XML file holds a markup declaration "<!${head}…": refused`);
 }
 
-/** Scans `text`; returns its shape or throws REPORT_INVALID naming the report. */
+/** An element's name: from just past `<` (or `</`) to the first space, `/` or `>`. */
+function nameAt(text: string, from: number, end: number): string {
+  const match = /^[^\s/>]*/.exec(text.slice(from, Math.min(end, from + 256)));
+  return match?.[0] ?? '';
+}
+
+/**
+ * Scans `text`; returns its shape or throws REPORT_INVALID naming the report. The open elements'
+ * names are kept (at most the depth limit of them), so a mismatched end tag or a second root is
+ * refused here: the parser afterwards is lenient about both.
+ */
 export function scanXml(text: string, report: Report, limits: ReportLimits = REPORT_LIMITS) {
-  let depth = 0;
+  const open: string[] = [];
   let deepest = 0;
   let elements = 0;
   let i = text.indexOf('<');
@@ -60,20 +70,33 @@ export function scanXml(text: string, report: Report, limits: ReportLimits = REP
     else if (text[i + 1] === '?')
       i = skipPast(text, i + 2, '?>', 'a processing instruction', report);
     else if (text[i + 1] === '/') {
-      i = skipPast(text, i + 2, '>', 'an end tag', report);
-      depth -= 1;
-      if (depth < 0) throw reportError(report, 'the XML file closes an element it never opened');
+      const next = skipPast(text, i + 2, '>', 'an end tag', report);
+      const name = nameAt(text, i + 2, next - 1);
+      const expected = open.pop();
+      if (expected === undefined) {
+        throw reportError(report, 'the XML file closes an element it never opened');
+      }
+      if (name !== expected) {
+        throw reportError(
+          report,
+          `the XML file closes <${expected}> with </${name}>: not well-formed`,
+        );
+      }
+      i = next;
     } else {
       const end = endOfTag(text, i + 1);
       if (end === -1) throw reportError(report, 'the XML file is truncated: it ends inside a tag');
+      if (open.length === 0 && elements > 0) {
+        throw reportError(report, 'the XML file has more than one root element');
+      }
       elements += 1;
       if (elements > limits.maxElements) {
         throw reportError(report, `the XML file holds more than ${limits.maxElements} elements`);
       }
       if (text[end - 1] !== '/') {
-        depth += 1;
-        deepest = Math.max(deepest, depth);
-        if (depth > limits.maxDepth) {
+        open.push(nameAt(text, i + 1, end));
+        deepest = Math.max(deepest, open.length);
+        if (open.length > limits.maxDepth) {
           throw reportError(report, `the XML file nests deeper than ${limits.maxDepth} elements`);
         }
       }
@@ -81,8 +104,8 @@ export function scanXml(text: string, report: Report, limits: ReportLimits = REP
     }
     i = text.indexOf('<', i);
   }
-  if (depth !== 0) {
-    throw reportError(report, `the XML file is truncated: ${depth} element(s) never closed`);
+  if (open.length !== 0) {
+    throw reportError(report, `the XML file is truncated: ${open.length} element(s) never closed`);
   }
   if (elements === 0) throw reportError(report, 'the file holds no XML element');
   return { elements, maxDepth: deepest } satisfies XmlShape;
