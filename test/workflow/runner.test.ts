@@ -185,7 +185,7 @@ const refusals: [string, string, RegExp][] = [
   [
     'a needs cycle',
     'on: push\njobs:\n  a:\n    needs: b\n    runs-on: ubuntu-latest\n    steps: [{ run: "true" }]\n  b:\n    needs: a\n    runs-on: ubuntu-latest\n    steps: [{ run: "true" }]\n',
-    /cycle|needs/i,
+    /no dependencies|cycle/,
   ],
   [
     'a call of a workflow that does not exist',

@@ -85,10 +85,14 @@ const WORKFLOW_KEYS = new Set([
 ]);
 
 export function workflowError(where: string, message: string, cause?: unknown): SathosError {
-  return new SathosError('WORKFLOW_INVALID', `${message}; correct the workflow`, {
-    where,
-    ...(cause === undefined ? {} : { cause }),
-  });
+  return new SathosError(
+    'WORKFLOW_INVALID',
+    `${message.replace(/\.$/, '')}; correct the workflow`,
+    {
+      where,
+      ...(cause === undefined ? {} : { cause }),
+    },
+  );
 }
 
 /** The file's bytes at the commit, from git objects (never the working tree), bounded. */
