@@ -189,8 +189,8 @@ void describe('verify-bundle against attacks', () => {
       const outcome = await verify({ ...github, trustedRoot: GITHUB_ROOT });
       assert.equal(outcome.exitCode, 0, String(outcome.json.reason));
     });
-    void it('rejects it against the embedded public-good root', async () => {
-      const outcome = await verify(github);
+    void it('rejects it against the embedded public-good root, when named', async () => {
+      const outcome = await verify({ ...github, trustedRoot: 'embedded:public-good' });
       assert.equal(outcome.exitCode, 1);
       assert.match(String(outcome.json.code), /^(TIMESTAMP|CERTIFICATE|TLOG)_INVALID$/);
     });

@@ -192,8 +192,11 @@ void describe('failure messages name what failed', () => {
     assert.match(text, /timestamp 1 of 2 .*no timestamp authority in the trusted root issued it/);
   });
 
-  void it("a GitHub-instance bundle under the default root suggests GitHub's root", async () => {
-    const outcome = await verifyBundleCommand(GITHUB_INSTANCE);
+  void it("a GitHub-instance bundle under the public-good root suggests GitHub's root", async () => {
+    const outcome = await verifyBundleCommand({
+      ...GITHUB_INSTANCE,
+      trustedRoot: 'embedded:public-good',
+    });
     assert.equal(outcome.exitCode, 1);
     assert.match(String(outcome.json.reason), /--trusted-root embedded:github/);
     const right = await verifyBundleCommand({ ...GITHUB_INSTANCE, trustedRoot: 'embedded:github' });

@@ -109,8 +109,17 @@ void describe('the gh attestation verify signer flags', () => {
   void it('verify a bundle whose certificate carries every claim named', async () => {
     await expectVerified(right);
   });
-  void it('count as a signer on their own (--owner alone)', async () => {
-    await expectVerified({ owner: 'Malancas' });
+  void it('count as a signer on their own (--owner with the reusable workflow named)', async () => {
+    await expectVerified({
+      owner: 'Malancas',
+      signerRepo: 'github/artifact-attestations-workflows',
+    });
+  });
+  void it('--owner alone confines the signer to the owner (as gh): a reusable workflow elsewhere fails', async () => {
+    await expectMismatch(
+      { owner: 'malancas' },
+      /expected a signer workflow in https:\/\/github\.com\/malancas \(a workflow elsewhere needs --signer-repo/,
+    );
   });
   void it('accept a host in --signer-workflow', async () => {
     await expectVerified({

@@ -5,23 +5,25 @@ import type {
   BundleExpectation,
   BundleVerifier,
   Digest,
-  ClaimRequirement,
   GithubSignerFlags,
-  IdentityPolicy,
+  SignerPolicy,
   StreamedArtifact,
+  TrustedPublicKey,
+  Trust,
   VerifiedBundle,
 } from '@sathos/core';
 import {
-  GITHUB_ACTIONS_ISSUER,
   SathosError,
+  bundleInstance,
   createBundleVerifier,
   describeCause,
   describeSigner,
+  embeddedTrust,
   formatDigest,
-  githubClaimRequirements,
+  ghVerificationResult,
   parseBundleText,
   parseDigest,
-  wholePatternProblem,
+  signerPolicyFromFlags,
 } from '@sathos/core';
 import type { Outcome } from '../outcome.js';
 import { failure, success } from '../outcome.js';
@@ -42,70 +44,8 @@ export interface VerifyBundleOptions extends GithubSignerFlags {
   readonly insecureAnySigner?: boolean;
 }
 
-/** Who must have signed: a certificate identity policy and/or certificate claims. */
-interface SignerConstraint {
-  readonly identity?: IdentityPolicy;
-  readonly claims: readonly ClaimRequirement[];
-}
-
 function usageError(message: string): SathosError {
   return new SathosError('USAGE', message);
-}
-
-function checkPattern(o: VerifyBundleOptions): void {
-  if (o.certIdentity !== undefined && o.certIdentityRegexp !== undefined) {
-    throw usageError('give --cert-identity or --cert-identity-regexp, not both');
-  }
-  if (o.certIdentityRegexp !== undefined) {
-    const problem = wholePatternProblem(o.certIdentityRegexp);
-    if (problem !== undefined) {
-      throw usageError(`--cert-identity-regexp is not a valid RE2 pattern: ${problem}`);
-    }
-  }
-}
-
-/**
- * The signer the flags name. As in cosign, an identity needs its issuer and an issuer needs an
- * identity (or GitHub claims, which imply GitHub Actions' issuer); with no signer named at all the
- * command refuses unless --insecure-any-signer says any signer will do.
- */
-function signerFromFlags(o: VerifyBundleOptions): SignerConstraint {
-  checkPattern(o);
-  const claims = githubClaimRequirements(o);
-  const subject = o.certIdentity ?? o.certIdentityRegexp;
-  if (subject !== undefined && o.certOidcIssuer === undefined) {
-    throw usageError(
-      `${o.certIdentity === undefined ? '--cert-identity-regexp' : '--cert-identity'} needs --cert-oidc-issuer: a subject means nothing without the issuer that vouched for it`,
-    );
-  }
-  if (o.certOidcIssuer !== undefined && subject === undefined && claims.length === 0) {
-    throw usageError(
-      '--cert-oidc-issuer needs --cert-identity or --cert-identity-regexp (or a GitHub flag such as --repo): any account of that issuer could have signed',
-    );
-  }
-  const keyed = (o.key ?? []).length > 0;
-  // One signer kind: a key-signed bundle carries no certificate to match, a keyless one no key.
-  if (keyed && (subject !== undefined || claims.length > 0)) {
-    throw usageError(
-      'give --key or a certificate signer (--cert-identity, --cert-identity-regexp, GitHub flags), not both: a bundle is signed by one kind; verify each kind with its own run',
-    );
-  }
-  const named = subject !== undefined || claims.length > 0 || keyed;
-  if (named && o.insecureAnySigner === true) {
-    throw usageError('--insecure-any-signer contradicts the signer flags given; drop one');
-  }
-  if (!named && o.insecureAnySigner !== true) {
-    throw usageError(
-      'name the signer: --cert-identity (or --cert-identity-regexp) with --cert-oidc-issuer, GitHub flags (--owner, --repo, --signer-workflow…), or --key; --insecure-any-signer accepts anyone',
-    );
-  }
-  if (subject === undefined && claims.length === 0) return { claims };
-  const identity: IdentityPolicy = {
-    ...(o.certIdentity !== undefined && { subject: o.certIdentity }),
-    ...(o.certIdentityRegexp !== undefined && { subjectRegexp: o.certIdentityRegexp }),
-    issuer: o.certOidcIssuer ?? GITHUB_ACTIONS_ISSUER,
-  };
-  return { identity, claims };
 }
 
 /** The artifact the flags name: a file to stream, or a digest given. */
@@ -164,11 +104,104 @@ function artifactLabel(o: VerifyBundleOptions, artifact: BundleExpectation['arti
   return `${basename(o.artifact)}${sha256 === undefined ? '' : ` (sha256:${sha256.hex})`}`;
 }
 
+/** The verifier for each bundle: the named root's, or the embedded root of its certificate's issuer. */
+interface Verifiers {
+  readonly for: (document: unknown) => BundleVerifier;
+  readonly used: () => string[];
+}
+
+function verifiersFor(named: Trust | undefined, keys: readonly TrustedPublicKey[]): Verifiers {
+  // Air-gapped key signing leaves no log entry: allowed only when the user named the key and no
+  // trusted root demands a log; present entries are still checked against public-good.
+  const make = (trust: Trust): BundleVerifier =>
+    createBundleVerifier(trust, {
+      keys,
+      allowUnloggedKeySignatures: keys.length > 0 && named === undefined,
+    });
+  const cache = new Map<Trust, BundleVerifier>();
+  const used = new Set<string>();
+  const get = (trust: Trust): BundleVerifier => {
+    let verifier = cache.get(trust);
+    if (verifier === undefined) {
+      verifier = make(trust);
+      cache.set(trust, verifier);
+    }
+    return verifier;
+  };
+  return {
+    for: (document) => {
+      const trust = named ?? embeddedTrust(bundleInstance(document));
+      used.add(trust.description);
+      return get(trust);
+    },
+    used: () => [...used],
+  };
+}
+
+function expectationFor(
+  policy: SignerPolicy,
+  where: string,
+  artifact: NonNullable<BundleExpectation['artifact']>,
+): BundleExpectation {
+  return {
+    where,
+    artifact,
+    ...(policy.identity && { identity: policy.identity }),
+    ...(policy.claims.length > 0 && { claims: policy.claims }),
+    ...(policy.predicateType !== undefined && { predicateType: policy.predicateType }),
+  };
+}
+
+/** --key alone names who is trusted: a certificate anyone can obtain is not that signer. */
+function assertKeySigner(
+  v: VerifiedBundle,
+  policy: SignerPolicy,
+  keys: readonly TrustedPublicKey[],
+): void {
+  if (policy.identity === undefined && keys.length > 0 && v.signer.kind !== 'key') {
+    throw new SathosError(
+      'UNTRUSTED_SIGNER',
+      `signed by ${describeSigner(v.signer)}, not by a --key key; name a keyless signer with --cert-identity and --cert-oidc-issuer`,
+      v.where === undefined ? {} : { where: v.where },
+    );
+  }
+}
+
+function verifiedOutcome(
+  o: VerifyBundleOptions,
+  verified: readonly VerifiedBundle[],
+  label: string,
+  roots: readonly string[],
+): Outcome {
+  const signers = [...new Set(verified.map((v) => describeSigner(v.signer)))];
+  const reason = `${verified.length} bundle${verified.length === 1 ? '' : 's'} verified for ${label}, signed by ${signers.join('; ')}`;
+  const trustedRoot = roots.join('; ');
+  const lines = [reason, `trusted root: ${trustedRoot}`];
+  if (o.insecureAnySigner === true) {
+    lines.push(
+      'warning: --insecure-any-signer: any signer the trusted root certifies was accepted',
+    );
+  }
+  return success(
+    'verified',
+    reason,
+    {
+      trustedRoot,
+      artifact: label,
+      ...(o.insecureAnySigner === true && { anySigner: true }),
+      bundles: verified.map(describeBundle),
+      // What `gh attestation verify --format json` prints, one entry a bundle.
+      verificationResults: verified.map(ghVerificationResult),
+    },
+    lines,
+  );
+}
+
 export async function verifyBundleCommand(o: VerifyBundleOptions): Promise<Outcome> {
   let checked = 0;
   let file: OpenArtifact | undefined;
   try {
-    const { identity, claims } = signerFromFlags(o);
+    const policy = signerPolicyFromFlags({ ...o, keyed: (o.key ?? []).length > 0 });
     const artifactFlag = artifactFromFlags(o);
     // Opened before the bundle is judged: an unusable artifact path is a usage error regardless.
     const source =
@@ -176,66 +209,25 @@ export async function verifyBundleCommand(o: VerifyBundleOptions): Promise<Outco
         ? { path: artifactFlag.path, file: await openArtifact(artifactFlag.path) }
         : artifactFlag;
     if ('file' in source) file = source.file;
-    const [trust, keys, bundleBytes] = await Promise.all([
-      readTrust(o.trustedRoot),
+    const [named, keys, bundleBytes] = await Promise.all([
+      o.trustedRoot === undefined ? undefined : readTrust(o.trustedRoot),
       readKeys(o.key),
       readInput(o.bundle, 'bundle'),
     ]);
     const documents = parseBundleText(bundleBytes.toString('utf8'), o.bundle);
-    // Air-gapped key signing leaves no log entry: allowed only when the user named the key and
-    // no trusted root demands a log; present entries are still checked against public-good.
-    const verifier = createBundleVerifier(trust, {
-      keys,
-      allowUnloggedKeySignatures: keys.length > 0 && o.trustedRoot === undefined,
-    });
+    const verifiers = verifiersFor(named, keys);
+    const jsons = documents.map(({ json }) => json);
     const artifact =
       'file' in source
-        ? await streamedEvidence(
-            source.file,
-            source.path,
-            verifier,
-            documents.map(({ json }) => json),
-          )
+        ? await streamedEvidence(source.file, source.path, verifiers.for(jsons[0]), jsons)
         : source;
     const verified = documents.map(({ json, where }) => {
-      const result = verifier.verify(json, {
-        where,
-        artifact,
-        ...(identity && { identity }),
-        ...(claims.length > 0 && { claims }),
-        ...(o.predicateType !== undefined && { predicateType: o.predicateType }),
-      });
-      // --key alone names who is trusted: a certificate anyone can obtain is not that signer.
-      if (identity === undefined && keys.length > 0 && result.signer.kind !== 'key') {
-        throw new SathosError(
-          'UNTRUSTED_SIGNER',
-          `signed by ${describeSigner(result.signer)}, not by a --key key; name a keyless signer with --cert-identity and --cert-oidc-issuer`,
-          { where },
-        );
-      }
+      const result = verifiers.for(json).verify(json, expectationFor(policy, where, artifact));
+      assertKeySigner(result, policy, keys);
       checked += 1;
       return result;
     });
-    const signers = [...new Set(verified.map((v) => describeSigner(v.signer)))];
-    const label = artifactLabel(o, artifact);
-    const reason = `${verified.length} bundle${verified.length === 1 ? '' : 's'} verified for ${label}, signed by ${signers.join('; ')}`;
-    const lines = [reason, `trusted root: ${trust.description}`];
-    if (o.insecureAnySigner === true) {
-      lines.push(
-        'warning: --insecure-any-signer: any signer the trusted root certifies was accepted',
-      );
-    }
-    return success(
-      'verified',
-      reason,
-      {
-        trustedRoot: trust.description,
-        artifact: label,
-        ...(o.insecureAnySigner === true && { anySigner: true }),
-        bundles: verified.map(describeBundle),
-      },
-      lines,
-    );
+    return verifiedOutcome(o, verified, artifactLabel(o, artifact), verifiers.used());
   } catch (error) {
     return failure('verified', error, { bundlesVerified: checked });
   } finally {

@@ -6,11 +6,8 @@ import type { Bundle } from '@sigstore/bundle';
 import type { X509Certificate } from '@sigstore/core';
 import { Verifier, toSignedEntity, type SignedEntity, type TrustMaterial } from '@sigstore/verify';
 import { SathosError, isSathosError, type ErrorCode } from '../../errors.js';
-import {
-  certificateSigner,
-  claimProblems,
-  type ClaimRequirement,
-} from '../../identity/signers/certificate-claims.js';
+import { certificateSigner } from '../../identity/signers/certificate-claims.js';
+import { claimProblems, type ClaimRequirement } from '../../identity/signers/github-claims.js';
 import {
   isTimeBounded,
   keyValidAt,
@@ -23,12 +20,8 @@ import {
 } from '../../identity/signers/signer-identity.js';
 import type { Thresholds, Trust } from '../../identity/trust/trusted-root.js';
 import { bundleFromDocument } from './bundle-input.js';
-import { sha256Hex, type Digest } from '../../digest.js';
-import {
-  IN_TOTO_PAYLOAD_TYPE,
-  type ResourceDescriptor,
-  type Statement,
-} from '../record/statement.js';
+import type { Digest } from '../../digest.js';
+import { IN_TOTO_PAYLOAD_TYPE } from '../record/statement.js';
 import {
   fromSigstoreError,
   githubInstanceHint,
@@ -48,6 +41,16 @@ import {
 
 export type { StreamedArtifact } from './streamed-artifact.js';
 import { payloadIs, readStatement, subjectsName, type StatementView } from './statement.js';
+import {
+  MINT,
+  VerifiedBundle,
+  signingTimes,
+  signingTimestamps,
+  type DsseContent,
+} from './verified-bundle.js';
+
+export { VerifiedBundle } from './verified-bundle.js';
+export type { DsseContent, VerifiedTimestamp } from './verified-bundle.js';
 import { checkSignedEntryTimestamps, describeTimestampFailure } from './timestamps.js';
 
 /** What a bundle must prove beyond its own cryptography. */
@@ -75,68 +78,6 @@ export interface BundleVerifierOptions {
    * timestamps that are present are still verified; a key with a validity window still needs a time.
    */
   readonly allowUnloggedKeySignatures?: boolean;
-}
-
-export interface DsseContent {
-  readonly payloadType: string;
-  readonly payload: Buffer;
-}
-
-const MINT = Symbol('VerifiedBundle');
-
-interface VerifiedBundleFields {
-  readonly signer: SignerIdentity;
-  readonly bundle: Bundle;
-  readonly dsse: DsseContent | undefined;
-  readonly statementView: StatementView | undefined;
-  readonly verifiedTimes: readonly Date[];
-  readonly where: string | undefined;
-}
-
-/** A bundle that passed every check. Only `BundleVerifier.verify` can make one. */
-export class VerifiedBundle {
-  readonly #verified = true;
-  readonly signer: SignerIdentity;
-  readonly mediaType: string;
-  /** The parsed bundle (sigstore-js types). */
-  readonly bundle: Bundle;
-  readonly dsse?: DsseContent;
-  /** SHA-256 hex of the decoded DSSE payload bytes: the chain's link digest. */
-  readonly payloadSha256?: string;
-  /** The in-toto Statement v1, when the payload is one. */
-  readonly statement?: Statement;
-  /** `_type` of the in-toto payload (v1 or v0.1). */
-  readonly statementType?: string;
-  readonly subjects?: readonly ResourceDescriptor[];
-  readonly predicateType?: string;
-  /** Verified signing times: log integrated times and RFC 3161 times. */
-  readonly verifiedTimes: readonly Date[];
-  readonly where?: string;
-
-  constructor(mint: symbol, fields: VerifiedBundleFields) {
-    if (mint !== MINT) throw new TypeError('a VerifiedBundle is made only by the bundle verifier');
-    this.signer = fields.signer;
-    this.mediaType = fields.bundle.mediaType;
-    this.bundle = fields.bundle;
-    this.verifiedTimes = fields.verifiedTimes;
-    if (fields.where !== undefined) this.where = fields.where;
-    if (fields.dsse !== undefined) {
-      this.dsse = fields.dsse;
-      this.payloadSha256 = sha256Hex(fields.dsse.payload);
-    }
-    const view = fields.statementView;
-    if (view !== undefined) {
-      if (view.statement !== undefined) this.statement = view.statement;
-      this.statementType = view.statementType;
-      this.subjects = view.subjects;
-      this.predicateType = view.predicateType;
-    }
-  }
-
-  /** True only for objects the verifier made (not look-alikes). */
-  static isVerified(value: unknown): value is VerifiedBundle {
-    return value instanceof VerifiedBundle && value.#verified;
-  }
 }
 
 export interface BundleVerifier {
@@ -168,15 +109,6 @@ function sigstoreVerifier(material: TrustMaterial, t: Thresholds): Verifier {
     tlogThreshold: t.tlog,
     ctlogThreshold: t.ctlog,
     timestampThreshold: t.timestamp,
-  });
-}
-
-/** Times sigstore-js verifies and counts: TSA times, and integrated times backed by a SET. */
-function signingTimes(entity: SignedEntity): Date[] {
-  return entity.timestamps.flatMap((t) => {
-    if (t.$case === 'timestamp-authority') return [t.timestamp.signingTime];
-    const seconds = Number(t.tlogEntry.integratedTime);
-    return t.tlogEntry.inclusionPromise && seconds > 0 ? [new Date(seconds * 1000)] : [];
   });
 }
 
@@ -456,7 +388,7 @@ export function createBundleVerifier(
       bundle,
       dsse,
       statementView,
-      verifiedTimes: signingTimes(entity),
+      verifiedTimestamps: signingTimestamps(entity, trust.material),
       where: expectation.where,
     });
   }
