@@ -63,6 +63,16 @@ export function attestFailureLine(error: unknown): string {
     : `unexpected error: ${describeCause(error)}`;
 }
 
+/** A chain starts with its source record (actions/verify-commit-signature); a step never starts one. */
+async function assertChainStarted(store: ChainStore): Promise<void> {
+  if ((await store.read()).length > 0) return;
+  throw new SathosError(
+    'USAGE',
+    'the chain is empty: start it with actions/verify-commit-signature (the source record) and hand its chain file to this job',
+    { where: store.location },
+  );
+}
+
 /** Writes this step's bundles (JSON Lines) where actions/attest's bundle-path points. */
 async function writeStepBundles(context: RunContext, result: AttestResult, stage: string) {
   const last = result.records.at(-1);
@@ -165,6 +175,7 @@ async function attest(inputs: AttestInputs, runtime: AttestRuntime, plan: Attest
   // Preflight: the missing `permissions:` line is named before any work is done.
   if (inputs.signing.kind !== 'key') assertIdTokenAvailable(env);
   const context = readRunContext(env);
+  await assertChainStarted(runtime.openChain(inputs.chain));
   const policy: Policy | undefined = await readPolicy(inputs, runtime, context);
   const { resolved, signer } = await signerFor(inputs, runtime, context, plan);
   const trust = await loadAttestTrust(inputs.trustedRoot, resolved.instance);

@@ -1,0 +1,215 @@
+// attest-build run in-process against the stand-ins: keyless provenance that plain sigstore-js
+// verifies and that matches GitHub's shape, the public/private instance choice, uploads through
+// 502s, a 403 that leaves the chain as it was, and the preflight of `id-token: write`.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { readAttestInputs } from '@sathos/github';
+import { verifyWithSigstoreJs } from '@sathos/testkit';
+import { run } from '../../../actions/attest-build/src/main.js';
+import {
+  AttestFixture,
+  ISSUER,
+  READ_ONLY_TOKEN,
+  REPOSITORY,
+  SAN,
+  SHA,
+  chainBundles,
+  sha256,
+  statementOf,
+} from './fixture.js';
+
+const PROVENANCE = 'https://slsa.dev/provenance/v1';
+
+void describe('attest-build', () => {
+  let fx: AttestFixture;
+  before(async () => {
+    fx = await AttestFixture.start();
+  });
+  after(async () => {
+    await fx.dispose();
+  });
+
+  const attest = async (env: Record<string, string>) => {
+    const runtime = fx.runtime(env);
+    await run(readAttestInputs(env, { stage: 'build' }), runtime);
+    return runtime.io;
+  };
+
+  void describe('in a public repository', () => {
+    void it('signs GitHub-shaped provenance and the build record that sigstore-js verifies, and uploads both', async () => {
+      await fx.startChain('public');
+      const uploadsBefore = fx.github.attestations.length;
+      const io = await attest({ ...fx.env('public'), ...fx.inputs('public', 'public') });
+      assert.deepEqual(io.failures, []);
+      const bundles = chainBundles(fx.chainPath('public'));
+      assert.equal(bundles.length, 3, 'the source record, the provenance, the build record');
+      for (const bundle of bundles) {
+        verifyWithSigstoreJs(bundle, {
+          trustedRoot: fx.sigstore.trustedRoot,
+          subjectAlternativeName: SAN,
+          issuer: ISSUER,
+        });
+        const tlog = (bundle as { verificationMaterial: { tlogEntries: unknown[] } })
+          .verificationMaterial.tlogEntries;
+        assert.equal(tlog.length, 1, 'public-good: the signature is in the transparency log');
+      }
+      const provenance = statementOf(bundles[1]);
+      assert.equal(provenance.predicateType, PROVENANCE);
+      // Subjects keep their workspace-relative paths: two app.tar stay two subjects.
+      assert.deepEqual(provenance.subject, [
+        { name: 'dist/a/app.tar', digest: { sha256: sha256('package a\n') } },
+        { name: 'dist/b/app.tar', digest: { sha256: sha256('package b\n') } },
+      ]);
+      assert.deepEqual(provenance.predicate, {
+        buildDefinition: {
+          buildType: 'https://actions.github.io/buildtypes/workflow/v1',
+          externalParameters: {
+            workflow: {
+              ref: 'refs/heads/main',
+              repository: `https://github.com/${REPOSITORY}`,
+              path: '.github/workflows/release.yml',
+            },
+          },
+          internalParameters: {
+            github: {
+              event_name: 'push',
+              repository_id: '123456',
+              repository_owner_id: '654321',
+              runner_environment: 'github-hosted',
+            },
+          },
+          resolvedDependencies: [
+            {
+              uri: `git+https://github.com/${REPOSITORY}@refs/heads/main`,
+              digest: { gitCommit: SHA },
+            },
+          ],
+        },
+        runDetails: {
+          builder: { id: SAN },
+          metadata: {
+            invocationId: `https://github.com/${REPOSITORY}/actions/runs/4242/attempts/1`,
+          },
+        },
+      });
+      const record = statementOf(bundles[2]);
+      assert.equal(record.predicateType, 'https://sathos.dev/attestation/transition/v1');
+      assert.equal((record.predicate as { stage: string }).stage, 'build');
+      assert.equal(fx.github.attestations.length, uploadsBefore + 2);
+      const uploaded = fx.github.attestations.at(-2);
+      assert.equal(io.outputs.get('attestation-id'), String(uploaded?.id));
+      assert.equal(
+        io.outputs.get('attestation-url'),
+        `https://github.com/${REPOSITORY}/attestations/${uploaded?.id}`,
+      );
+      assert.equal(io.outputs.get('chain'), fx.chainPath('public'));
+      assert.match(io.outputs.get('record-digest') ?? '', /^sha256:[0-9a-f]{64}$/);
+      const bundlePath = io.outputs.get('bundle-path') ?? '';
+      assert.equal(readFileSync(bundlePath, 'utf8').trim().split('\n').length, 2);
+      const [subjects, chain] = io.summaries;
+      assert.deepEqual(
+        subjects?.table?.rows.map((r) => r[0]),
+        ['dist/a/app.tar', 'dist/b/app.tar'],
+      );
+      assert.deepEqual(
+        chain?.table?.rows.map((r) => r[1]),
+        ['source', 'build'],
+      );
+    });
+  });
+
+  void describe('in a private repository', () => {
+    void it("signs with GitHub's instance: a timestamp, no transparency-log entry", async () => {
+      await fx.startChain('private', 'private');
+      const rekorBefore = fx.sigstore.requests.rekor;
+      const io = await attest({ ...fx.env('private'), ...fx.inputs('private', 'private') });
+      assert.deepEqual(io.failures, []);
+      assert.equal(fx.sigstore.requests.rekor, rekorBefore, 'nothing was sent to the log');
+      for (const bundle of chainBundles(fx.chainPath('private'))) {
+        const material = (
+          bundle as {
+            verificationMaterial: {
+              tlogEntries?: unknown[];
+              timestampVerificationData: { rfc3161Timestamps: unknown[] };
+            };
+          }
+        ).verificationMaterial;
+        assert.deepEqual(material.tlogEntries ?? [], []);
+        assert.equal(material.timestampVerificationData.rfc3161Timestamps.length, 1);
+        verifyWithSigstoreJs(bundle, {
+          trustedRoot: { ...fx.sigstore.trustedRoot, tlogs: [] },
+          thresholds: { tlogThreshold: 0, timestampThreshold: 1 },
+          subjectAlternativeName: SAN,
+        });
+      }
+    });
+
+    void it('refuses a Rekor URL rather than publish the private repository in the log', async () => {
+      await fx.startChain('private-rekor', 'private');
+      const before = fx.chainBytes('private-rekor');
+      const io = await attest({
+        ...fx.env('private'),
+        ...fx.inputs('private-rekor', 'private', { 'INPUT_REKOR-URL': fx.sigstore.rekorURL }),
+      });
+      assert.match(io.failures[0] ?? '', /never written to a transparency log/);
+      assert.deepEqual(fx.chainBytes('private-rekor'), before);
+    });
+  });
+
+  void describe('when the attestations API is busy', () => {
+    void it('retries through two 502s, then stores and appends', async () => {
+      await fx.startChain('retry');
+      fx.github.failNext({ status: 502 }, { status: 502 });
+      const io = await attest({ ...fx.env('public'), ...fx.inputs('retry', 'public') });
+      assert.deepEqual(io.failures, []);
+      assert.equal(chainBundles(fx.chainPath('retry')).length, 3);
+    });
+  });
+
+  void describe('when the token may not write attestations (403)', () => {
+    void it('fails naming `attestations: write` and leaves the chain byte for byte as it was', async () => {
+      await fx.startChain('forbidden');
+      const before = fx.chainBytes('forbidden');
+      const io = await attest({
+        ...fx.env('public'),
+        ...fx.inputs('forbidden', 'public', { 'INPUT_GITHUB-TOKEN': READ_ONLY_TOKEN }),
+      });
+      assert.equal(io.failures.length, 1);
+      assert.match(io.failures[0] ?? '', /attestations: write/);
+      assert.match(io.failures[0] ?? '', /the chain file is unchanged/);
+      assert.deepEqual(fx.chainBytes('forbidden'), before);
+    });
+  });
+
+  void describe('when the job lacks `id-token: write`', () => {
+    void it('fails before any work, naming the permissions line', async () => {
+      const env = fx.env('public', {
+        ACTIONS_ID_TOKEN_REQUEST_URL: '',
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: '',
+      });
+      const io = await attest({ ...env, ...fx.inputs('no-id-token', 'public') });
+      assert.match(io.failures[0] ?? '', /permissions: id-token: write/);
+      assert.equal(existsSync(fx.chainPath('no-id-token')), false);
+    });
+  });
+
+  void describe("when the job's token is of another run than the runner's variables say", () => {
+    void it('signs nothing: provenance is built only from the claims of this run', async () => {
+      await fx.startChain('foreign-token');
+      const before = fx.chainBytes('foreign-token');
+      const env = fx.env('public', { GITHUB_RUN_ID: '9999' });
+      const io = await attest({ ...env, ...fx.inputs('foreign-token', 'public') });
+      assert.match(io.failures[0] ?? '', /IDENTITY_MISMATCH: .*run_id is 4242, the run's is 9999/);
+      assert.deepEqual(fx.chainBytes('foreign-token'), before);
+    });
+  });
+
+  void describe('handed an empty chain', () => {
+    void it('refuses to start a chain: the source record must come first', async () => {
+      const io = await attest({ ...fx.env('public'), ...fx.inputs('empty', 'public') });
+      assert.match(io.failures[0] ?? '', /start it with actions\/verify-commit-signature/);
+      assert.equal(existsSync(fx.chainPath('empty')), false);
+    });
+  });
+});
