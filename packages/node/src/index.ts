@@ -4,3 +4,4 @@
 export * from './chain-store.js';
 export * from './files.js';
 export * from './git.js';
+export * from './oci/index.js';

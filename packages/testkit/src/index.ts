@@ -9,3 +9,4 @@ export {
 } from './stand-in-trusted-root.js';
 export { startLoopbackServer, type LoopbackServer, type Route } from './stand-in-http.js';
 export * from './sigstore-verify.js';
+export * from './registry.js';
