@@ -49,6 +49,8 @@ export type { CommitRange, CommitsVerification, CommitVerdict } from './identity
 export { verifyCommits } from './identity/commits/verify-commits.js';
 export { MAX_PUBLIC_KEY_BYTES, parsePublicKeys } from './identity/keys/public-key.js';
 export type { TrustedPublicKey } from './identity/keys/public-key.js';
+export { keyTrust } from './identity/keys/unlogged.js';
+export type { KeyTrust, KeyTrustSource } from './identity/keys/unlogged.js';
 export { generateSigningKeyPair } from './identity/keys/signing-key.js';
 export type { SigningKeyPairPem } from './identity/keys/signing-key.js';
 export { certificateClaims, subjectAlternativeName } from './identity/signers/certificate-claims.js';

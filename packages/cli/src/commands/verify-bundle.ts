@@ -20,6 +20,7 @@ import {
   describeSigner,
   embeddedTrust,
   formatDigest,
+  keyTrust,
   ghVerificationResult,
   parseBundleText,
   parseDigest,
@@ -111,13 +112,10 @@ interface Verifiers {
 }
 
 function verifiersFor(named: Trust | undefined, keys: readonly TrustedPublicKey[]): Verifiers {
-  // Air-gapped key signing leaves no log entry: allowed only when the user named the key and no
-  // trusted root demands a log; present entries are still checked against public-good.
+  // Air-gapped key signing leaves no log entry: core's one rule (keyTrust) decides when that is
+  // accepted; present entries are still checked against public-good.
   const make = (trust: Trust): BundleVerifier =>
-    createBundleVerifier(trust, {
-      keys,
-      allowUnloggedKeySignatures: keys.length > 0 && named === undefined,
-    });
+    createBundleVerifier(trust, keyTrust({ keys, rootNamed: named !== undefined }));
   const cache = new Map<Trust, BundleVerifier>();
   const used = new Set<string>();
   const get = (trust: Trust): BundleVerifier => {

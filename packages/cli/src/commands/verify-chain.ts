@@ -16,6 +16,7 @@ import {
   assertIdentityRule,
   createBundleVerifier,
   formatDigest,
+  keyTrust,
   parseChainText,
   parseDigest,
   requirementsFromPolicy,
@@ -188,12 +189,12 @@ async function readChainCheck(o: VerifyChainOptions): Promise<ChainCheckInput> {
       : requirementsFromPolicy(policy, environment);
   const artifacts = await artifactsFromFlags(o);
   const lines = parseChainText(await readInputText(o.chain, 'chain'), o.chain);
-  const checker = createBundleVerifier(trust, {
-    keys,
-    // Air-gapped key signing leaves no log entry: accepted only when the user named the keys and no
-    // trusted root (which would demand a log entry or timestamp) was given; as in verify-bundle.
-    allowUnloggedKeySignatures: keys.length > 0 && o.trustedRoot === undefined,
-  });
+  // Air-gapped key signing leaves no log entry: core's one rule (keyTrust) decides when that is
+  // accepted, as in verify-bundle.
+  const checker = createBundleVerifier(
+    trust,
+    keyTrust({ keys, rootNamed: o.trustedRoot !== undefined }),
+  );
   return {
     lines,
     checker,

@@ -8,6 +8,7 @@ import {
   createBundleVerifier,
   generateSigningKeyPair,
   keySigner,
+  keyTrust,
   parsePolicy,
   parsePublicKeys,
   publicGoodTrust,
@@ -55,11 +56,11 @@ async function demoKeys(out: string): Promise<DemoKeys> {
   const policyPath = join(out, 'policy.yaml');
   const policyText = demoPolicy(signer.keyId);
   await writeFile(policyPath, policyText);
-  const checker = createBundleVerifier(publicGoodTrust(), {
-    keys: parsePublicKeys(keys.publicKeyPem, publicKey),
-    // The demo's key signs offline: no transparency log to show its signatures to.
-    allowUnloggedKeySignatures: true,
-  });
+  // The demo's key signs offline (no transparency log), and the demo names no trusted root.
+  const checker = createBundleVerifier(
+    publicGoodTrust(),
+    keyTrust({ keys: parsePublicKeys(keys.publicKeyPem, publicKey), rootNamed: false }),
+  );
   const ports: StepPorts = {
     store: new JsonlFileStore(join(out, 'chain.jsonl')),
     signer: {

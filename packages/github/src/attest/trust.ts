@@ -9,6 +9,7 @@ import {
   SathosError,
   createBundleVerifier,
   githubTrust,
+  keyTrust,
   parsePublicKeys,
   publicGoodTrust,
   trustFromJSON,
@@ -57,11 +58,9 @@ export function chainTrust(
   policy: Policy | undefined,
 ): ChainTrust {
   const keys = ownKey(choice);
-  // A key signs offline (no log, no timestamp): its own records carry no witness to check.
-  const checker = createBundleVerifier(trust, {
-    keys,
-    ...(keys.length > 0 ? { allowUnloggedKeySignatures: true } : {}),
-  });
+  // The job's own key signs offline (no log, no timestamp): its own records carry no witness to
+  // check. A trusted-root input names the root for keyless records, not a demand on this key.
+  const checker = createBundleVerifier(trust, keyTrust({ keys, rootNamed: false }));
   if (policy !== undefined) return { checker };
   if (!(BUILTIN_STAGES as readonly string[]).includes(stage)) {
     throw new SathosError(
