@@ -31,7 +31,24 @@ export interface ChainSoFarInput {
   readonly run?: RunBinding;
   /** Artifacts the chain so far must have built (a gate's subjects); none by default. */
   readonly artifacts?: readonly ArtifactInput[];
+  /**
+   * The stage about to be recorded, when the chain must be complete up to it: every required stage
+   * before it present, in order (a gate). Otherwise the chain need reach only as far as it does.
+   */
+  readonly completeBefore?: string;
   readonly source: string;
+}
+
+/** Every required stage before `stage`: a gate deciding on `stage` needs them all. */
+export function stagesBefore(stages: readonly string[], stage: string): string[] {
+  const at = stages.indexOf(stage);
+  if (at < 1) {
+    throw new SathosError(
+      'USAGE',
+      `the policy's stages (${stages.join(', ')}) have no stage before "${stage}" to verify`,
+    );
+  }
+  return stages.slice(0, at);
 }
 
 /** The required stages up to the last one the chain holds: a chain mid-pipeline is complete so far. */
@@ -72,7 +89,14 @@ function assertSameRun(found: RunBinding, run: RunBinding | undefined, source: s
  * nothing to verify (undefined): the step is its genesis.
  */
 export function verifyChainSoFar(input: ChainSoFarInput): ChainVerification | undefined {
-  if (input.lines.length === 0) return undefined;
+  if (input.lines.length === 0) {
+    if (input.completeBefore === undefined) return undefined;
+    throw new SathosError(
+      'INCOMPLETE_CHAIN',
+      `the chain is empty: the ${input.completeBefore} step needs every stage before it recorded`,
+      { where: input.source },
+    );
+  }
   const required = requirementsFor(input);
   const held = new Set(
     decodeRecords(input.lines, input.source).map((r) => r.statement.predicate.stage),
@@ -81,7 +105,10 @@ export function verifyChainSoFar(input: ChainSoFarInput): ChainVerification | un
     lines: input.lines,
     checker: input.trust.checker,
     requirements: {
-      stages: stagesSoFar(required.stages, held),
+      stages:
+        input.completeBefore === undefined
+          ? stagesSoFar(required.stages, held)
+          : stagesBefore(required.stages, input.completeBefore),
       identities: required.identities,
       requireTerminal: false,
     },

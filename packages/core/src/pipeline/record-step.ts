@@ -42,6 +42,8 @@ export interface RecordStepInput {
   readonly policy?: Policy;
   /** Artifacts the chain so far must already have built (a gate deciding on them). */
   readonly artifacts?: readonly ArtifactInput[];
+  /** The chain so far must hold every required stage before this one (a gate), not just reach its end. */
+  readonly complete?: boolean;
   /** The step's action (a deploy's copy), run only once the step is allowed and before it is signed. */
   readonly act?: () => Promise<void>;
 }
@@ -89,6 +91,7 @@ export async function recordStep(input: RecordStepInput, ports: StepPorts): Prom
     source: store.location,
     ...(input.policy === undefined ? {} : { policy: input.policy }),
     ...(input.artifacts === undefined ? {} : { artifacts: input.artifacts }),
+    ...(input.complete === true ? { completeBefore: input.stage } : {}),
   });
   const evidence = evidenceOf(input, soFar);
   const decision =

@@ -51,7 +51,7 @@ export function requirementsFromPolicy(policy: Policy, environment?: string): Ch
  * The digests a summary subject names an artifact by: its SHA-256 when known, else the other strong
  * digests given, SHA-1 only when it was all the caller named — never empty.
  */
-function summaryDigest(digests: readonly Digest[]): Record<string, string> {
+export function summaryDigest(digests: readonly Digest[]): Record<string, string> {
   const sha256 = digests.filter((d) => d.algorithm === 'sha256');
   const strong = digests.filter((d) => d.algorithm !== 'sha1');
   const chosen = sha256.length > 0 ? sha256 : strong.length > 0 ? strong : digests;

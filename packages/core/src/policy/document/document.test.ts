@@ -88,8 +88,8 @@ void describe('parsePolicy', () => {
       ],
     );
     assert.deepEqual(policy.environments, {
-      production: { requiredStages: ['source', 'build'] },
-      staging: { requiredStages: [] },
+      production: { requiredStages: ['source', 'build'], gate: { anomalies: 'deny' } },
+      staging: { requiredStages: [], gate: { anomalies: 'deny' } },
     });
   });
 

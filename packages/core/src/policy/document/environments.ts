@@ -5,6 +5,8 @@ import type { PolicyProblem } from './problem.js';
 import { problem } from './problem.js';
 import { isObject, isString, stringListProblems, unknownFields } from './fields.js';
 import { POLICY_LIMITS } from './limits.js';
+import type { GateDemands } from './gate-demands.js';
+import { gateDemandProblems, readGateDemands } from './gate-demands.js';
 
 export const ENVIRONMENT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
@@ -12,7 +14,17 @@ export interface EnvironmentPolicy {
   /** Stages that must be in the chain before a deploy here, in policy order. Default: none beyond `stages`. */
   readonly requiredStages: readonly string[];
   readonly description?: string;
+  /** What the deploy gate demands before it allows a deploy here (change windows, approvals, anomalies). */
+  readonly gate: GateDemands;
 }
+
+const ENVIRONMENT_FIELDS = [
+  'requiredStages',
+  'description',
+  'changeWindows',
+  'approvals',
+  'anomalies',
+];
 
 export function environmentsProblems(value: unknown, stages: readonly string[]): PolicyProblem[] {
   if (value === undefined) return [];
@@ -43,9 +55,10 @@ export function environmentsProblems(value: unknown, stages: readonly string[]):
     if (!isObject(env))
       return [
         ...problems,
-        problem(path, `environments.${name} must be an object {requiredStages, description}`),
+        problem(path, `environments.${name} must be an object {${ENVIRONMENT_FIELDS.join(', ')}}`),
       ];
-    problems.push(...unknownFields(env, ['requiredStages', 'description'], path));
+    problems.push(...unknownFields(env, ENVIRONMENT_FIELDS, path));
+    problems.push(...gateDemandProblems(env, path));
     if (env.description !== undefined && !isString(env.description))
       problems.push(
         problem([...path, 'description'], `environments.${name}.description must be text`),
@@ -85,6 +98,7 @@ export function readEnvironments(
     out[name] = {
       requiredStages: stages.filter((s) => required.includes(s)),
       ...(isObject(env) && isString(env.description) ? { description: env.description } : {}),
+      gate: readGateDemands(env),
     };
   }
   return out;

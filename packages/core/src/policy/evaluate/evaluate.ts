@@ -3,7 +3,7 @@
 // applies. Deny by default: anything undeclared, any error, any timeout is a failed result.
 import type { SignerIdentity } from '../../identity/signers/signer-identity.js';
 import { describeSigner } from '../../identity/signers/signer-identity.js';
-import { isCelList, isCelMap } from '@bufbuild/cel';
+import { isCelList } from '@bufbuild/cel';
 import { budget } from '../cel/budget.js';
 import type { Budget } from '../cel/budget.js';
 import type { CelVariables } from '../cel/values.js';
@@ -15,6 +15,7 @@ import { missingEnvironment } from '../document/environments.js';
 import { signerMatchesPolicyRule } from '../document/identities.js';
 import { EVALUATION_LIMITS } from '../document/limits.js';
 import type { PolicyRule } from '../document/rules.js';
+import { celPath, gateFailures } from './gate-checks.js';
 
 export interface DecisionRequest {
   readonly stage: string;
@@ -71,12 +72,15 @@ function builtinFailures(policy: Policy, req: DecisionRequest, environment: stri
     );
   } else if (env.requiredStages.length > 0) {
     const seen = req.chainStages ?? chainRecordStages(req.variables);
-    const missing = env.requiredStages.filter((s) => seen?.has(s) !== true);
+    // A step needs the required stages that come before its own (the gate's decision is itself one).
+    const rank = policy.stages.indexOf(stage);
+    const before = env.requiredStages.filter((s) => policy.stages.indexOf(s) < rank);
+    const missing = before.filter((s) => seen?.has(s) !== true);
     if (missing.length > 0)
       failures.push(
         fail(
           'sathos:required-stages',
-          `a deploy to ${environment} needs ${env.requiredStages.join(', ')} in the chain`,
+          `a ${stage} for ${environment} needs ${before.join(', ')} in the chain`,
           seen === undefined ? 'no chain.records to check' : `missing ${missing.join(', ')}`,
         ),
       );
@@ -93,16 +97,6 @@ const RULE_ID = /^[A-Za-z0-9:._-]{1,128}$/;
 const MAX_QUOTED_RULES = 8;
 const quoted = (value: unknown, pattern: RegExp): value is string =>
   typeof value === 'string' && pattern.test(value);
-
-/** A field of nested CEL maps; undefined as soon as a step is not a map. */
-function celPath(value: unknown, path: readonly string[]): unknown {
-  let at = value;
-  for (const key of path) {
-    if (!isCelMap(at)) return undefined;
-    at = at.get(key);
-  }
-  return at;
-}
 
 /**
  * A policy with a posture: section requires the source record to carry the workflow posture its
@@ -163,6 +157,7 @@ export function evaluatePolicy(
   const results = [
     ...builtinFailures(policy, req, environment),
     ...postureFailures(policy, req),
+    ...gateFailures(policy, req.stage, environment, vars),
     ...policy.rules
       .filter((r) => applies(r, req.stage, environment))
       .map((r) => ruleResult(r, vars, b)),

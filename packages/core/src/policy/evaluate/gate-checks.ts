@@ -1,0 +1,161 @@
+// The deploy gate's built-in checks (docs/gate.md): a `decision` about an environment must fall in
+// its change windows and outside its freezes, carry the approvals it requires, and follow no record
+// the anomaly supervisor flagged. They read what the gate recorded (`observations.gate`: the time
+// it decided at, the approvals it found) — never a clock — so a verifier re-evaluating the decision
+// later reaches the same verdict from the signed record.
+import { isCelList, isCelMap } from '@bufbuild/cel';
+import type { Policy } from '../document/document.js';
+import type { ChangeWindows, GateDemands, Weekday } from '../document/gate-demands.js';
+import { instant } from '../document/gate-demands.js';
+import type { CelVariables } from '../cel/values.js';
+import type { RuleResult } from './decision.js';
+
+/** The stage the gate records its decision as. */
+export const GATE_STAGE = 'decision';
+
+/** A field of nested CEL maps; undefined as soon as a step is not a map. */
+export function celPath(value: unknown, path: readonly string[]): unknown {
+  let at = value;
+  for (const key of path) {
+    if (!isCelMap(at)) return undefined;
+    at = at.get(key);
+  }
+  return at;
+}
+
+const fail = (id: string, message: string, error: string): RuleResult => ({
+  id,
+  passed: false,
+  message,
+  error,
+});
+
+const LOGIN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\[bot\])?$/;
+const MAX_QUOTED = 8;
+
+/** Weekday and minute of the day of `at` in `timeZone`. */
+export function localTime(at: Date, timeZone: string): { day: Weekday; minute: number } {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    weekday: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(at);
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return {
+    day: part('weekday').toLowerCase().slice(0, 3) as Weekday,
+    minute: Number(part('hour')) * 60 + Number(part('minute')),
+  };
+}
+
+/** Why `at` is outside the windows, or undefined when a deploy may be decided then. */
+export function outsideWindows(windows: ChangeWindows, at: Date): string | undefined {
+  const ms = at.getTime();
+  const freeze = windows.freezes.find((f) => ms >= f.from && ms < f.until);
+  if (freeze !== undefined)
+    return `${at.toISOString()} is in the freeze ${new Date(freeze.from).toISOString()}–${new Date(freeze.until).toISOString()}${freeze.reason === undefined ? '' : ` (${freeze.reason})`}`;
+  if (windows.allow === undefined) return undefined;
+  const { day, minute } = localTime(at, windows.timeZone);
+  const open = windows.allow.some(
+    (w) => w.days.includes(day) && minute >= w.startMinute && minute < w.endMinute,
+  );
+  if (open) return undefined;
+  const hh = String(Math.floor(minute / 60)).padStart(2, '0');
+  const mm = String(minute % 60).padStart(2, '0');
+  return `${at.toISOString()} is ${day} ${hh}:${mm} in ${windows.timeZone}, outside every allowed window`;
+}
+
+function windowFailures(windows: ChangeWindows | undefined, observations: unknown): RuleResult[] {
+  if (windows === undefined) return [];
+  const message = 'a deploy here is decided inside its change windows';
+  const ms = instant(celPath(observations, ['gate', 'time']));
+  if (ms === undefined)
+    return [fail('sathos:change-window', message, 'the decision records no time (gate.time)')];
+  const outside = outsideWindows(windows, new Date(ms));
+  return outside === undefined ? [] : [fail('sathos:change-window', message, outside)];
+}
+
+/** The distinct approvers recorded (lowercased: GitHub logins are case-insensitive). */
+function recordedApprovers(observations: unknown): Set<string> {
+  const list = celPath(observations, ['gate', 'approvals']);
+  const out = new Set<string>();
+  if (!isCelList(list)) return out;
+  for (const item of list) {
+    const by = celPath(item, ['by']);
+    if (typeof by === 'string' && LOGIN.test(by)) out.add(by.toLowerCase());
+  }
+  return out;
+}
+
+function approvalFailures(demands: GateDemands, observations: unknown): RuleResult[] {
+  const demand = demands.approvals;
+  if (demand === undefined) return [];
+  const allowed = demand.from?.map((l) => l.toLowerCase());
+  const counted = [...recordedApprovers(observations)].filter(
+    (by) => allowed === undefined || allowed.includes(by),
+  );
+  if (counted.length >= demand.required) return [];
+  const who = allowed === undefined ? '' : ` from ${demand.from?.join(', ') ?? ''}`;
+  return [
+    fail(
+      'sathos:approvals',
+      `a deploy here needs ${demand.required} approval(s)${who}`,
+      `${counted.length} found${counted.length > 0 ? `: ${counted.slice(0, MAX_QUOTED).join(', ')}` : ''}`,
+    ),
+  ];
+}
+
+/** Stages of earlier records whose supervisor recorded a finding or halted the step. */
+function flaggedStages(records: unknown): string[] {
+  const flagged = new Set<string>();
+  if (!isCelList(records)) return [];
+  for (const record of records) {
+    const anomaly = celPath(record, ['observations', 'anomaly']);
+    if (anomaly === undefined) continue;
+    const findings = celPath(anomaly, ['findings']);
+    const halted = celPath(anomaly, ['halted']) === true;
+    const found = isCelList(findings) ? findings.size > 0 : false;
+    const omitted = celPath(anomaly, ['findingsOmitted']);
+    const stage = celPath(record, ['stage']);
+    if (
+      (halted || found || (typeof omitted === 'bigint' && omitted > 0n)) &&
+      typeof stage === 'string'
+    )
+      flagged.add(stage);
+  }
+  return [...flagged].slice(0, MAX_QUOTED);
+}
+
+function anomalyFailures(demands: GateDemands, records: unknown): RuleResult[] {
+  if (demands.anomalies === 'allow') return [];
+  const flagged = flaggedStages(records);
+  if (flagged.length === 0) return [];
+  return [
+    fail(
+      'sathos:anomaly',
+      'no earlier step of the chain was flagged by the anomaly supervisor',
+      `findings recorded by the ${flagged.join(', ')} step(s)`,
+    ),
+  ];
+}
+
+/** The gate's checks for a decision about a declared environment; [] for any other step. */
+export function gateFailures(
+  policy: Policy,
+  stage: string,
+  environment: string,
+  variables: CelVariables,
+): RuleResult[] {
+  if (stage !== GATE_STAGE || environment === '') return [];
+  const env = Object.hasOwn(policy.environments, environment)
+    ? policy.environments[environment]
+    : undefined;
+  if (env === undefined) return [];
+  const { observations, records } = variables.values;
+  return [
+    ...windowFailures(env.gate.changeWindows, observations),
+    ...approvalFailures(env.gate, observations),
+    ...anomalyFailures(env.gate, records),
+  ];
+}
