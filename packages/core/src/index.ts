@@ -131,6 +131,8 @@ export type {
 export { keySigner } from './attestation/sign/key-signer.js';
 export { keylessSigner } from './attestation/sign/keyless-signer.js';
 export { signStatement } from './attestation/sign/sign.js';
+export { certifiedIdentity } from './attestation/sign/certified-identity.js';
+export type { CertifiedIdentity } from './attestation/sign/certified-identity.js';
 export type { SerializedBundle } from './attestation/sign/sign.js';
 export type { KeyStatementSigner } from './attestation/sign/signer.js';
 export {

@@ -4,4 +4,5 @@
 export * from './chain-store.js';
 export * from './files.js';
 export * from './git.js';
+export * from './subjects/index.js';
 export * from './oci/index.js';
