@@ -5,6 +5,7 @@ import { oneLine } from '@sathos/core';
 import { registerVerifyBundle } from './register/verify-bundle.js';
 import { registerVerifyChain } from './register/verify-chain.js';
 import { registerVerifyCommits } from './register/verify-commits.js';
+import { registerAttest } from './register/attest.js';
 import { registerPolicy } from './register/policy.js';
 import { registerDemo } from './register/demo.js';
 import { registerGuard } from './register/guard.js';
@@ -45,6 +46,7 @@ function buildProgram(run: Run): Command {
   registerVerifyBundle(program, record);
   registerVerifyChain(program, record);
   registerVerifyCommits(program, record);
+  registerAttest(program, record);
   registerPolicy(program, record);
   registerDemo(program, record);
   registerGuard(program, record);
@@ -54,7 +56,11 @@ function buildProgram(run: Run): Command {
 }
 
 function verdictOf(argv: readonly string[]): Verdict {
-  return argv[0] === 'gate' || argv[0] === 'policy' || argv[0] === 'posture' || argv[0] === 'guard'
+  return argv[0] === 'gate' ||
+    argv[0] === 'attest' ||
+    argv[0] === 'policy' ||
+    argv[0] === 'posture' ||
+    argv[0] === 'guard'
     ? 'allowed'
     : 'verified';
 }

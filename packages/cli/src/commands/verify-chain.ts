@@ -7,6 +7,7 @@ import type {
   ChainRequirements,
   IdentityRule,
   Policy,
+  TrustedPublicKey,
 } from '@sathos/core';
 import {
   BUILTIN_STAGES,
@@ -47,11 +48,11 @@ export interface VerifyChainOptions {
   readonly certOidcIssuer?: string;
 }
 
+/** The flags that say whom to trust: verify-chain's, and attest's for the chain it is handed. */
+export type TrustFlags = Omit<VerifyChainOptions, 'chain' | 'artifact' | 'digest'>;
+
 /** Without a policy, the flags say who may sign; with none of them, nobody is trusted by default. */
-function requirementsFromFlags(
-  o: VerifyChainOptions,
-  keyIds: readonly string[],
-): ChainRequirements {
+function requirementsFromFlags(o: TrustFlags, keyIds: readonly string[]): ChainRequirements {
   const stages = o.requireStage ?? [...BUILTIN_STAGES];
   let rules: IdentityRule[];
   if (
@@ -101,10 +102,7 @@ function withEnvironment(
 }
 
 /** `--environment`: with a policy, it must be one the policy declares (else no rule could apply). */
-function environmentFromFlags(
-  o: VerifyChainOptions,
-  policy: Policy | undefined,
-): string | undefined {
+function environmentFromFlags(o: TrustFlags, policy: Policy | undefined): string | undefined {
   const name = o.environment;
   if (name === undefined) return undefined;
   if (name === '') throw new SathosError('USAGE', '--environment needs a name, e.g. production');
@@ -146,7 +144,7 @@ async function artifactsFromFlags(o: VerifyChainOptions): Promise<ArtifactInput[
 }
 
 /** --policy names stages and signers itself; the flags that would say it again are refused. */
-function assertFlagsAgree(o: VerifyChainOptions): void {
+export function assertFlagsAgree(o: TrustFlags): void {
   if (
     o.policy !== undefined &&
     (o.requireStage !== undefined ||
@@ -164,8 +162,22 @@ function assertFlagsAgree(o: VerifyChainOptions): void {
   }
 }
 
-/** Everything the flags name, read and checked: trust, keys, policy, requirements, artifacts, chain. */
-async function readChainCheck(o: VerifyChainOptions): Promise<ChainCheckInput> {
+/** Who the flags say may sign the chain, and the checker of its bundles (verify-chain, attest). */
+export interface ChainTrustFromFlags {
+  readonly checker: ChainCheckInput['checker'];
+  readonly requirements: ChainRequirements;
+  readonly policy?: Policy;
+}
+
+/**
+ * The trust flags read and checked: the trusted root, the public keys, the policy or the flags'
+ * stages and signers. `signingKeys` are keys the caller signs with itself: their signatures verify,
+ * but only the policy or the flags say which stages they may sign.
+ */
+export async function chainTrustFromFlags(
+  o: TrustFlags,
+  signingKeys: readonly TrustedPublicKey[] = [],
+): Promise<ChainTrustFromFlags> {
   const [trust, keys, policy] = await Promise.all([
     readTrust(o.trustedRoot),
     readKeys(o.key),
@@ -187,14 +199,20 @@ async function readChainCheck(o: VerifyChainOptions): Promise<ChainCheckInput> {
           environment,
         )
       : requirementsFromPolicy(policy, environment);
-  const artifacts = await artifactsFromFlags(o);
-  const lines = parseChainText(await readInputText(o.chain, 'chain'), o.chain);
   // Air-gapped key signing leaves no log entry: core's one rule (keyTrust) decides when that is
   // accepted, as in verify-bundle.
   const checker = createBundleVerifier(
     trust,
-    keyTrust({ keys, rootNamed: o.trustedRoot !== undefined }),
+    keyTrust({ keys: [...keys, ...signingKeys], rootNamed: o.trustedRoot !== undefined }),
   );
+  return { checker, requirements, ...(policy === undefined ? {} : { policy }) };
+}
+
+/** Everything the flags name, read and checked: trust, keys, policy, requirements, artifacts, chain. */
+async function readChainCheck(o: VerifyChainOptions): Promise<ChainCheckInput> {
+  const { checker, requirements, policy } = await chainTrustFromFlags(o);
+  const artifacts = await artifactsFromFlags(o);
+  const lines = parseChainText(await readInputText(o.chain, 'chain'), o.chain);
   return {
     lines,
     checker,
