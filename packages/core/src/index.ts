@@ -151,6 +151,8 @@ export type {
 export { signerPolicyFromFlags } from './attestation/verify/signer-policy.js';
 export type { SignerFlags, SignerPolicy } from './attestation/verify/signer-policy.js';
 export { bundleInstance, embeddedTrust } from './attestation/verify/trust-choice.js';
+export { rootChoosingVerifier } from './attestation/verify/root-choosing-verifier.js';
+export type { RootChoosingVerifier } from './attestation/verify/root-choosing-verifier.js';
 export {
   ghVerificationResult,
   VERIFICATION_RESULT_MEDIA_TYPE,

@@ -9,21 +9,18 @@ import type {
   SignerPolicy,
   StreamedArtifact,
   TrustedPublicKey,
-  Trust,
   VerifiedBundle,
 } from '@sathos/core';
 import {
   SathosError,
-  bundleInstance,
-  createBundleVerifier,
   describeCause,
   describeSigner,
-  embeddedTrust,
   formatDigest,
   keyTrust,
   ghVerificationResult,
   parseBundleText,
   parseDigest,
+  rootChoosingVerifier,
   signerPolicyFromFlags,
 } from '@sathos/core';
 import type { Outcome } from '../outcome.js';
@@ -105,37 +102,6 @@ function artifactLabel(o: VerifyBundleOptions, artifact: BundleExpectation['arti
   return `${basename(o.artifact)}${sha256 === undefined ? '' : ` (sha256:${sha256.hex})`}`;
 }
 
-/** The verifier for each bundle: the named root's, or the embedded root of its certificate's issuer. */
-interface Verifiers {
-  readonly for: (document: unknown) => BundleVerifier;
-  readonly used: () => string[];
-}
-
-function verifiersFor(named: Trust | undefined, keys: readonly TrustedPublicKey[]): Verifiers {
-  // Air-gapped key signing leaves no log entry: core's one rule (keyTrust) decides when that is
-  // accepted; present entries are still checked against public-good.
-  const make = (trust: Trust): BundleVerifier =>
-    createBundleVerifier(trust, keyTrust({ keys, rootNamed: named !== undefined }));
-  const cache = new Map<Trust, BundleVerifier>();
-  const used = new Set<string>();
-  const get = (trust: Trust): BundleVerifier => {
-    let verifier = cache.get(trust);
-    if (verifier === undefined) {
-      verifier = make(trust);
-      cache.set(trust, verifier);
-    }
-    return verifier;
-  };
-  return {
-    for: (document) => {
-      const trust = named ?? embeddedTrust(bundleInstance(document));
-      used.add(trust.description);
-      return get(trust);
-    },
-    used: () => [...used],
-  };
-}
-
 function expectationFor(
   policy: SignerPolicy,
   where: string,
@@ -213,19 +179,24 @@ export async function verifyBundleCommand(o: VerifyBundleOptions): Promise<Outco
       readInput(o.bundle, 'bundle'),
     ]);
     const documents = parseBundleText(bundleBytes.toString('utf8'), o.bundle);
-    const verifiers = verifiersFor(named, keys);
+    // Air-gapped key signing leaves no log entry: core's one rule (keyTrust) decides when that is
+    // accepted; present entries are still checked against public-good.
+    const verifiers = rootChoosingVerifier({
+      ...(named !== undefined && { trust: named }),
+      ...keyTrust({ keys, rootNamed: named !== undefined }),
+    });
     const jsons = documents.map(({ json }) => json);
     const artifact =
       'file' in source
-        ? await streamedEvidence(source.file, source.path, verifiers.for(jsons[0]), jsons)
+        ? await streamedEvidence(source.file, source.path, verifiers.verifierFor(jsons[0]), jsons)
         : source;
     const verified = documents.map(({ json, where }) => {
-      const result = verifiers.for(json).verify(json, expectationFor(policy, where, artifact));
+      const result = verifiers.verify(json, expectationFor(policy, where, artifact));
       assertKeySigner(result, policy, keys);
       checked += 1;
       return result;
     });
-    return verifiedOutcome(o, verified, artifactLabel(o, artifact), verifiers.used());
+    return verifiedOutcome(o, verified, artifactLabel(o, artifact), verifiers.roots());
   } catch (error) {
     return failure('verified', error, { bundlesVerified: checked });
   } finally {

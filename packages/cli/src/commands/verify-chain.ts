@@ -6,16 +6,19 @@ import type {
   ChainPolicyEvaluation,
   ChainRequirements,
   IdentityRule,
+  GithubSignerFlags,
   Policy,
   TrustedPublicKey,
 } from '@sathos/core';
 import {
   BUILTIN_STAGES,
+  GITHUB_ACTIONS_ISSUER,
   PolicyDeniedError,
   PolicyInvalidError,
   SathosError,
   assertIdentityRule,
-  createBundleVerifier,
+  githubClaimRequirements,
+  rootChoosingVerifier,
   formatDigest,
   keyTrust,
   parseChainText,
@@ -30,7 +33,7 @@ import { invalidPolicyOutcome } from './policy-check.js';
 import { loadPolicy } from './policy-load.js';
 import { VERIFIER_ID, chainSummary, summaryLines } from '../summary.js';
 
-export interface VerifyChainOptions {
+export interface VerifyChainOptions extends GithubSignerFlags {
   readonly chain: string;
   readonly artifact?: readonly string[];
   /** Artifacts by digest (`<alg>:<hex>`), when the files are not at hand. */
@@ -55,15 +58,28 @@ export type TrustFlags = Omit<VerifyChainOptions, 'chain' | 'artifact' | 'digest
 function requirementsFromFlags(o: TrustFlags, keyIds: readonly string[]): ChainRequirements {
   const stages = o.requireStage ?? [...BUILTIN_STAGES];
   let rules: IdentityRule[];
+  const github = githubClaimRequirements(o).length > 0;
   if (
     o.certIdentity !== undefined ||
     o.certIdentityRegexp !== undefined ||
-    o.certOidcIssuer !== undefined
+    o.certOidcIssuer !== undefined ||
+    github
   ) {
+    // GitHub flags name the signer by its certificate's claims (checked on every bundle by the
+    // checker); the rule then only fixes the issuer, GitHub Actions' unless told otherwise.
+    const subject =
+      o.certIdentity === undefined && o.certIdentityRegexp === undefined && github
+        ? { subjectRegexp: '.+' }
+        : {};
     const rule: IdentityRule = {
-      ...(o.certOidcIssuer === undefined ? {} : { issuer: o.certOidcIssuer }),
+      ...(o.certOidcIssuer === undefined
+        ? github
+          ? { issuer: GITHUB_ACTIONS_ISSUER }
+          : {}
+        : { issuer: o.certOidcIssuer }),
       ...(o.certIdentity === undefined ? {} : { subject: o.certIdentity }),
       ...(o.certIdentityRegexp === undefined ? {} : { subjectRegexp: o.certIdentityRegexp }),
+      ...subject,
     };
     assertIdentityRule(rule, '--cert-identity/--cert-oidc-issuer');
     rules = [rule, ...keyIds.map((keyId) => ({ keyId }))];
@@ -72,7 +88,7 @@ function requirementsFromFlags(o: TrustFlags, keyIds: readonly string[]): ChainR
   } else {
     throw new SathosError(
       'USAGE',
-      'say who may sign the chain: --policy, --key, or --cert-identity(-regexp) with --cert-oidc-issuer',
+      'say who may sign the chain: --policy, --key, --cert-identity(-regexp) with --cert-oidc-issuer, or GitHub flags (--owner, --repo, --signer-workflow…)',
     );
   }
   return { stages, identities: Object.fromEntries(stages.map((s) => [s, rules])) };
@@ -199,12 +215,18 @@ export async function chainTrustFromFlags(
           environment,
         )
       : requirementsFromPolicy(policy, environment);
+  const verifying = [...keys, ...signingKeys];
   // Air-gapped key signing leaves no log entry: core's one rule (keyTrust) decides when that is
   // accepted, as in verify-bundle.
-  const checker = createBundleVerifier(
-    trust,
-    keyTrust({ keys: [...keys, ...signingKeys], rootNamed: o.trustedRoot !== undefined }),
-  );
+  // No --trusted-root: each bundle is judged by the embedded root of its certificate's issuer; the
+  // GitHub flags, when given, are demanded of every bundle's signer (they narrow a policy too).
+  const checker = rootChoosingVerifier({
+    ...(o.trustedRoot === undefined ? {} : { trust }),
+    ...keyTrust({ keys: verifying, rootNamed: o.trustedRoot !== undefined }),
+    claims: githubClaimRequirements(o, {
+      subjectNamed: o.certIdentity !== undefined || o.certIdentityRegexp !== undefined,
+    }),
+  });
   return { checker, requirements, ...(policy === undefined ? {} : { policy }) };
 }
 

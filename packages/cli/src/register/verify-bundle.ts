@@ -15,7 +15,7 @@ export function registerVerifyBundle(program: Command, record: RecordOutcome): v
     )
     .option(
       '--trusted-root <file>',
-      'trusted_root.json, or embedded:public-good (default) or embedded:github',
+      "trusted_root.json, embedded:public-good or embedded:github (default: the certificate issuer's)",
     )
     .option('--key <public-key.pem>', 'public key of a key-signed bundle (repeatable)', collect)
     .option('--cert-identity <san>', 'exact certificate subject (SAN) required')
@@ -23,14 +23,20 @@ export function registerVerifyBundle(program: Command, record: RecordOutcome): v
     .option('--cert-oidc-issuer <url>', 'exact OIDC issuer required')
     .option('--owner <owner>', 'GitHub owner of the source repository (certificate claim)')
     .option('--repo <owner/repo>', 'GitHub source repository (certificate claim)')
-    .option('--signer-workflow <[host/]owner/repo/path>', 'workflow that signed, any ref')
+    .option(
+      '--signer-workflow <[host/]owner/repo/path>',
+      'workflow that signed, any ref (an RE2 pattern when it holds one)',
+    )
     .option('--signer-repo <owner/repo>', 'repository of the workflow that signed')
     .option('--signer-digest <hex>', 'commit of the workflow that signed')
     .option('--source-ref <ref>', 'source ref built, e.g. refs/heads/main')
     .option('--source-digest <hex>', 'source commit built')
     .option('--deny-self-hosted-runners', 'require a GitHub-hosted runner')
     .option('--insecure-any-signer', 'accept any signer the trusted root certifies')
-    .option('--predicate-type <uri>', 'required in-toto predicate type')
+    .option(
+      '--predicate-type <uri>',
+      'required in-toto predicate type (with GitHub flags, default https://slsa.dev/provenance/v1)',
+    )
     .addOption(jsonOption())
     .action((bundle: string, o: Record<string, unknown>) =>
       record(

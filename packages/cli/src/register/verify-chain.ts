@@ -30,7 +30,7 @@ export function registerVerifyChain(program: Command, record: RecordOutcome): vo
     .option('--github-api <url>', 'GitHub REST API root for github: policies (token: GITHUB_TOKEN)')
     .option(
       '--trusted-root <file>',
-      'trusted_root.json, or embedded:public-good (default) or embedded:github',
+      "trusted_root.json, embedded:public-good or embedded:github (default: each certificate issuer's)",
     )
     .option('--key <public-key.pem>', 'public key of key-signed records (repeatable)', collect)
     .option(
@@ -44,6 +44,14 @@ export function registerVerifyChain(program: Command, record: RecordOutcome): vo
     )
     .option('--cert-identity-regexp <re>', 'without --policy: pattern for every signer subject')
     .option('--cert-oidc-issuer <url>', 'without --policy: exact OIDC issuer of every signer')
+    .option('--owner <owner>', 'every signer: GitHub owner of the source repository (claim)')
+    .option('--repo <owner/repo>', 'every signer: GitHub source repository (claim)')
+    .option('--signer-workflow <[host/]owner/repo/path>', 'every signer: this workflow, any ref')
+    .option('--signer-repo <owner/repo>', 'every signer: a workflow in this repository')
+    .option('--signer-digest <hex>', 'every signer: commit of the signing workflow')
+    .option('--source-ref <ref>', 'every signer: source ref built, e.g. refs/heads/main')
+    .option('--source-digest <hex>', 'every signer: source commit built')
+    .option('--deny-self-hosted-runners', 'every signer: a GitHub-hosted runner')
     .addOption(jsonOption())
     .action((chain: string, o: Record<string, unknown>) =>
       record(
