@@ -25,12 +25,17 @@ function tarOf(name: string, content: string): Buffer {
   return Buffer.concat([header, body, Buffer.alloc(1024)]);
 }
 
-export async function pushRawBlob(url: string, repository: string, bytes: Buffer): Promise<string> {
+export async function pushRawBlob(
+  url: string,
+  repository: string,
+  bytes: Buffer,
+  headers: Record<string, string> = {},
+): Promise<string> {
   const digest = sha256(bytes);
-  const start = await fetch(`${url}/v2/${repository}/blobs/uploads/`, { method: 'POST' });
+  const start = await fetch(`${url}/v2/${repository}/blobs/uploads/`, { method: 'POST', headers });
   const location = new URL(start.headers.get('location') ?? '', url);
   location.searchParams.set('digest', digest);
-  const put = await fetch(location, { method: 'PUT', body: bytes });
+  const put = await fetch(location, { method: 'PUT', body: bytes, headers });
   if (put.status !== 201) throw new Error(`blob upload answered ${put.status}`);
   return digest;
 }
@@ -41,10 +46,11 @@ export async function putRawManifest(
   reference: string,
   mediaType: string,
   bytes: Buffer,
+  headers: Record<string, string> = {},
 ) {
   const put = await fetch(`${url}/v2/${repository}/manifests/${reference}`, {
     method: 'PUT',
-    headers: { 'content-type': mediaType },
+    headers: { ...headers, 'content-type': mediaType },
     body: bytes,
   });
   if (put.status !== 201)
@@ -53,7 +59,12 @@ export async function putRawManifest(
 }
 
 /** Pushes an image whose one layer holds `content`; returns its manifest digest. */
-export async function pushImage(url: string, repository: string, content: string): Promise<string> {
+export async function pushImage(
+  url: string,
+  repository: string,
+  content: string,
+  headers: Record<string, string> = {},
+): Promise<string> {
   const config = Buffer.from(
     JSON.stringify({
       architecture: 'amd64',
@@ -62,8 +73,8 @@ export async function pushImage(url: string, repository: string, content: string
     }),
   );
   const layer = tarOf('hello.txt', content);
-  const configDigest = await pushRawBlob(url, repository, config);
-  const layerDigest = await pushRawBlob(url, repository, layer);
+  const configDigest = await pushRawBlob(url, repository, config, headers);
+  const layerDigest = await pushRawBlob(url, repository, layer, headers);
   const manifest = Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
@@ -88,6 +99,7 @@ export async function pushImage(url: string, repository: string, content: string
     'latest',
     'application/vnd.oci.image.manifest.v1+json',
     manifest,
+    headers,
   );
 }
 

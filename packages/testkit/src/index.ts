@@ -10,3 +10,4 @@ export {
 export { startLoopbackServer, type LoopbackServer, type Route } from './stand-in-http.js';
 export * from './sigstore-verify.js';
 export * from './registry.js';
+export * from './oci-stand-in.js';

@@ -81,11 +81,21 @@ export interface ReferrersSource {
   readonly manifests: Descriptor[];
 }
 
-function nextPage(link: string | null, current: string): string | undefined {
+/** The next page of the referrers API; one on another origin is refused, not skipped or followed. */
+function nextPage(
+  transport: RegistryTransport,
+  link: string | null,
+  current: string,
+): string | undefined {
   const match = link === null ? null : /<([^>]+)>\s*;\s*rel="?next"?/.exec(link);
   if (match === null) return undefined;
   const next = new URL(match[1] ?? '', current);
-  return next.origin === new URL(current).origin ? next.href : undefined;
+  if (next.origin !== new URL(current).origin) {
+    throw transport.fail(
+      `put the next page of referrers on another origin (${next.origin}); refused`,
+    );
+  }
+  return next.href;
 }
 
 /** Pages of the referrers API, or undefined when the registry has no such API (404). */
@@ -129,7 +139,7 @@ async function fromApi(transport: RegistryTransport, digest: string, artifactTyp
         `registry ${transport.image.registry} lists more than ${REFERRER_LIMITS.maxReferrers} referrers`,
       );
     }
-    target = nextPage(answer.headers.get('link'), answer.url);
+    target = nextPage(transport, answer.headers.get('link'), answer.url);
   }
   return manifests;
 }
