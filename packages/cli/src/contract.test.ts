@@ -396,6 +396,52 @@ const CASES: readonly Case[] = [
     exit: 2,
   },
 
+  // The deploy gate: what it decides under and with must be usable before anything is read.
+  {
+    name: 'gate without --chain',
+    args: (f) => ['gate', '--artifact', f.empty, '--policy', f.policy, '--environment', 'prod'],
+    exit: 2,
+    says: /--chain/,
+  },
+  {
+    name: 'gate without --policy',
+    args: (f) => ['gate', '--chain', f.garbage, '--artifact', f.empty, '--environment', 'prod'],
+    exit: 2,
+    code: 'USAGE',
+    says: /--policy/,
+  },
+  {
+    name: 'gate without --environment',
+    args: (f) => ['gate', '--chain', f.garbage, '--artifact', f.empty, '--policy', f.policy],
+    exit: 2,
+    code: 'USAGE',
+    says: /--environment/,
+  },
+  {
+    name: 'gate without --artifact',
+    args: (f) => ['gate', '--chain', f.garbage, '--policy', f.policy, '--environment', 'prod'],
+    exit: 2,
+    code: 'USAGE',
+    says: /--artifact/,
+  },
+  {
+    name: 'gate --key a public key (it signs: a private key is needed)',
+    args: (f) => [
+      'gate',
+      '--chain',
+      f.garbage,
+      '--artifact',
+      f.empty,
+      '--policy',
+      f.policy,
+      '--environment',
+      'prod',
+      '--key',
+      f.key,
+    ],
+    exit: 2,
+  },
+
   // The demo's directory.
   { name: 'demo without --out', args: () => ['demo'], exit: 2 },
   { name: 'demo --out an empty path', args: () => ['demo', '--out', ''], exit: 2, says: /empty/ },

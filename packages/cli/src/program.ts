@@ -6,6 +6,7 @@ import { registerVerifyBundle } from './register/verify-bundle.js';
 import { registerVerifyChain } from './register/verify-chain.js';
 import { registerVerifyCommits } from './register/verify-commits.js';
 import { registerAttest } from './register/attest.js';
+import { registerGate } from './register/gate.js';
 import { registerPolicy } from './register/policy.js';
 import { registerDemo } from './register/demo.js';
 import { registerGuard } from './register/guard.js';
@@ -47,6 +48,7 @@ function buildProgram(run: Run): Command {
   registerVerifyChain(program, record);
   registerVerifyCommits(program, record);
   registerAttest(program, record);
+  registerGate(program, record);
   registerPolicy(program, record);
   registerDemo(program, record);
   registerGuard(program, record);
