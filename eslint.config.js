@@ -10,6 +10,7 @@ export default tseslint.config(
       '**/build/',
       '**/dist/',
       '.sathos-demo/',
+      'test/fixtures/',
       'eslint.config.js',
       'eslint.layers.js',
     ],

@@ -12,26 +12,35 @@ export interface Report {
 }
 
 /** Limits of the report readers; each is refused with a clear error before it costs more. */
-export const REPORT_LIMITS = {
+export interface ReportLimits {
   /** JUnit XML and SARIF files, each. */
-  maxReportBytes: 64 * 1024 * 1024,
+  readonly maxReportBytes: number;
   /** SBOMs: GitHub's own limit for `actions/attest`'s sbom-path. */
-  maxSbomBytes: 16 * 1024 * 1024,
+  readonly maxSbomBytes: number;
   /** Reports merged into one statement. */
-  maxReports: 256,
+  readonly maxReports: number;
   /** XML element and JSON nesting depth. */
-  maxDepth: 64,
+  readonly maxDepth: number;
   /** Elements of one JUnit file (every tag, test cases included). */
-  maxElements: 2_000_000,
+  readonly maxElements: number;
   /** Test cases over all JUnit files of a statement. */
-  maxTests: 500_000,
+  readonly maxTests: number;
   /** Results over all SARIF files of a statement. */
-  maxFindings: 500_000,
+  readonly maxFindings: number;
   /** Characters kept of a test name, a rule id or a message. */
-  maxTextChars: 1024,
-} as const;
+  readonly maxTextChars: number;
+}
 
-export type ReportLimits = typeof REPORT_LIMITS;
+export const REPORT_LIMITS: ReportLimits = Object.freeze({
+  maxReportBytes: 64 * 1024 * 1024,
+  maxSbomBytes: 16 * 1024 * 1024,
+  maxReports: 256,
+  maxDepth: 64,
+  maxElements: 2_000_000,
+  maxTests: 500_000,
+  maxFindings: 500_000,
+  maxTextChars: 1024,
+});
 
 /** The one error of a report that cannot be used: `where` is the file, the message what to do. */
 export function reportError(report: Pick<Report, 'name'>, message: string, cause?: unknown) {
