@@ -8,17 +8,30 @@ import type {
   CommitsVerification,
   CommitVerdict,
   IdentityRule,
+  Policy,
   SignatureTime,
 } from '@sathos/core';
-import { SathosError, assertIdentityRule, verifyCommits } from '@sathos/core';
+import {
+  SathosError,
+  assertIdentityRule,
+  verifyCommits,
+  verifyCommitsWithHead,
+} from '@sathos/core';
 import { openGitRepository } from '@sathos/node';
 import { readInputText, readTrust } from '../inputs.js';
 import { loadPolicy } from './policy-load.js';
 import type { Outcome } from '../outcome.js';
 import { failure } from '../outcome.js';
+import type { SigningFlags } from '../signing.js';
+import type { SourceRecord } from './source-record.js';
+import { recordSourceStep } from './source-record.js';
 
-export interface VerifyCommitsOptions {
+export interface VerifyCommitsOptions extends SigningFlags {
   readonly range: string;
+  /** Start this chain: on success, sign the source record (the genesis) and write it there. */
+  readonly chain?: string;
+  /** With --chain: the repository the records name (default: file://<the repository's path>). */
+  readonly repository?: string;
   readonly repo?: string;
   readonly allowedSigners?: string;
   readonly pgpKeys?: string;
@@ -87,7 +100,13 @@ export function parseRevRange(text: string, defaultBranch?: string): CommitRange
   return { kind: 'range', base, head, ...(defaultBranch === undefined ? {} : { defaultBranch }) };
 }
 
-async function commitPolicy(o: VerifyCommitsOptions): Promise<CommitPolicy> {
+interface Signers {
+  readonly commits: CommitPolicy;
+  /** The whole policy, when --policy named one: it also decides the source step. */
+  readonly document?: Policy;
+}
+
+async function commitPolicy(o: VerifyCommitsOptions): Promise<Signers> {
   const rule = gitsignRule(o);
   signatureTimeOf(o);
   if (o.policy !== undefined) {
@@ -107,7 +126,7 @@ async function commitPolicy(o: VerifyCommitsOptions): Promise<CommitPolicy> {
         },
       );
     }
-    return policy.commits;
+    return { commits: policy.commits, document: policy };
   }
   if (o.allowedSigners === undefined && o.pgpKeys === undefined && rule === undefined) {
     throw new SathosError(
@@ -115,7 +134,7 @@ async function commitPolicy(o: VerifyCommitsOptions): Promise<CommitPolicy> {
       'say who may sign commits: --policy, --allowed-signers, --pgp-keys or --cert-identity with --cert-oidc-issuer',
     );
   }
-  return {
+  const commits: CommitPolicy = {
     signers: {
       ...(o.allowedSigners === undefined
         ? {}
@@ -128,6 +147,7 @@ async function commitPolicy(o: VerifyCommitsOptions): Promise<CommitPolicy> {
     allowWebFlow: false,
     signatureTime: signatureTimeOf(o),
   };
+  return { commits };
 }
 
 function verdictLine(v: CommitVerdict): string {
@@ -137,9 +157,19 @@ function verdictLine(v: CommitVerdict): string {
   return `${mark} ${v.commit.slice(0, 12)} ${v.format}${who}: ${v.reason}`;
 }
 
-function outcomeOf(result: CommitsVerification): Outcome {
-  const lines = [result.reason, ...result.commits.map(verdictLine)];
-  const details = { emptyRange: result.emptyRange, commits: result.commits };
+function outcomeOf(result: CommitsVerification, source?: SourceRecord): Outcome {
+  const recorded =
+    source === undefined
+      ? []
+      : [
+          `source record sha256:${source.digest} signed by ${source.signer}, appended to ${source.chain}`,
+        ];
+  const lines = [result.reason, ...result.commits.map(verdictLine), ...recorded];
+  const details = {
+    emptyRange: result.emptyRange,
+    commits: result.commits,
+    ...(source === undefined ? {} : { record: source }),
+  };
   if (result.verified) {
     return {
       exitCode: 0,
@@ -155,19 +185,49 @@ function outcomeOf(result: CommitsVerification): Outcome {
   };
 }
 
+/** Signing flags sign the source record: they mean nothing without --chain. */
+function assertSigningWithChain(o: VerifyCommitsOptions): void {
+  const signing = [
+    o.key,
+    o.keyless,
+    o.fulcioUrl,
+    o.rekorUrl,
+    o.tsaUrl,
+    o.oidcTokenFile,
+    o.repository,
+  ];
+  if (o.chain === undefined && signing.some((flag) => flag !== undefined)) {
+    throw new SathosError(
+      'USAGE',
+      '--key, --keyless, their URLs and --repository sign the source record: add --chain <file>',
+    );
+  }
+}
+
 export async function verifyCommitsCommand(o: VerifyCommitsOptions): Promise<Outcome> {
   try {
     const range = parseRevRange(o.range, o.defaultBranch);
-    const policy = await commitPolicy(o);
+    assertSigningWithChain(o);
+    const signers = await commitPolicy(o);
     const trust = o.trustedRoot === undefined ? undefined : await readTrust(o.trustedRoot);
-    const result = await verifyCommits({
-      git: openGitRepository(o.repo ?? '.'),
+    const git = openGitRepository(o.repo ?? '.');
+    const input = {
+      git,
       range,
-      policy,
+      policy: signers.commits,
       ...(trust === undefined ? {} : { trust }),
       now: new Date(),
-    });
-    return outcomeOf(result);
+    };
+    if (o.chain === undefined) return outcomeOf(await verifyCommits(input));
+    // Starting a chain, as the action does: the head is verified even when the range left it out,
+    // since the source record names it.
+    const covered = await verifyCommitsWithHead(
+      input,
+      range.kind === 'range' ? range.head : o.range,
+    );
+    if (!covered.result.verified) return outcomeOf(covered.result);
+    const source = await recordSourceStep(o, o.chain, covered, signers.document);
+    return outcomeOf(covered.result, source);
   } catch (error) {
     return failure('verified', error, { commits: [] });
   }

@@ -1,10 +1,11 @@
 // `sathos verify-commits`: its arguments and options.
 import type { Command } from 'commander';
 import { verifyCommitsCommand } from '../commands/verify-commits.js';
+import { signingOptions } from './attest.js';
 import { type RecordOutcome, jsonOption } from './shared.js';
 
 export function registerVerifyCommits(program: Command, record: RecordOutcome): void {
-  program
+  const command = program
     .command('verify-commits')
     .description('verify that every commit of a range is signed by an allowed signer')
     .argument(
@@ -33,6 +34,15 @@ export function registerVerifyCommits(program: Command, record: RecordOutcome): 
       '--signature-time <when>',
       'without --policy: judge key validity at trusted (now; default, recommended) or committer time',
     )
+    .option(
+      '--chain <chain.jsonl>',
+      'start this chain: on success sign the source record (with --key or --keyless) and write it',
+    )
+    .option(
+      '--repository <name>',
+      'with --chain: the repository records name (default: file://<repo>)',
+    );
+  signingOptions(command)
     .addOption(jsonOption())
     .action((range: string, o: Record<string, unknown>) =>
       record(

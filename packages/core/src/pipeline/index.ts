@@ -3,6 +3,7 @@
 export * from './chain-so-far.js';
 export * from './record-step.js';
 export * from './attest.js';
+export * from './record-source.js';
 export * from './verify-chain-policy.js';
 export * from './commit-coverage.js';
 export * from './gate.js';
