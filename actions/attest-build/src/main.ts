@@ -4,7 +4,7 @@
 // so the provenance takes SATHOS's local build type and says so.
 import { githubProvenance, localProvenance, type Statement, type Subject } from '@sathos/core';
 import {
-  actionsIO,
+  defaultAttestRuntime,
   runAttest,
   type AttestInputs,
   type AttestPlan,
@@ -12,19 +12,8 @@ import {
   type JobSigner,
   type RunContext,
 } from '@sathos/github';
-import { JsonlFileStore, collectSubjects } from '@sathos/node';
 
 export const BUILDER_ID = 'https://github.com/sathos/sathos/actions/attest-build';
-
-export function defaultRuntime(): AttestRuntime {
-  return {
-    env: process.env,
-    fetch: globalThis.fetch,
-    io: actionsIO(),
-    collectSubjects: (sources, workspace) => collectSubjects(sources, { workspace }),
-    openChain: (path) => new JsonlFileStore(path),
-  };
-}
 
 type Evidence = (subjects: readonly Subject[]) => readonly Statement[];
 
@@ -46,7 +35,7 @@ export const buildPlan: AttestPlan = {
 
 export async function run(
   inputs: AttestInputs,
-  runtime: AttestRuntime = defaultRuntime(),
+  runtime: AttestRuntime = defaultAttestRuntime(),
 ): Promise<void> {
   await runAttest(inputs, runtime, buildPlan);
 }

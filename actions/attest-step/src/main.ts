@@ -2,24 +2,13 @@
 // say (evidence.ts); the policy's thresholds (failed tests allowed, severities that deny) decide
 // the step over that evidence before it is signed.
 import {
-  actionsIO,
+  defaultAttestRuntime,
   runAttest,
   type AttestInputs,
   type AttestPlan,
   type AttestRuntime,
 } from '@sathos/github';
-import { JsonlFileStore, collectSubjects } from '@sathos/node';
 import { stepEvidence } from './evidence.js';
-
-export function defaultRuntime(): AttestRuntime {
-  return {
-    env: process.env,
-    fetch: globalThis.fetch,
-    io: actionsIO(),
-    collectSubjects: (sources, workspace) => collectSubjects(sources, { workspace }),
-    openChain: (path) => new JsonlFileStore(path),
-  };
-}
 
 export function stepPlan(inputs: AttestInputs): AttestPlan {
   return {
@@ -30,7 +19,7 @@ export function stepPlan(inputs: AttestInputs): AttestPlan {
 
 export async function run(
   inputs: AttestInputs,
-  runtime: AttestRuntime = defaultRuntime(),
+  runtime: AttestRuntime = defaultAttestRuntime(),
 ): Promise<void> {
   await runAttest(inputs, runtime, stepPlan(inputs));
 }

@@ -15,7 +15,7 @@ import {
   type RecordedIO,
 } from '@sathos/github';
 import { startGitHubStandIn, type GitHubStandIn } from '@sathos/github/testing';
-import { JsonlFileStore, collectSubjects } from '@sathos/node';
+import { JsonlFileStore, collectSubjects, pushAttestation } from '@sathos/node';
 import { githubActionsClaims, startSigstoreStandIn, type SigstoreStandIn } from '@sathos/testkit';
 
 export const REPOSITORY = 'octo-org/octo-repo';
@@ -176,6 +176,8 @@ export class AttestFixture {
       io: recordingIO(),
       collectSubjects: (sources, workspace) => collectSubjects(sources, { workspace }),
       openChain: (path) => new JsonlFileStore(path),
+      pushToRegistry: (image, bundle, credentials) =>
+        pushAttestation({ image, bundle, ...(credentials === undefined ? {} : { credentials }) }),
     };
   }
 

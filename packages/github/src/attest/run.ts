@@ -33,6 +33,7 @@ import { assertCommandSucceeded, commandObservations, runCommand } from './comma
 import type { AttestInputs, SubjectInputs } from './inputs.js';
 import { attestSummaries } from './summary.js';
 import { chainTrust, loadAttestTrust } from './trust.js';
+import { RegistryStore, type RegistryPush } from './registry-store.js';
 import { UploadingStore } from './uploading-store.js';
 
 /** What the step talks to; tests hand in loopback servers and a recorder. */
@@ -43,6 +44,8 @@ export interface AttestRuntime {
   /** The node edge: subjects hashed from the workspace, and the chain file. */
   readonly collectSubjects: (sources: SubjectInputs, workspace: string) => Promise<Subject[]>;
   readonly openChain: (path: string) => ChainStore;
+  /** Attaches a bundle to an image as an OCI referrer (push-to-registry). */
+  readonly pushToRegistry: RegistryPush;
 }
 
 /** The step's own part: its evidence about each part of its subjects. */
@@ -83,8 +86,19 @@ async function writeStepBundles(context: RunContext, result: AttestResult, stage
   return path;
 }
 
+/** The chain file, behind the registry pushes and the uploads that must succeed before it is written. */
 function openStore(inputs: AttestInputs, runtime: AttestRuntime, context: RunContext) {
-  const file = runtime.openChain(inputs.chain);
+  let file = runtime.openChain(inputs.chain);
+  if (inputs.pushToRegistry) {
+    const images = inputs.subjects.images;
+    if (images.length === 0) {
+      throw new SathosError(
+        'USAGE',
+        'input "push-to-registry" is true but no image is named: give "subject-name" (registry/repository) and "subject-digest" (sha256:<hex>)',
+      );
+    }
+    file = new RegistryStore(file, images, runtime.pushToRegistry, runtime.env);
+  }
   if (inputs.githubToken === undefined) {
     runtime.io.notice('github-token is empty: the bundles are kept in the chain file only');
     return { store: file };
