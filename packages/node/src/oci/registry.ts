@@ -139,7 +139,7 @@ export async function putManifest(
 export async function pushBlob(
   transport: RegistryTransport,
   bytes: Buffer,
-): Promise<Descriptor & { mediaType: '' }> {
+): Promise<{ digest: string; size: number }> {
   const { repository } = transport.image;
   const digest = sha256Digest(bytes);
   const head = await transport.send({
@@ -148,7 +148,7 @@ export async function pushBlob(
     access: 'push',
     maxBytes: 0,
   });
-  if (head.status === 200) return { mediaType: '', digest, size: bytes.length };
+  if (head.status === 200) return { digest, size: bytes.length };
   const start = await transport.send({
     method: 'POST',
     target: `/v2/${repository}/blobs/uploads/`,
@@ -172,7 +172,7 @@ export async function pushBlob(
     maxBytes: 64 * 1024,
   });
   if (put.status !== 201) throw unexpected(transport, `to PUT blob ${digest}`, put);
-  return { mediaType: '', digest, size: bytes.length };
+  return { digest, size: bytes.length };
 }
 
 /** A blob by descriptor, its size and digest checked. */
