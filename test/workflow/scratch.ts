@@ -29,14 +29,24 @@ export class ScratchRepo {
     }).trim();
   }
 
-  /** Writes the files and commits them (unsigned); returns the commit sha. */
-  commit(files: Record<string, string>, message = 'change'): string {
+  /** Writes the files and commits them (SSH-signed with `sshKey`, else unsigned); returns the sha. */
+  commit(files: Record<string, string>, message = 'change', sshKey?: string): string {
     for (const [path, content] of Object.entries(files)) {
       mkdirSync(dirname(join(this.dir, path)), { recursive: true });
       writeFileSync(join(this.dir, path), content);
     }
     this.git('add', '-A');
-    this.git('commit', '-q', '--no-gpg-sign', '--allow-empty', '-m', message);
+    const pre =
+      sshKey === undefined ? [] : ['-c', 'gpg.format=ssh', '-c', `user.signingkey=${sshKey}`];
+    this.git(
+      ...pre,
+      'commit',
+      sshKey === undefined ? '--no-gpg-sign' : '-S',
+      '-q',
+      '--allow-empty',
+      '-m',
+      message,
+    );
     return this.git('rev-parse', 'HEAD');
   }
 

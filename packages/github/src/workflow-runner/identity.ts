@@ -19,6 +19,7 @@ export interface RunIdentity {
   /** `owner/name/.github/workflows/x.yml@ref` of the top-level workflow. */
   readonly workflowRef: string;
   readonly workflowName: string;
+  readonly visibility: string;
 }
 
 export interface JobIdentity {
@@ -40,7 +41,7 @@ export function jobClaims(run: RunIdentity, job: JobIdentity): JobClaims {
     sub,
     repository: run.repository,
     repository_owner: owner,
-    repository_visibility: 'private',
+    repository_visibility: run.visibility,
     ref: run.ref,
     sha: run.sha,
     workflow: run.workflowName,

@@ -25,6 +25,8 @@ export interface RunOptions {
   readonly ref?: string;
   readonly eventName?: string;
   readonly runId?: string;
+  /** The event payload (GITHUB_EVENT_PATH and `github.event`); `{}` when absent. */
+  readonly event?: Readonly<Record<string, Json>>;
   /** Other repositories checkout and `uses: owner/name/…@sha` may name: `owner/name` → git dir. */
   readonly repositories?: Readonly<Record<string, string>>;
   readonly secrets?: Readonly<Record<string, string>>;
@@ -36,9 +38,16 @@ export interface RunOptions {
   readonly apiUrl?: string;
   /** What `github.token` holds (the GitHub API the jobs talk to accepts it). */
   readonly githubToken?: string;
+  /** The repository's visibility as the job tokens claim it (default `private`). */
+  readonly repositoryVisibility?: 'public' | 'private' | 'internal';
   /** PATH, HOME and anything else the steps' processes need from the host. */
   readonly hostEnv?: Readonly<Record<string, string>>;
   readonly stepTimeoutMs?: number;
+  /**
+   * Called after each job with the run's artifact directory (one directory per artifact name): the
+   * place where an attacker who can write artifacts between jobs would act, for tests and the demo.
+   */
+  readonly afterJob?: (job: string, artifactsDir: string) => void | Promise<void>;
   readonly log?: (line: string) => void;
 }
 
@@ -88,6 +97,7 @@ interface RunState {
   readonly run: RunScope;
   readonly loaded: Map<string, LoadedWorkflow>;
   readonly results: Record<string, JobResult>;
+  readonly afterJob: RunOptions['afterJob'];
 }
 
 async function runWorkflowJobs(
@@ -147,6 +157,7 @@ async function runWorkflowJobs(
     } else {
       state.run.log(`● job ${where}`);
       result = await runJob(job, rawJobs.get(id), contexts, state.run, call);
+      await state.afterJob?.(where, state.run.artifactsDir);
     }
     local[id] = result;
     state.results[where] = result;
@@ -191,7 +202,7 @@ function githubContext(o: RunOptions, f: RunFacts): Record<string, Json> {
     server_url: f.serverUrl,
     api_url: f.apiUrl,
     token: o.githubToken ?? 'local-runner-token',
-    event: {},
+    event: { ...o.event },
   };
 }
 
@@ -232,7 +243,7 @@ export async function runWorkflow(o: RunOptions): Promise<RunResult> {
   await mkdir(o.workDir, { recursive: true });
   const artifactsDir = await mkdtemp(join(o.workDir, 'artifacts-'));
   const eventPath = join(o.workDir, 'event.json');
-  await writeFile(eventPath, '{}');
+  await writeFile(eventPath, JSON.stringify(o.event ?? {}));
   const oidc = await startOidcEndpoint(o.issueToken);
   const run: RunScope = {
     identity: {
@@ -244,6 +255,7 @@ export async function runWorkflow(o: RunOptions): Promise<RunResult> {
       eventName: f.eventName,
       workflowRef: f.workflowRef,
       workflowName: o.workflowPath,
+      visibility: o.repositoryVisibility ?? 'private',
     },
     workDir: o.workDir,
     artifactsDir,
@@ -263,7 +275,7 @@ export async function runWorkflow(o: RunOptions): Promise<RunResult> {
       secrets: { ...o.secrets },
       idTokenAllowed: true,
     };
-    await runWorkflowJobs(call, { run, loaded, results });
+    await runWorkflowJobs(call, { run, loaded, results, afterJob: o.afterJob });
   } catch (error) {
     if (!(error instanceof SathosError)) throw error;
     results['(runner)'] = {
