@@ -43,8 +43,10 @@ posture:
   # A lock committed at .github/sathos-actions.lock.json must match what the workflows run now.
   lock: if-present
   rules:
+    # A job that calls a workflow of this repository runs no step: its id-token grant only caps
+    # the called jobs, which are judged themselves (as caller/called).
     - id: oidc-only-in-deployment-jobs
-      expression: "workflow.jobs.all(j, j.permissions['id-token'] != 'write' || j.environment != '')"
+      expression: "workflow.jobs.all(j, j.permissions['id-token'] != 'write' || j.environment != '' || j.uses.exists(u, u.workflow && u.kind == 'local'))"
       message: only a job gated by a deployment environment may mint an OIDC token (id-token write)
     - id: every-third-party-action-pinned
       expression: 'workflow.actions.all(a, a.pinned || a.firstParty)'
