@@ -442,6 +442,74 @@ const CASES: readonly Case[] = [
     exit: 2,
   },
 
+  // attest: its flags are checked before any chain or subject is read; nothing is appended.
+  {
+    name: 'attest without --stage',
+    args: (f) => ['attest', '--chain', f.missing],
+    exit: 2,
+    says: /--stage/,
+  },
+  {
+    name: 'attest without --chain',
+    args: () => ['attest', '--stage', 'build'],
+    exit: 2,
+    says: /--chain/,
+  },
+  ...(
+    [
+      ['a stage that is no stage name', ['--stage', 'Build!'], /not a stage name/],
+      ['the source stage', ['--stage', 'source'], /verify-commits --chain/],
+      [
+        'two kinds of subjects',
+        ['--stage', 'build', '--subject-path', 'x', '--subject-image', 'y'],
+        /one way/,
+      ],
+      [
+        '--predicate without --predicate-type',
+        ['--stage', 'build', '--predicate', 'p.json'],
+        /go together/,
+      ],
+      ['no signer', ['--stage', 'build'], /say how to sign/],
+      ['--key and --keyless', ['--stage', 'build', '--key', 'k.pem', '--keyless'], /give one/],
+      ['--keyless without a token', ['--stage', 'build', '--keyless'], /--oidc-token-file/],
+    ] as const
+  ).map(([what, flags, says]): Case => ({
+    name: `attest with ${what}`,
+    args: (f) => ['attest', '--chain', f.missing, ...flags],
+    exit: 2,
+    code: 'USAGE',
+    says,
+    after: (f) => {
+      assert.equal(existsSync(f.missing), false, 'no chain is written');
+    },
+  })),
+  {
+    name: 'attest --key a public key (it signs: a private key is needed)',
+    args: (f) => ['attest', '--stage', 'build', '--chain', f.missing, '--key', f.key],
+    exit: 2,
+    code: 'KEY_UNREADABLE',
+  },
+  {
+    name: 'attest --key a FIFO',
+    args: (f) => ['attest', '--stage', 'build', '--chain', f.missing, '--key', f.fifo],
+    exit: 2,
+  },
+  {
+    name: 'verify-commits --key without --chain',
+    args: (f) => [
+      'verify-commits',
+      'HEAD',
+      '--repo',
+      f.dir,
+      '--allowed-signers',
+      f.empty,
+      '--key',
+      f.key,
+    ],
+    exit: 2,
+    says: /add --chain/,
+  },
+
   // The demo's directory.
   { name: 'demo without --out', args: () => ['demo'], exit: 2 },
   { name: 'demo --out an empty path', args: () => ['demo', '--out', ''], exit: 2, says: /empty/ },

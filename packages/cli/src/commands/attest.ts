@@ -81,6 +81,9 @@ function assertOptions(o: AttestOptions): void {
       'name the subjects one way: --subject-path, --subject-checksums, --subject-digest or --subject-image',
     );
   }
+  if ((o.predicate === undefined) !== (o.predicateType === undefined)) {
+    throw new SathosError('USAGE', '--predicate <file> and --predicate-type <uri> go together');
+  }
   assertFlagsAgree(trustFlags(o));
 }
 
