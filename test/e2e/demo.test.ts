@@ -220,6 +220,47 @@ describe('sathos demo', () => {
     });
   });
 
+  describe("the gate with demo.json's arguments, on the chain as the gate was handed it", () => {
+    /** demo.json's gate arguments over a copy of its input chain (altered by `edit`). */
+    async function gateCopy(edit: (lines: string[]) => string[] = (l) => l): Promise<{
+      result: Cli;
+      before: string;
+      after: string;
+    }> {
+      const input = demo.gate[demo.gate.indexOf('--chain') + 1] ?? '';
+      const given = (await readFile(input, 'utf8')).trim().split('\n');
+      const path = join(dir, `gate-${String(Math.random()).slice(2)}.jsonl`);
+      const before = `${edit(given).join('\n')}\n`;
+      await writeFile(path, before);
+      const result = await sathos([...demo.gate.map((a) => (a === input ? path : a)), '--json']);
+      return { result, before, after: await readFile(path, 'utf8') };
+    }
+
+    it('allows it and appends the decision signed by the gate key', async () => {
+      const { result, before, after } = await gateCopy();
+      assert.equal(result.code, 0, JSON.stringify(result.json));
+      assert.equal(result.json.allowed, true);
+      assert.ok(after.startsWith(before) && after.length > before.length);
+    });
+
+    it('refuses it with a record altered or the scan removed: exit 1, nothing appended', async () => {
+      for (const edit of [
+        (l: string[]) =>
+          l.map((line, i) =>
+            i === 3
+              ? line.replace(/"sig":"(.)/, (_, c) => `"sig":"${c === 'A' ? 'B' : 'A'}`)
+              : line,
+          ),
+        (l: string[]) => l.filter((line) => decode(line).predicate.stage !== 'scan'),
+      ]) {
+        const { result, before, after } = await gateCopy(edit);
+        assert.equal(result.code, 1, JSON.stringify(result.json));
+        assert.equal(result.json.allowed, false);
+        assert.equal(after, before);
+      }
+    });
+  });
+
   it('rejects its key-signed records under a trusted root that demands a log entry or timestamp', async () => {
     const result = await sathos([
       ...demo.verify,

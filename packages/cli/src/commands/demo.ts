@@ -12,25 +12,28 @@ export async function demoCommand(options: { out: string }): Promise<Outcome> {
   try {
     const files = await runDemoPipeline(options.out, (line) => lines.push(line));
     const artifactArgs = files.artifacts.flatMap((a) => ['--artifact', a]);
+    const keyArgs = ['--key', files.publicKey, '--key', files.gatePublicKey];
     const verify = [
       'verify-chain',
       files.chain,
       ...artifactArgs,
       '--policy',
       files.policy,
-      '--key',
-      files.publicKey,
+      ...keyArgs,
     ];
+    // The gate as the demo ran it, on the chain as it was handed to the gate (source to scan).
     const gate = [
       'gate',
       '--chain',
-      files.chain,
+      files.gateInput,
       ...artifactArgs,
       '--policy',
       files.policy,
       '--environment',
       DEMO_ENVIRONMENT,
       '--key',
+      files.gateKey,
+      '--verify-key',
       files.publicKey,
     ];
     const demoJson = {
@@ -46,7 +49,7 @@ export async function demoCommand(options: { out: string }): Promise<Outcome> {
       chain: files.chain,
       artifact: files.artifacts,
       policy: files.policy,
-      key: [files.publicKey],
+      key: [files.publicKey, files.gatePublicKey],
     });
     if (verified.exitCode !== 0) return { ...verified, lines: [...lines, ...verified.lines] };
     const reason = `demo chain written to ${files.chain} and verified`;

@@ -13,6 +13,9 @@ const DEMO_ENTRIES = [
   'deployed',
   'policy.yaml',
   'signing-key.pub',
+  'gate-key.pem',
+  'gate-key.pub',
+  'chain-before-gate.jsonl',
   'demo.json',
 ];
 

@@ -34,13 +34,20 @@ environments:
   ${DEMO_ENVIRONMENT}:
     requiredStages: [source, build, test, scan, decision]
     description: the demo's local deployment directory
+    anomalies: deny # a step the supervisor flagged stops the gate (docs/gate.md)
 `;
 
-export function demoPolicy(keyId: string): string {
-  const identities = BUILTIN_STAGES.map((s) => `  ${s}: [{ keyId: "${keyId}" }]`).join('\n');
+/** The stages only the gate's own key may sign. */
+const GATE_STAGES: readonly string[] = ['decision', 'deploy'];
+
+export function demoPolicy(keyId: string, gateKeyId: string): string {
+  const identities = BUILTIN_STAGES.map(
+    (s) => `  ${s}: [{ keyId: "${GATE_STAGES.includes(s) ? gateKeyId : keyId}" }]`,
+  ).join('\n');
   return [
-    '# The demo policy: every stage, in order, each signed by the key generated for this demo,',
-    '# each decided by the rules below before it acts (docs/policy.md).',
+    '# The demo policy: every stage, in order; the pipeline key generated for this demo signs the',
+    '# source to the scan, the gate key alone the decision and the deploy; each step is decided by',
+    '# the rules below before it acts (docs/policy.md).',
     'apiVersion: sathos.dev/v1',
     'kind: Policy',
     `stages: [${BUILTIN_STAGES.join(', ')}]`,

@@ -5,7 +5,6 @@ import { copyFile, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import type {
-  ChainVerification,
   Digest,
   Policy,
   RecordStepInput,
@@ -17,10 +16,11 @@ import type {
 import {
   commitSignatures,
   digestsOf,
+  gateDeploy,
+  recordDeploy,
   recordStep,
   slsaProvenance,
   testResult,
-  verificationSummary,
   vulnerabilityScan,
 } from '@sathos/core';
 import { makeDirectories } from '@sathos/node';
@@ -147,45 +147,41 @@ export async function scanStage(demo: DemoRun, artifact: DemoArtifact): Promise<
   demo.log(`scan      ${findings.length} findings`);
 }
 
-/** The gate: the step service verified the chain so far (artifact bound); its summary is the evidence. */
+/** The gate: core's gateDeploy verifies the complete chain, decides the environment, signs its VSA. */
 export async function decisionStage(demo: DemoRun, artifact: DemoArtifact): Promise<void> {
-  const summary = (soFar: ChainVerification | undefined) => [
-    verificationSummary(artifact.subjects, {
+  const { decision, relied } = await gateDeploy(
+    {
+      environment: DEMO_ENVIRONMENT,
+      policy: demo.policy,
+      artifacts: [{ name: basename(artifact.path), digests: artifact.digests }],
+      run: demo.run,
       verifierId: GATE_ID,
-      time: new Date(),
-      resourceUri: `git+${DEMO_REPOSITORY}@${demo.repo.commit}`,
-      policy: { uri: demo.policy.uri, digest: { sha256: demo.policy.digest } },
-      inputs: (soFar?.records ?? []).map((r) => ({ digest: { sha256: r.digest } })),
-      passed: true,
-      levels: ['SATHOS_CHAIN_PARTIAL'],
-    }),
-  ];
-  const { soFar } = await step(demo, {
-    stage: 'decision',
-    subjects: artifact.subjects,
-    artifacts: [{ name: basename(artifact.path), digests: artifact.digests }],
-    evidence: summary,
-  });
-  const reasons = [
-    `chain of ${soFar?.records.length ?? 0} records verified from commit ${demo.repo.commit.slice(0, 12)}`,
-    'every rule of the policy passed',
-  ];
-  demo.log(`decision  allow: ${reasons.join('; ')}`);
+    },
+    { ...demo.ports, clock: () => new Date() },
+  );
+  const passed = decision.results.filter((r) => r.passed).length;
+  demo.log(
+    `decision  allow ${DEMO_ENVIRONMENT}: chain of ${relied.records.length} records verified from commit ${demo.repo.commit.slice(0, 12)}; ${passed} rule(s) passed; summary signed by the gate key`,
+  );
 }
 
 /** The deploy copies the artifact only once its own decision allows it; a denial is recorded. */
 export async function deployStage(demo: DemoRun, artifact: DemoArtifact): Promise<void> {
   const target = join(demo.out, 'deployed', DEMO_ENVIRONMENT);
   const deployed = join(target, basename(artifact.path));
-  await step(demo, {
-    stage: 'deploy',
-    subjects: artifact.subjects,
-    observations: { environment: DEMO_ENVIRONMENT, target: deployed },
-    terminal: true,
-    act: async () => {
-      await makeDirectories(target, 'STORE_FAILED', 'deployment directory');
-      await copyFile(artifact.path, deployed);
+  await recordDeploy(
+    {
+      environment: DEMO_ENVIRONMENT,
+      policy: demo.policy,
+      artifacts: [{ name: basename(artifact.path), digests: artifact.digests }],
+      run: demo.run,
+      observations: { target: deployed },
+      act: async () => {
+        await makeDirectories(target, 'STORE_FAILED', 'deployment directory');
+        await copyFile(artifact.path, deployed);
+      },
     },
-  });
+    demo.ports,
+  );
   demo.log(`deploy    ${basename(artifact.path)} → ${DEMO_ENVIRONMENT} (terminal record)`);
 }
