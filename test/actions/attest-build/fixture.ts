@@ -5,7 +5,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { createBundleVerifier, recordStep, sourceSubjects, trustFromJSON } from '@sathos/core';
+import {
+  createBundleVerifier,
+  recordStep,
+  sourceSubjects,
+  trustFromJSON,
+  type Policy,
+} from '@sathos/core';
 import {
   jobSigner,
   readRunContext,
@@ -139,7 +145,11 @@ export class AttestFixture {
    * Starts a chain as verify-commit-signature does: the source record about the run's commit,
    * signed by this job's keyless identity (public-good stand-ins). Returns the chain's path.
    */
-  async startChain(name: string, visibility: 'public' | 'private' = 'public'): Promise<string> {
+  async startChain(
+    name: string,
+    visibility: 'public' | 'private' = 'public',
+    policy?: Policy,
+  ): Promise<string> {
     const env = this.env(visibility);
     const context = readRunContext(env);
     const signer = await jobSigner(
@@ -158,6 +168,7 @@ export class AttestFixture {
         stage: 'source',
         subjects: sourceSubjects(context.repository, context.sha, context.sha),
         run: runBinding(context),
+        ...(policy === undefined ? {} : { policy }),
       },
       {
         store: new JsonlFileStore(path),

@@ -5,6 +5,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parsePolicy } from '@sathos/core';
 import { readAttestInputs } from '@sathos/github';
 import { verifyWithSigstoreJs } from '@sathos/testkit';
 import { run as runBuild } from '../../../actions/attest-build/src/main.js';
@@ -47,9 +48,14 @@ void describe('attest-step', () => {
   });
 
   /** A chain holding the source and build records, as the build job hands it on. */
-  const built = async (name: string): Promise<void> => {
-    await fx.startChain(name);
-    const env = { ...fx.env('public'), ...fx.inputs(name, 'public') };
+  const built = async (name: string, policy?: string): Promise<void> => {
+    await fx.startChain(
+      name,
+      'public',
+      policy === undefined ? undefined : parsePolicy(readFileSync(policy, 'utf8'), policy),
+    );
+    const extra = policy === undefined ? {} : { INPUT_POLICY: policy };
+    const env = { ...fx.env('public'), ...fx.inputs(name, 'public', extra) };
     const runtime = fx.runtime(env);
     await runBuild(readAttestInputs(env, { stage: 'build' }), runtime);
     assert.deepEqual(runtime.io.failures, []);
@@ -160,6 +166,51 @@ void describe('attest-step', () => {
       assert.match(io.failures[0] ?? '', /TLOG_INVALID: .*chain\.jsonl line 2: /);
       assert.deepEqual(readFileSync(path), before);
     });
+  });
+
+  void it('a failing JUnit run is denied under a policy that says tests must pass, and the denial recorded', async () => {
+    const policy = join(fx.work, 'policy.yaml');
+    const who = `[{ issuer: '${ISSUER}', subject: '${SAN}' }]`;
+    writeFileSync(
+      policy,
+      [
+        'apiVersion: sathos.dev/v1',
+        'kind: Policy',
+        'stages: [source, build, test, scan]',
+        'identities:',
+        ...['source', 'build', 'test', 'scan'].map((stage) => `  ${stage}: ${who}`),
+        'rules:',
+        '  - id: tests-passed',
+        '    stage: test',
+        '    expression: "evidence.testResult.result == \'PASSED\'"',
+        '    message: the test stage must pass',
+        '',
+      ].join('\n'),
+    );
+    await built('denied', policy);
+    const failing = join(fx.work, 'failing.xml');
+    writeFileSync(
+      failing,
+      '<testsuite name="s"><testcase name="breaks"><failure message="no"/></testcase></testsuite>',
+    );
+    const io = await step('denied', {
+      INPUT_STAGE: 'test',
+      INPUT_JUNIT: failing,
+      INPUT_POLICY: policy,
+    });
+    assert.match(io.failures[0] ?? '', /POLICY_DENIED: .*the test stage must pass/);
+    assert.ok(io.lines.some((l) => l.level === 'error' && /tests-passed/.test(l.line)));
+    const record = statementOf(chainBundles(fx.chainPath('denied')).at(-1));
+    assert.equal((record.predicate as { policy: { decision: string } }).policy.decision, 'deny');
+    // No later step builds on a denied record.
+    const before = fx.chainBytes('denied');
+    const scan = await step('denied', {
+      INPUT_STAGE: 'scan',
+      INPUT_SARIF: sarif,
+      INPUT_POLICY: policy,
+    });
+    assert.equal(scan.failures.length, 1);
+    assert.deepEqual(fx.chainBytes('denied'), before);
   });
 
   void it('without a stage input, fails naming the input', () => {
