@@ -24,6 +24,10 @@ export interface GitHubStandInOptions {
   readonly idTokenRequestToken?: string;
   /** Mints the identity token for an audience. */
   readonly issueIdToken?: (audience: string) => string;
+  /** A run's review history (`GET …/actions/runs/{id}/approvals`), keyed `owner/name#runId`. */
+  readonly runApprovals?: Readonly<Record<string, readonly unknown[]>>;
+  /** A pull request's reviews, oldest first (`GET …/pulls/{n}/reviews`), keyed `owner/name#number`. */
+  readonly pullReviews?: Readonly<Record<string, readonly unknown[]>>;
   /** Tokens GitHub knows but that lack `attestations: write` (an upload answers 403). */
   readonly readOnlyTokens?: readonly string[];
 }
@@ -107,6 +111,27 @@ function pullCommits(options: GitHubStandInOptions, url: URL): { status: number;
   return { status: 200, body: slice.map((sha) => ({ sha, commit: { message: 'stand-in' } })) };
 }
 
+/** Environment reviews of a run, and pull-request reviews paged as GitHub pages them. */
+function reviews(
+  options: GitHubStandInOptions,
+  url: URL,
+): { status: number; body: unknown } | undefined {
+  const run = /^\/repos\/([^/]+\/[^/]+)\/actions\/runs\/(\d+)\/approvals$/.exec(url.pathname);
+  if (run !== null) {
+    const history = options.runApprovals?.[`${run[1] ?? ''}#${run[2] ?? ''}`];
+    return history === undefined
+      ? { status: 404, body: { message: 'Not Found' } }
+      : { status: 200, body: history };
+  }
+  const pull = /^\/repos\/([^/]+\/[^/]+)\/pulls\/(\d+)\/reviews$/.exec(url.pathname);
+  if (pull === null) return undefined;
+  const all = options.pullReviews?.[`${pull[1] ?? ''}#${pull[2] ?? ''}`];
+  if (all === undefined) return { status: 404, body: { message: 'Not Found' } };
+  const perPage = Math.min(Number(url.searchParams.get('per_page') ?? '30'), 100);
+  const page = Number(url.searchParams.get('page') ?? '1');
+  return { status: 200, body: all.slice((page - 1) * perPage, page * perPage) };
+}
+
 function route(
   options: GitHubStandInOptions,
   attestations: AttestationsStandIn,
@@ -132,7 +157,12 @@ function route(
   }
   if (auth !== `Bearer ${options.apiToken}`)
     return { status: 401, body: { message: 'Bad credentials' } };
-  return contents(options, url) ?? commitOfRef(options, url) ?? pullCommits(options, url);
+  return (
+    contents(options, url) ??
+    commitOfRef(options, url) ??
+    reviews(options, url) ??
+    pullCommits(options, url)
+  );
 }
 
 /** Starts the stand-in on 127.0.0.1 (an ephemeral port). Call close() when done. */

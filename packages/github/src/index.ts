@@ -4,6 +4,7 @@ export * from './context.js';
 export * from './event.js';
 export * from './rest.js';
 export * from './oidc.js';
+export * from './approvals.js';
 export * from './io.js';
 export * from './signing.js';
 export * from './signing-instance.js';

@@ -8,6 +8,15 @@ import type { Fetch } from './rest.js';
 /** Fulcio accepts tokens minted for this audience. */
 export const SIGSTORE_AUDIENCE = 'sigstore';
 
+/**
+ * The audience of the token gate-deploy hands the deploy command once it allowed (docs/gate.md):
+ * it names the environment, so a cloud trust policy keyed on `aud` grants credentials for this
+ * environment only, and a token minted for signing (`sigstore`) is never one for deploying.
+ */
+export function deployAudience(environment: string): string {
+  return `sathos-deploy:${environment}`;
+}
+
 export const ID_TOKEN_PERMISSION_MESSAGE =
   "keyless signing needs the job's OIDC token, and this job has none: add `permissions: id-token: write` to the job (or use `signing: key`)";
 
