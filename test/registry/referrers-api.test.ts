@@ -61,6 +61,29 @@ void describe('OCI referrers API (loopback stand-in, as distribution 3.x serves 
   });
 });
 
+void describe('the fallback index on a registry that honours If-Match', () => {
+  void it('keeps every entry when writers update it at the same time', async () => {
+    const registry = await startOciStandIn({ referrersApi: false });
+    try {
+      const image = await pushImage(registry.url, 'octo/app', 'image');
+      const ref = `${registry.host}/octo/app@${image}`;
+      const pushed = await Promise.all(
+        [1, 2, 3, 4].map((n) => pushAttestation({ image: ref, bundle: imageBundle(image, n) })),
+      );
+      assert.ok(pushed.every((p) => p.via === 'fallback-tag'));
+      const listed = await listReferrers({ image: ref });
+      assert.deepEqual(new Set(listed.map((d) => d.digest)), new Set(pushed.map((p) => p.digest)));
+      const tagWrites = registry.requests.filter(
+        (r) => r.method === 'PUT' && r.path.endsWith(image.replace(':', '-')),
+      );
+      // Every write was conditional: the ones that lost the race were refused (412), not applied.
+      assert.equal(tagWrites.filter((r) => r.status === 201).length, 4);
+    } finally {
+      await registry.close();
+    }
+  });
+});
+
 void describe('registry authentication through the WWW-Authenticate challenge', () => {
   void it('gets a bearer token from the realm with the credentials, asking push scope only to write', async () => {
     const registry = await startOciStandIn({ auth: { scheme: 'bearer', ...credentials } });

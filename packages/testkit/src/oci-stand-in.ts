@@ -27,7 +27,12 @@ export interface OciStandIn {
   readonly host: string;
   readonly url: string;
   /** Method, path and query of every request, in order. */
-  readonly requests: { method: string; path: string; authorization: string | undefined }[];
+  readonly requests: {
+    method: string;
+    path: string;
+    authorization: string | undefined;
+    status: number;
+  }[];
   /** Tags and the digests they name. */
   readonly tags: ReadonlyMap<string, string>;
   /** Scopes granted by the token realm, in order. */
@@ -100,6 +105,15 @@ function manifests(
   body: Buffer,
 ): Answer {
   if (method === 'PUT') {
+    const current = store.tags.get(reference);
+    const ifMatch = request.headers['if-match'];
+    const creating = request.headers['if-none-match'] === '*';
+    if (
+      (ifMatch !== undefined && ifMatch !== `"${current ?? ''}"`) ||
+      (creating && current !== undefined)
+    ) {
+      return json(412, { errors: [{ code: 'PRECONDITION_FAILED' }] });
+    }
     const digest = sha256(body);
     store.manifests.set(digest, { mediaType: request.headers['content-type'] ?? '', bytes: body });
     if (!reference.startsWith('sha256:')) store.tags.set(reference, digest);
@@ -122,6 +136,7 @@ function manifests(
     'content-type': found.mediaType,
     'docker-content-digest': digest,
     'content-length': String(found.bytes.length),
+    etag: `"${digest}"`,
   };
   return method === 'HEAD' ? { status: 200, headers } : { status: 200, headers, body: found.bytes };
 }
@@ -211,12 +226,13 @@ export async function startOciStandIn(options: OciStandInOptions = {}): Promise<
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const url = new URL(request.url ?? '/', base);
+      const answer = route(request, url, Buffer.concat(chunks));
       requests.push({
         method: request.method ?? 'GET',
         path: `${url.pathname}${url.search}`,
         authorization: request.headers.authorization,
+        status: answer.status,
       });
-      const answer = route(request, url, Buffer.concat(chunks));
       response.writeHead(answer.status, answer.headers);
       response.end(answer.body);
     });

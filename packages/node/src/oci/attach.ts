@@ -44,7 +44,8 @@ export interface PushedAttestation {
   readonly via: 'referrers-api' | 'fallback-tag';
 }
 
-const FALLBACK_ATTEMPTS = 3;
+/** Each 412 means another writer's update landed, so this many writers at once all get through. */
+const FALLBACK_ATTEMPTS = 5;
 
 function bundleFacts(bundle: unknown): { mediaType: string; predicateType: string | undefined } {
   const b = bundle as { mediaType?: unknown; dsseEnvelope?: { payload?: unknown } } | null;
@@ -89,7 +90,13 @@ function annotationsOf(facts: ReturnType<typeof bundleFacts>, now: Date): Record
   };
 }
 
-/** Adds `referrer` to the subject's fallback index, then reads it back to see that it stayed. */
+/**
+ * Adds `referrer` to the subject's fallback index: conditionally (If-Match the ETag read, or
+ * If-None-Match: * to create it) where the registry honours that, then read back to see that it
+ * stayed. A registry that ignores the conditions (distribution 2.8) leaves a window: a writer that
+ * read before our write and writes after our read-back drops our entry. The tag schema cannot close
+ * it there; docs/storage.md says so.
+ */
 async function updateFallbackIndex(
   transport: RegistryTransport,
   subject: string,
@@ -108,7 +115,13 @@ async function updateFallbackIndex(
       mediaType: OCI_MEDIA_TYPES.index,
       manifests: [...manifests, referrer],
     };
-    await putManifest(transport, tag, OCI_MEDIA_TYPES.index, Buffer.from(JSON.stringify(index)));
+    const bytes = Buffer.from(JSON.stringify(index));
+    const condition =
+      current === undefined
+        ? ({ ifNoneMatch: '*' } as const)
+        : { ifMatch: current.etag ?? `"${current.digest}"` };
+    const written = await putManifest(transport, tag, OCI_MEDIA_TYPES.index, bytes, condition);
+    if (written === undefined) continue; // 412: the index changed since we read it; read it again
     const after = await getManifest(transport, tag, 'push');
     const listed =
       after === undefined

@@ -33,6 +33,8 @@ export interface FetchedManifest {
   readonly digest: string;
   readonly bytes: Buffer;
   readonly json: unknown;
+  /** The ETag the registry sent, for a conditional update (If-Match). */
+  readonly etag: string | undefined;
 }
 
 const ACCEPT_MANIFESTS = Object.values(OCI_MEDIA_TYPES)
@@ -107,25 +109,55 @@ export async function getManifest(
   const declared = (json as { mediaType?: unknown } | null)?.mediaType;
   const header = (answer.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
   const mediaType = typeof declared === 'string' ? declared : header;
-  return { mediaType, digest, bytes: answer.body, json };
+  const etag = answer.headers.get('etag') ?? undefined;
+  return { mediaType, digest, bytes: answer.body, json, etag };
 }
 
-/** Stores a manifest under `reference` (its digest, or a tag); returns its digest. */
+/** A conditional write: replace only what was read (its ETag), or create only. */
+export type WriteCondition = { readonly ifMatch: string } | { readonly ifNoneMatch: '*' };
+
+function conditionHeaders(condition: WriteCondition | undefined): Record<string, string> {
+  if (condition === undefined) return {};
+  return 'ifMatch' in condition ? { 'if-match': condition.ifMatch } : { 'if-none-match': '*' };
+}
+
+/**
+ * Stores a manifest under `reference` (its digest, or a tag); returns its digest, or undefined when
+ * a condition was given and the registry answered 412 (someone else wrote the tag since it was read).
+ */
 export async function putManifest(
   transport: RegistryTransport,
   reference: string | undefined,
   mediaType: string,
   bytes: Buffer,
-): Promise<string> {
+): Promise<string>;
+export async function putManifest(
+  transport: RegistryTransport,
+  reference: string,
+  mediaType: string,
+  bytes: Buffer,
+  condition: WriteCondition,
+): Promise<string | undefined>;
+export async function putManifest(
+  transport: RegistryTransport,
+  reference: string | undefined,
+  mediaType: string,
+  bytes: Buffer,
+  condition?: WriteCondition,
+): Promise<string | undefined> {
   const digest = sha256Digest(bytes);
   const answer = await transport.send({
     method: 'PUT',
     target: `/v2/${transport.image.repository}/manifests/${reference ?? digest}`,
     access: 'push',
-    headers: { 'content-type': mediaType },
+    headers: {
+      'content-type': mediaType,
+      ...conditionHeaders(condition),
+    },
     body: bytes,
     maxBytes: 64 * 1024,
   });
+  if (answer.status === 412 && condition !== undefined) return undefined;
   if (answer.status !== 201)
     throw unexpected(transport, `to PUT manifest ${reference ?? digest}`, answer);
   const stored = answer.headers.get('docker-content-digest');
