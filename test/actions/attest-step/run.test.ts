@@ -109,14 +109,20 @@ void describe('attest-step', () => {
     );
   });
 
-  void it('runs the step command and records its exit status', async () => {
+  void it('runs the step command without the signing secrets, and records its exit status', async () => {
     await built('command');
     const io = await step('command', {
       INPUT_STAGE: 'test',
-      INPUT_RUN: 'echo testing > ran.txt',
+      INPUT_RUN: 'echo testing > ran.txt; env > env.txt',
+      GITHUB_OUTPUT: join(fx.work, 'output'),
     });
     assert.deepEqual(io.failures, []);
     assert.equal(readFileSync(join(fx.workspace, 'ran.txt'), 'utf8'), 'testing\n');
+    const seen = readFileSync(join(fx.workspace, 'env.txt'), 'utf8');
+    assert.match(seen, /^GITHUB_REPOSITORY=/m);
+    for (const secret of ['INPUT_', 'ACTIONS_ID_TOKEN_REQUEST_', 'GITHUB_OUTPUT=']) {
+      assert.equal(seen.includes(secret), false, `the command saw ${secret}`);
+    }
     const record = statementOf(chainBundles(fx.chainPath('command')).at(-1));
     const observations = (
       record.predicate as { observations: { command: Record<string, unknown> } }
@@ -141,6 +147,16 @@ void describe('attest-step', () => {
         { INPUT_STAGE: 'test', INPUT_RUN: 'false; echo not reached' },
         /COMMAND_FAILED: the "run" command exited 1/,
       );
+    });
+
+    void it('a command that empties the chain file gets no genesis of its own', async () => {
+      await built('emptied');
+      const io = await step('emptied', {
+        INPUT_STAGE: 'test',
+        INPUT_RUN: `: > '${fx.chainPath('emptied')}'`,
+      });
+      assert.match(io.failures[0] ?? '', /the chain is empty/);
+      assert.equal(fx.chainBytes('emptied').length, 0);
     });
 
     void it('a malformed JUnit report is an error naming the file', async () => {

@@ -17,6 +17,36 @@ export const BASH_ARGS = ['--noprofile', '--norc', '-eo', 'pipefail', '-c'] as c
 
 const SIGNALS: Readonly<Record<string, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
+/**
+ * Variables the step's command never sees. The command is the untrusted part of the step: it gets
+ * neither this action's inputs (the signing key is one), nor the means to mint the job's OIDC
+ * token while this action signs, nor the runner's files through which it could set this action's
+ * outputs, its summary or state, or the environment and PATH of the job's later steps (the next
+ * attest step among them).
+ */
+const WITHHELD = [
+  'ACTIONS_ID_TOKEN_REQUEST_URL',
+  'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
+  'ACTIONS_RUNTIME_TOKEN',
+  'GITHUB_OUTPUT',
+  'GITHUB_STEP_SUMMARY',
+  'GITHUB_STATE',
+  'GITHUB_ENV',
+  'GITHUB_PATH',
+];
+
+/** The environment the command runs with: the action's, minus its inputs and the WITHHELD. */
+export function commandEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined || name.startsWith('INPUT_') || WITHHELD.includes(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
 /** Runs the script with bash in `cwd`; resolves with how it ended (never rejects for a failure). */
 export function runCommand(
   script: string,
@@ -25,7 +55,11 @@ export function runCommand(
 ): Promise<CommandOutcome> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [...BASH_ARGS, script], { cwd, env, stdio: 'inherit' });
+    const child = spawn('bash', [...BASH_ARGS, script], {
+      cwd,
+      env: commandEnvironment(env),
+      stdio: 'inherit',
+    });
     child.on('error', (cause) => {
       reject(
         new SathosError('USAGE', 'cannot start bash for input "run"; is bash on the PATH?', {

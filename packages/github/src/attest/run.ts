@@ -204,6 +204,8 @@ async function attest(inputs: AttestInputs, runtime: AttestRuntime, plan: Attest
     assertCommandSucceeded(outcome);
     observations = commandObservations(outcome);
   }
+  // The command may have touched the chain file: an emptied chain must not become a build genesis.
+  if (inputs.run !== undefined) await assertChainStarted(runtime.openChain(inputs.chain));
   const subjects = await runtime.collectSubjects(inputs.subjects, inputs.workspace);
   const evidence = await plan.evidence(signer, context);
   const { store, uploads } = openStore(inputs, runtime, context);
