@@ -100,6 +100,40 @@ void describe('signing for a job', () => {
       });
     });
 
+    void it('with requireWorkflowClaims, carries the claims every certificate was checked to certify', async () => {
+      const signer = await jobSigner(keyless(), {
+        env: env(),
+        fetch,
+        serverUrl: 'https://github.com',
+        requireWorkflowClaims: true,
+      });
+      assert.equal(signer.workflowClaims?.jobWorkflowRef, WORKFLOW);
+      assert.equal(signer.workflowClaims.runnerEnvironment, 'github-hosted');
+      await signer.sign(statement);
+    });
+
+    void it('with requireWorkflowClaims, refuses a token without the workflow claims', async () => {
+      const bare = await startGitHubStandIn({
+        apiToken: 'x',
+        idTokenRequestToken: 'request-token',
+        issueIdToken: (aud) =>
+          sigstore.issueToken({ sub: 'repo:o/r', job_workflow_ref: WORKFLOW, aud }),
+      });
+      try {
+        await assert.rejects(
+          jobSigner(keyless(), {
+            env: { ...env(), ACTIONS_ID_TOKEN_REQUEST_URL: bare.idTokenRequestUrl },
+            fetch,
+            serverUrl: 'https://github.com',
+            requireWorkflowClaims: true,
+          }),
+          { code: 'USAGE', message: /lacks the GitHub Actions claims repository, repository_id/ },
+        );
+      } finally {
+        await bare.close();
+      }
+    });
+
     void it('fails the preflight naming id-token: write when the job has no token', () => {
       assert.throws(
         () => {
