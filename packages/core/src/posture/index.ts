@@ -3,6 +3,7 @@ export * from './model.js';
 export * from './uses.js';
 export * from './contexts.js';
 export * from './permissions.js';
+export * from './job-traits.js';
 export * from './findings.js';
 export * from './lock.js';
 export * from './workflow-input.js';

@@ -7,7 +7,7 @@ import {
   jobTriggers,
   PRIVILEGED_TRIGGERS,
   untrustedCheckouts,
-} from './findings.js';
+} from './job-traits.js';
 import type { LockComparison } from './lock.js';
 import type { JobModel, PostureModel, UsesRef } from './model.js';
 import { writeScopes } from './permissions.js';

@@ -1,21 +1,19 @@
 // Reading objects from a repository: an interface the verifier depends on, and its implementation over
-// `git cat-file --batch`. Every object's content is hashed again here and compared to the id asked, so
+// git's plumbing (batch-reader.ts). Every object's content is hashed again and compared to the id asked, so
 // git (and whatever a hostile repository configured) can withhold objects but never substitute one.
 // No fact about history is taken from git: parents, trees and changed paths are read from these bytes.
-import { createHash } from 'node:crypto';
 import { SathosError } from '../../../errors.js';
+import { BatchReader } from './batch-reader.js';
 import { MAX_COMMIT_BYTES } from './commit-object.js';
-import { GIT_TIMEOUT_MS, firstLine, runGit, type GitRunner, type GitSession } from './process.js';
+import { OBJECT_ID, assertIds, type ObjectType } from './object-id.js';
+import { firstLine, runGit, type GitRunner } from './process.js';
 
-/** A reader lives as long as one verification (signatures are checked between its requests). */
-const READER_LIFETIME_MS = 60 * 60 * 1000;
+export { isObjectId, objectId, type ObjectType } from './object-id.js';
 
 export interface RawCommit {
   readonly id: string;
   readonly raw: Buffer;
 }
-
-export type ObjectType = 'commit' | 'tree' | 'blob';
 
 /** One long-lived reader: many small requests answered by one git process, in order. */
 export interface ObjectReader {
@@ -42,7 +40,6 @@ export interface GitObjects {
   openReader(): ObjectReader;
 }
 
-const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 /** A revision we pass to git: no option lookalikes, no whitespace or control characters. */
 function isSafeRevision(rev: string): boolean {
   return (
@@ -53,201 +50,6 @@ function isSafeRevision(rev: string): boolean {
       (code) => code > 0x20 && code !== 0x7f,
     )
   );
-}
-
-export function isObjectId(value: string): boolean {
-  return OBJECT_ID.test(value);
-}
-
-function assertIds(ids: readonly string[]): void {
-  for (const id of ids) {
-    if (!OBJECT_ID.test(id)) {
-      throw new SathosError('USAGE', `"${id.slice(0, 80)}" is not a full object id`);
-    }
-  }
-}
-
-/** The id git gives an object of this type and content (SHA-1, or SHA-256 for 64-digit ids). */
-export function objectId(id: string, type: ObjectType, raw: Buffer): string {
-  return createHash(id.length === 64 ? 'sha256' : 'sha1')
-    .update(`${type} ${raw.length}\0`)
-    .update(raw)
-    .digest('hex');
-}
-
-interface Request {
-  readonly id: string;
-  readonly type: ObjectType;
-  readonly maxBytes: number;
-  readonly done: (raw: Buffer | undefined) => void;
-}
-
-/** Incremental reader of `git cat-file --batch` output: checks type, size and hash of each answer as it arrives. */
-class BatchParser {
-  readonly queue: Request[] = [];
-  private pending: Buffer = Buffer.alloc(0);
-  private size: number | undefined;
-
-  push(chunk: Buffer): void {
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    while (this.step());
-  }
-
-  private step(): boolean {
-    const request = this.queue[0];
-    if (request === undefined) {
-      if (this.pending.length > 0) throw this.bad('output nobody asked for');
-      return false;
-    }
-    if (this.size === undefined) {
-      const newline = this.pending.indexOf(0x0a);
-      if (newline < 0) {
-        if (this.pending.length > 256) throw this.bad('an unreadable object header');
-        return false;
-      }
-      const header = this.pending.toString('utf8', 0, newline);
-      this.pending = this.pending.subarray(newline + 1);
-      const size = this.header(header, request);
-      if (size === undefined) {
-        this.queue.shift();
-        request.done(undefined);
-        return true;
-      }
-      this.size = size;
-    }
-    const size = this.size;
-    if (this.pending.length < size + 1) return false;
-    const raw = Buffer.from(this.pending.subarray(0, size));
-    if (objectId(request.id, request.type, raw) !== request.id) {
-      throw new SathosError(
-        'MALFORMED_COMMIT',
-        'the object git printed does not hash to its id (a corrupt or tampered repository); refusing it',
-        { where: `${request.type} ${request.id}` },
-      );
-    }
-    this.pending = this.pending.subarray(size + 1);
-    this.size = undefined;
-    this.queue.shift();
-    request.done(raw);
-    return true;
-  }
-
-  /** The size announced for `request`, or undefined when git has no such object. */
-  private header(line: string, request: Request): number | undefined {
-    const [id = '', type = '', size = ''] = line.split(' ');
-    if (id !== request.id)
-      throw this.bad(`object ${id.slice(0, 64)} where ${request.id} was asked`);
-    if (type === 'missing') return undefined;
-    if (type !== request.type) {
-      throw new SathosError('MALFORMED_COMMIT', `object is a ${type}, not a ${request.type}`, {
-        where: `object ${id}`,
-      });
-    }
-    const bytes = Number(size);
-    if (!/^\d{1,15}$/.test(size) || !Number.isSafeInteger(bytes)) throw this.bad(`size "${size}"`);
-    if (bytes > request.maxBytes) {
-      throw new SathosError(
-        'TOO_LARGE',
-        `${request.type} object is larger than ${request.maxBytes} bytes`,
-        { where: `${request.type} ${id}` },
-      );
-    }
-    return bytes;
-  }
-
-  private bad(what: string): SathosError {
-    return new SathosError('GIT_FAILED', `git cat-file printed ${what}; check the git install`);
-  }
-}
-
-/** One `git cat-file --batch` process answering requests as they come; the first failure fails them all. */
-class BatchReader implements ObjectReader {
-  private readonly parser = new BatchParser();
-  private readonly session: GitSession;
-  private failure: Error | undefined;
-  private readonly rejects = new Set<(error: Error) => void>();
-
-  constructor(
-    git: GitRunner,
-    private readonly dir: string,
-  ) {
-    this.session = git.start({
-      dir,
-      args: ['cat-file', '--batch'],
-      timeoutMs: READER_LIFETIME_MS,
-      onData: (chunk) => {
-        this.parser.push(chunk);
-      },
-    });
-    this.session.exited.then(
-      (result) => {
-        this.fail(
-          new SathosError(
-            'GIT_FAILED',
-            `git cat-file ended early: ${firstLine(result.stderr) || `exit ${result.code}`}; check --repo`,
-            { where: dir },
-          ),
-        );
-      },
-      (error: unknown) => {
-        this.fail(error);
-      },
-    );
-  }
-
-  private fail(error: unknown): void {
-    this.failure ??= error instanceof Error ? error : new Error(String(error));
-    for (const reject of this.rejects) reject(this.failure);
-    this.rejects.clear();
-  }
-
-  read(
-    ids: readonly string[],
-    type: ObjectType,
-    maxBytes: number,
-  ): Promise<(Buffer | undefined)[]> {
-    assertIds(ids);
-    if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (ids.length === 0) return Promise.resolve([]);
-    return new Promise((resolve, reject) => {
-      const out: (Buffer | undefined)[] = new Array<Buffer | undefined>(ids.length);
-      let left = ids.length;
-      // Each request gets git's usual deadline: a git that stops answering fails, never hangs.
-      const timer = setTimeout(() => {
-        this.fail(
-          new SathosError('GIT_FAILED', `git cat-file did not answer within ${GIT_TIMEOUT_MS} ms`),
-        );
-        this.session.kill();
-      }, GIT_TIMEOUT_MS);
-      timer.unref();
-      const failed = (error: Error): void => {
-        clearTimeout(timer);
-        reject(error);
-      };
-      this.rejects.add(failed);
-      ids.forEach((id, i) => {
-        this.parser.queue.push({
-          id,
-          type,
-          maxBytes,
-          done: (raw) => {
-            out[i] = raw;
-            if (--left === 0) {
-              clearTimeout(timer);
-              this.rejects.delete(failed);
-              resolve(out);
-            }
-          },
-        });
-      });
-      this.session.write(ids.map((id) => `${id}\n`).join(''));
-    });
-  }
-
-  async close(): Promise<void> {
-    this.failure ??= new SathosError('GIT_FAILED', 'the object reader was closed');
-    await this.session.end().catch(() => undefined);
-  }
 }
 
 class GitRepository implements GitObjects {
