@@ -143,7 +143,12 @@ export class PipelineFixture {
         after: appSha,
         ref: 'refs/heads/main',
         forced: false,
-        repository: { default_branch: 'main' },
+        repository: {
+          default_branch: 'main',
+          visibility: 'public',
+          private: false,
+          full_name: APP,
+        },
       },
       repositories: { [SATHOS]: this.sathos.dir },
       workDir: this.app.workDir(name),

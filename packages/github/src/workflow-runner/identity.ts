@@ -20,6 +20,9 @@ export interface RunIdentity {
   readonly workflowRef: string;
   readonly workflowName: string;
   readonly visibility: string;
+  /** GitHub's numeric ids of the repository and its owner. */
+  readonly repositoryId: string;
+  readonly ownerId: string;
 }
 
 export interface JobIdentity {
@@ -41,6 +44,9 @@ export function jobClaims(run: RunIdentity, job: JobIdentity): JobClaims {
     sub,
     repository: run.repository,
     repository_owner: owner,
+    repository_id: run.repositoryId,
+    repository_owner_id: run.ownerId,
+    ref_type: run.ref.startsWith('refs/tags/') ? 'tag' : 'branch',
     repository_visibility: run.visibility,
     ref: run.ref,
     sha: run.sha,

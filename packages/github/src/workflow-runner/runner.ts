@@ -40,6 +40,9 @@ export interface RunOptions {
   readonly githubToken?: string;
   /** The repository's visibility as the job tokens claim it (default `private`). */
   readonly repositoryVisibility?: 'public' | 'private' | 'internal';
+  /** GitHub's numeric ids of the repository and its owner, as the job tokens claim them. */
+  readonly repositoryId?: string;
+  readonly ownerId?: string;
   /** PATH, HOME and anything else the steps' processes need from the host. */
   readonly hostEnv?: Readonly<Record<string, string>>;
   readonly stepTimeoutMs?: number;
@@ -256,6 +259,8 @@ export async function runWorkflow(o: RunOptions): Promise<RunResult> {
       workflowRef: f.workflowRef,
       workflowName: o.workflowPath,
       visibility: o.repositoryVisibility ?? 'private',
+      repositoryId: o.repositoryId ?? '1',
+      ownerId: o.ownerId ?? '1',
     },
     workDir: o.workDir,
     artifactsDir,
