@@ -152,6 +152,13 @@ export { signerPolicyFromFlags } from './attestation/verify/signer-policy.js';
 export type { SignerFlags, SignerPolicy } from './attestation/verify/signer-policy.js';
 export { bundleInstance, embeddedTrust } from './attestation/verify/trust-choice.js';
 export { rootChoosingVerifier } from './attestation/verify/root-choosing-verifier.js';
+export {
+  custodyFlowchart,
+  mermaidText,
+  rejectedNodes,
+  verifiedNodes,
+} from './attestation/verify/custody-diagram.js';
+export type { CustodyNode, CustodyVerdict } from './attestation/verify/custody-diagram.js';
 export type { RootChoosingVerifier } from './attestation/verify/root-choosing-verifier.js';
 export {
   ghVerificationResult,

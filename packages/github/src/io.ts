@@ -16,6 +16,11 @@ export interface JobSummary {
     readonly header: readonly string[];
     readonly rows: readonly (readonly string[])[];
   };
+  /**
+   * Mermaid source drawn after the lines (GitHub renders a ```mermaid block). Written as given: the
+   * producer makes every label inert (core's mermaidText); a backtick fence in it is refused.
+   */
+  readonly mermaid?: string;
 }
 
 export interface ActionIO {
@@ -55,6 +60,9 @@ function properties(annotation: Annotation | undefined): core.AnnotationProperti
 export function renderSummary(summary: JobSummary): string {
   const buffer = core.summary.emptyBuffer().addHeading(escapeHtml(summary.heading), 2);
   for (const line of summary.lines) buffer.addRaw(`<p>${escapeHtml(line)}</p>`, true);
+  if (summary.mermaid !== undefined && !summary.mermaid.includes('`')) {
+    buffer.addRaw(`\n\n\`\`\`mermaid\n${summary.mermaid}\n\`\`\`\n\n`, true);
+  }
   if (summary.table !== undefined) {
     buffer.addTable([
       summary.table.header.map((data) => ({ data: escapeHtml(data), header: true })),

@@ -1,0 +1,90 @@
+// Bundles mode: attestations made by others (actions/attest-build-provenance, npm, PyPI) about the
+// artifacts, each artifact needing one bundle that verifies with the signer policy the inputs name.
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  MAX_BUNDLE_FILE_BYTES,
+  describeSigner,
+  keyTrust,
+  parseBundleText,
+  rootChoosingVerifier,
+  signerPolicyFromFlags,
+  type ArtifactInput,
+  type CustodyNode,
+  type SignerFlags,
+  type Trust,
+  type TrustedPublicKey,
+} from '@sathos/core';
+import { readInputFile } from '@sathos/github';
+import { failureLine, type Verdict } from './chain.js';
+
+const BUNDLE_FILE = /\.(json|jsonl|sigstore)$/;
+
+async function bundleFiles(path: string): Promise<string[]> {
+  if (!(await stat(path)).isDirectory()) return [path];
+  const names = (await readdir(path)).filter((n) => BUNDLE_FILE.test(n)).sort();
+  return names.map((n) => join(path, n));
+}
+
+export interface BundlesCheck {
+  readonly path: string;
+  readonly artifacts: readonly ArtifactInput[];
+  readonly trust: Trust | undefined;
+  readonly keys: readonly TrustedPublicKey[];
+  readonly signer: SignerFlags;
+}
+
+/** Every artifact needs a bundle that verifies for it; each bundle is drawn with its verdict. */
+export async function verifyBundlesInput(c: BundlesCheck): Promise<Verdict> {
+  const policy = signerPolicyFromFlags(c.signer);
+  const verifier = rootChoosingVerifier({
+    ...(c.trust === undefined ? {} : { trust: c.trust }),
+    ...keyTrust({ keys: c.keys, rootNamed: c.trust !== undefined }),
+  });
+  const documents = [];
+  for (const file of await bundleFiles(c.path)) {
+    const text = await readInputFile(file, 'bundles', MAX_BUNDLE_FILE_BYTES);
+    documents.push(...parseBundleText(text, file));
+  }
+  const nodes: CustodyNode[] = [];
+  const failures: string[] = [];
+  for (const artifact of c.artifacts) {
+    const problems: string[] = [];
+    let found = false;
+    for (const { json, where } of documents) {
+      try {
+        const v = verifier.verify(json, {
+          where,
+          artifact: { digests: artifact.digests },
+          ...(policy.identity && { identity: policy.identity }),
+          ...(policy.claims.length > 0 && { claims: policy.claims }),
+          ...(policy.predicateType !== undefined && { predicateType: policy.predicateType }),
+        });
+        found = true;
+        const stage = `${artifact.name}: ${v.predicateType ?? v.mediaType}`;
+        nodes.push({ stage, signer: describeSigner(v.signer), verdict: 'verified', where });
+      } catch (error) {
+        problems.push(failureLine(error));
+      }
+    }
+    if (!found) {
+      failures.push(`${artifact.name}: no bundle verifies — ${problems[0] ?? 'no bundles found'}`);
+      nodes.push({
+        stage: artifact.name,
+        signer: problems[0] ?? 'no bundle',
+        verdict: 'failed',
+        where: c.path,
+      });
+    }
+  }
+  const verified = failures.length === 0 && c.artifacts.length > 0;
+  return {
+    verified,
+    reason: verified
+      ? `${c.artifacts.length} artifact${c.artifacts.length === 1 ? '' : 's'} verified against ${documents.length} bundle${documents.length === 1 ? '' : 's'}`
+      : `${failures.length} of ${c.artifacts.length} artifacts have no bundle that verifies`,
+    nodes,
+    failures,
+    roots: verifier.roots(),
+  };
+}
