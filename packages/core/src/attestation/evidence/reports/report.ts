@@ -23,9 +23,13 @@ export interface ReportLimits {
   readonly maxDepth: number;
   /** Elements of one JUnit file (every tag, test cases included). */
   readonly maxElements: number;
-  /** Test cases over all JUnit files of a statement. */
+  /**
+   * Test cases over all JUnit files of a statement. Every name goes into the policy's `evidence`
+   * variable, whose values are bounded (500,000, docs/policy.md § Limits): past this many, a step
+   * could not be decided at all.
+   */
   readonly maxTests: number;
-  /** Results over all SARIF files of a statement. */
+  /** Results over all SARIF files of a statement (each several values of the policy's input). */
   readonly maxFindings: number;
   /** Characters kept of a test name, a rule id or a message. */
   readonly maxTextChars: number;
@@ -37,8 +41,8 @@ export const REPORT_LIMITS: ReportLimits = Object.freeze({
   maxReports: 256,
   maxDepth: 64,
   maxElements: 2_000_000,
-  maxTests: 500_000,
-  maxFindings: 500_000,
+  maxTests: 100_000,
+  maxFindings: 100_000,
   maxTextChars: 1024,
 });
 

@@ -19,17 +19,11 @@ import {
   reportDescriptor,
   reportError,
 } from './report.js';
-import type { Severity } from './severity.js';
-import { severityOfScore } from './severity.js';
+import type { SarifFinding } from './sarif-result.js';
+import { findingOf, rulesOf, text } from './sarif-result.js';
 
 export const SARIF_MEDIA_TYPE = 'application/sarif+json';
 
-const LEVEL_SEVERITY: Readonly<Record<string, Severity>> = {
-  error: 'high',
-  warning: 'medium',
-  note: 'low',
-  none: 'none',
-};
 /** Result kinds that are not findings (SARIF §3.27.9): a check that passed or did not apply. */
 const NOT_FINDINGS = new Set(['pass', 'notApplicable', 'informational']);
 
@@ -37,12 +31,6 @@ export interface ScannerInfo {
   readonly name: string;
   readonly uri: string;
   readonly version?: string;
-}
-
-export interface SarifFinding {
-  readonly id: string;
-  readonly severity: readonly { readonly method: string; readonly score: string }[];
-  readonly annotations: readonly Readonly<Record<string, unknown>>[];
 }
 
 /** The findings of one or more SARIF files. */
@@ -60,10 +48,6 @@ export interface VulnsOptions {
   readonly time?: Date;
 }
 
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
 function scannerOf(run: Json, report: Report, index: number): ScannerInfo {
   const tool = isObject(run.tool) ? run.tool : {};
   const driver = isObject(tool.driver) ? tool.driver : {};
@@ -76,95 +60,6 @@ function scannerOf(run: Json, report: Report, index: number): ScannerInfo {
     info !== undefined && URL.canParse(info) ? info : `pkg:generic/${encodeURIComponent(name)}`;
   const version = text(driver.semanticVersion) ?? text(driver.version);
   return { name: clip(name), uri, ...(version === undefined ? {} : { version: clip(version) }) };
-}
-
-/** Every rule of the run's tool and its extensions by id, and the driver's rules by index. */
-function rulesOf(run: Json): { byId: Map<string, Json>; byIndex: readonly unknown[] } {
-  const tool = isObject(run.tool) ? run.tool : {};
-  const extensions: unknown[] = Array.isArray(tool.extensions) ? tool.extensions : [];
-  const components = [tool.driver, ...extensions];
-  const byId = new Map<string, Json>();
-  for (const component of components) {
-    const rules = isObject(component) && Array.isArray(component.rules) ? component.rules : [];
-    for (const rule of rules) {
-      if (isObject(rule) && typeof rule.id === 'string' && !byId.has(rule.id))
-        byId.set(rule.id, rule);
-    }
-  }
-  const driver = isObject(tool.driver) ? tool.driver : {};
-  return { byId, byIndex: Array.isArray(driver.rules) ? driver.rules : [] };
-}
-
-function ruleOf(result: Json, rules: ReturnType<typeof rulesOf>): Json | undefined {
-  const ref = isObject(result.rule) ? result.rule : {};
-  const index = Number.isSafeInteger(result.ruleIndex) ? result.ruleIndex : ref.index;
-  const byIndex =
-    typeof index === 'number' && !isObject(ref.toolComponent) ? rules.byIndex[index] : undefined;
-  if (isObject(byIndex)) return byIndex;
-  const id = text(result.ruleId) ?? text(ref.id);
-  return id === undefined ? undefined : rules.byId.get(id);
-}
-
-function securitySeverity(result: Json, rule: Json | undefined): string | undefined {
-  for (const holder of [result, rule]) {
-    const properties = isObject(holder) && isObject(holder.properties) ? holder.properties : {};
-    const value = properties['security-severity'];
-    if (typeof value === 'string' && value.trim() !== '') return value.trim();
-    if (typeof value === 'number') return String(value);
-  }
-  return undefined;
-}
-
-function severityOf(result: Json, rule: Json | undefined): SarifFinding['severity'] {
-  const score = securitySeverity(result, rule);
-  if (score !== undefined) {
-    const numeric = /^\d{1,2}(\.\d+)?$/.test(score) ? severityOfScore(Number(score)) : 'unknown';
-    return [
-      { method: 'severity', score: numeric },
-      { method: 'security-severity', score: clip(score) },
-    ];
-  }
-  const config =
-    isObject(rule) && isObject(rule.defaultConfiguration) ? rule.defaultConfiguration : {};
-  const level = text(result.level) ?? text(config.level) ?? 'warning';
-  return [
-    { method: 'severity', score: LEVEL_SEVERITY[level] ?? 'unknown' },
-    { method: 'sarif-level', score: clip(level) },
-  ];
-}
-
-function locationOf(result: Json): string | undefined {
-  const first: unknown = Array.isArray(result.locations) ? result.locations[0] : undefined;
-  const physical =
-    isObject(first) && isObject(first.physicalLocation) ? first.physicalLocation : {};
-  const artifact = isObject(physical.artifactLocation) ? physical.artifactLocation : {};
-  const uri = text(artifact.uri);
-  if (uri === undefined) return undefined;
-  const region = isObject(physical.region) ? physical.region : {};
-  return clip(Number.isSafeInteger(region.startLine) ? `${uri}:${String(region.startLine)}` : uri);
-}
-
-/** Suppressed (SARIF §3.27.23): any suppression that is not rejected nor still under review. */
-function isSuppressed(result: Json): boolean {
-  if (!Array.isArray(result.suppressions)) return false;
-  return result.suppressions.some(
-    (s) => isObject(s) && s.status !== 'rejected' && s.status !== 'underReview',
-  );
-}
-
-function findingOf(result: Json, rules: ReturnType<typeof rulesOf>, tool: string): SarifFinding {
-  const rule = ruleOf(result, rules);
-  const ref = isObject(result.rule) ? result.rule : {};
-  const id = text(result.ruleId) ?? text(ref.id) ?? text(rule?.id) ?? '(no rule id)';
-  const message = isObject(result.message) ? text(result.message.text) : undefined;
-  const location = locationOf(result);
-  const annotation = {
-    tool,
-    ...(location === undefined ? {} : { location }),
-    ...(message === undefined ? {} : { message: clip(message) }),
-    ...(isSuppressed(result) ? { suppressed: true } : {}),
-  };
-  return { id: clip(id), severity: severityOf(result, rule), annotations: [annotation] };
 }
 
 interface Times {
