@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readAttestInputs } from './inputs.js';
 import { attestSummaries, SUMMARY_MAX_ROWS } from './summary.js';
+import { hashingProgress } from './runtime.js';
 
 const HEX = 'ab'.repeat(32);
 const read = (inputs: Record<string, string>, stage?: string) =>
@@ -108,5 +109,20 @@ void describe('attestSummaries', () => {
     assert.ok(listed !== undefined);
     assert.equal(listed.table?.rows.length, SUMMARY_MAX_ROWS);
     assert.deepEqual(listed.lines, ['…and 7 more subject(s) not listed here.']);
+  });
+});
+
+void describe('hashingProgress', () => {
+  void it('logs one line per interval, not one per chunk', () => {
+    const lines: string[] = [];
+    let clock = 0;
+    const report = hashingProgress({ info: (l) => lines.push(l) }, () => clock, 5000);
+    const p = { files: 1, totalFiles: 4, bytes: 3 * 1024 * 1024, totalBytes: 8 * 1024 * 1024 };
+    report(p);
+    clock = 4999;
+    report(p);
+    clock = 5000;
+    report(p);
+    assert.deepEqual(lines, ['hashing: 1/4 files, 3.0 of 8.0 MiB']);
   });
 });
