@@ -7,13 +7,11 @@ import {
   SathosError,
   StepDeniedError,
   assertRunCommitCovered,
-  commitSignaturesEvidence,
   createBundleVerifier,
   describeCause,
   failureLines,
   isSathosError,
-  recordStep,
-  sourceSubjects,
+  recordSource as recordGenesis,
   verifyCommitsWithHead,
   type CoveredCommits,
   type Statement,
@@ -109,18 +107,13 @@ async function recordSource(
     fetch: runtime.fetch,
     serverUrl: context.serverUrl,
   });
-  const subjects = sourceSubjects(context.repository, context.sha, covered.headId);
-  const evidence = commitSignaturesEvidence({
-    subjects,
-    verdicts: covered.result.commits,
-    verifier: VERIFIER_ID,
-  });
-  const { appended } = await recordStep(
+  // The genesis as `sathos verify-commits --chain` signs it too: core's recordSource.
+  const { appended } = await recordGenesis(
     {
-      stage: 'source',
-      subjects,
       run: runBinding(context),
-      evidence: [evidence, ...posture],
+      covered,
+      verifier: VERIFIER_ID,
+      evidence: posture,
       ...(p.signers.document === undefined ? {} : { policy: p.signers.document }),
     },
     { store, signer, trust: { checker: createBundleVerifier(p.trust) } },
