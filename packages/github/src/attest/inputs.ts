@@ -90,7 +90,8 @@ function subjectInputs(env: Env, required: boolean): SubjectInputs {
   };
 }
 
-function signingRequest(env: Env): SigningRequest {
+/** The signing inputs every signing action shares (signing, signing-key, fulcio-url, rekor-url, tsa-url). */
+export function signingRequest(env: Env): SigningRequest {
   const kind = getChoiceInput(env, 'signing', SIGNING_KINDS, 'keyless');
   const optional = (name: string, value: string | undefined) =>
     value === undefined ? {} : { [name]: value };

@@ -1,0 +1,221 @@
+// gate-deploy: core's gateDeploy verifies the complete chain, decides the environment and signs the
+// decision; only when it returned (allow) is a token requested for the environment's audience and
+// handed to the deploy command alone, and core's recordDeploy appends the terminal record. Every
+// other path — bad input, a chain that does not verify, a deny — fails the step with its reasons
+// in the job summary, and no token is ever requested.
+import { createPublicKey } from 'node:crypto';
+import {
+  SathosError,
+  StepDeniedError,
+  createBundleVerifier,
+  failureLines,
+  gateDeploy,
+  keyTrust,
+  parsePublicKeys,
+  recordDeploy,
+  type Approval,
+  type ArtifactInput,
+  type ChainStore,
+  type Policy,
+} from '@sathos/core';
+import {
+  assertCommandSucceeded,
+  assertIdTokenAvailable,
+  attestFailureLine,
+  environmentApprovals,
+  jobSigner,
+  listPullRequestCommits,
+  loadAttestTrust,
+  pullRequestApprovals,
+  readInputFile,
+  readPolicyInput,
+  readRunContext,
+  readVisibility,
+  requestIdToken,
+  resolveSigning,
+  runBinding,
+  type ActionIO,
+  type CommandOutcome,
+  type Env,
+  type Fetch,
+  type GitHubApi,
+  type RunContext,
+} from '@sathos/github';
+import type { GateInputs } from './inputs.js';
+import { deniedSummary, allowedSummary } from './summary.js';
+
+export const GATE_VERIFIER_ID = 'https://sathos.dev/verifier/gate-deploy@0.1.0';
+
+/** What the gate talks to; tests hand in loopback servers and a recorder. */
+export interface GateRuntime {
+  readonly env: Env;
+  readonly fetch: Fetch;
+  readonly io: ActionIO;
+  readonly openChain: (path: string) => ChainStore;
+  readonly hashArtifacts: (paths: readonly string[], workspace: string) => Promise<ArtifactInput[]>;
+  readonly runDeploy: (script: string, cwd: string, env: Env) => Promise<CommandOutcome>;
+  /** Masks a secret in the log (`::add-mask::`). */
+  readonly mask: (secret: string) => void;
+  readonly now: () => Date;
+}
+
+/**
+ * The deploy command's environment: the runner's, without this action's inputs (a signing key, a
+ * token) or the means to mint other OIDC tokens, plus the one token the gate requested.
+ */
+export function deployEnvironment(env: Env, token: string, inputs: GateInputs): Env {
+  const kept = Object.entries(env).filter(
+    ([name]) =>
+      !name.startsWith('INPUT_') &&
+      name !== 'ACTIONS_ID_TOKEN_REQUEST_URL' &&
+      name !== 'ACTIONS_ID_TOKEN_REQUEST_TOKEN' &&
+      name !== 'ACTIONS_RUNTIME_TOKEN',
+  );
+  return {
+    ...Object.fromEntries(kept),
+    SATHOS_DEPLOY_TOKEN: token,
+    SATHOS_DEPLOY_AUDIENCE: inputs.audience,
+    SATHOS_ENVIRONMENT: inputs.environment,
+  };
+}
+
+/** The approvals the environment requires, from where the inputs say; none asked, none read. */
+async function approvalsFor(
+  inputs: GateInputs,
+  policy: Policy,
+  api: GitHubApi,
+  context: RunContext,
+): Promise<Approval[]> {
+  const demanded = Object.hasOwn(policy.environments, inputs.environment)
+    ? policy.environments[inputs.environment]?.gate.approvals
+    : undefined;
+  if (demanded === undefined || inputs.approvals.kind === 'none') return [];
+  if (inputs.approvals.kind === 'environment')
+    return environmentApprovals(api, context.repository, context.runId, inputs.environment);
+  const commits = await listPullRequestCommits(api, context.repository, inputs.approvals.number);
+  const head = commits.at(-1);
+  if (head === undefined)
+    throw new SathosError('USAGE', `pull request #${inputs.approvals.number} has no commits`);
+  return pullRequestApprovals(api, context.repository, inputs.approvals.number, head);
+}
+
+async function verifyKeys(paths: readonly string[]) {
+  const keys = await Promise.all(
+    paths.map(async (p) => parsePublicKeys(await readInputFile(p, 'verify-keys', 64 * 1024), p)),
+  );
+  return keys.flat();
+}
+
+/** How far the gate got: a failure after the allow is a failed deploy, not a deny. */
+interface Progress {
+  allowed: boolean;
+}
+
+async function gate(inputs: GateInputs, runtime: GateRuntime, progress: Progress): Promise<void> {
+  const { env, io } = runtime;
+  // Preflight: a keyless signer or a deploy token needs id-token: write; say so before any work.
+  if (inputs.signing.kind !== 'key' || inputs.run !== undefined) assertIdTokenAvailable(env);
+  const context = readRunContext(env);
+  const api = { apiUrl: context.apiUrl, token: inputs.githubToken, fetch: runtime.fetch };
+  const policy = await readPolicyInput(inputs.policy, api);
+  const resolved = resolveSigning(inputs.signing, await readVisibility(context.eventPath));
+  io.info(`signing: ${resolved.reason}`);
+  const signer = await jobSigner(resolved.choice, {
+    env,
+    fetch: runtime.fetch,
+    serverUrl: context.serverUrl,
+  });
+  const own =
+    resolved.choice.kind === 'key'
+      ? parsePublicKeys(
+          createPublicKey(resolved.choice.privateKeyPem)
+            .export({ type: 'spki', format: 'pem' })
+            .toString(),
+          'signing-key',
+        )
+      : [];
+  const trust = await loadAttestTrust(inputs.trustedRoot, resolved.instance);
+  const keys = [...own, ...(await verifyKeys(inputs.verifyKeys))];
+  const checker = createBundleVerifier(trust, keyTrust({ keys, rootNamed: false }));
+  const artifacts = await runtime.hashArtifacts(inputs.artifacts, inputs.workspace);
+  const approvals = await approvalsFor(inputs, policy, api, context);
+  const ports = { store: runtime.openChain(inputs.chain), signer, trust: { checker } };
+  const run = runBinding(context);
+  const decided = await gateDeploy(
+    {
+      environment: inputs.environment,
+      policy,
+      artifacts,
+      run,
+      approvals,
+      verifierId: GATE_VERIFIER_ID,
+    },
+    { ...ports, clock: runtime.now },
+  );
+  progress.allowed = true;
+  io.setOutput('decision', 'allow');
+  io.setOutput('chain', inputs.chain);
+  io.setOutput('record-digest', `sha256:${decided.step.appended.digest}`);
+  io.info(`decision: allow ${inputs.environment}, signed by ${signer.description}`);
+  let deployed: string | undefined;
+  if (inputs.run !== undefined) {
+    const script = inputs.run;
+    const step = await recordDeploy(
+      {
+        environment: inputs.environment,
+        policy,
+        artifacts,
+        run,
+        observations: { audience: inputs.audience },
+        act: async () => {
+          const token = await requestIdToken({
+            env,
+            fetch: runtime.fetch,
+            audience: inputs.audience,
+          });
+          runtime.mask(token);
+          io.info(`running the deploy command with a token for audience ${inputs.audience}`);
+          const outcome = await runtime.runDeploy(
+            script,
+            inputs.workspace,
+            deployEnvironment(env, token, inputs),
+          );
+          assertCommandSucceeded(outcome);
+        },
+      },
+      ports,
+    );
+    deployed = `sha256:${step.appended.digest}`;
+    io.setOutput('record-digest', deployed);
+  }
+  await io.summary(allowedSummary(inputs, decided, deployed));
+}
+
+/** Runs the gate; any failure denies: annotations, the summary's reasons, one failed-step line. */
+export async function runGate(inputs: GateInputs, runtime: GateRuntime): Promise<void> {
+  const { io } = runtime;
+  const progress: Progress = { allowed: false };
+  try {
+    await gate(inputs, runtime, progress);
+  } catch (error) {
+    const reasons =
+      error instanceof StepDeniedError ? failureLines(error.decision) : [attestFailureLine(error)];
+    const title = progress.allowed
+      ? `Deploy to ${inputs.environment} failed after the gate allowed it`
+      : `Deploy to ${inputs.environment} denied`;
+    for (const line of reasons) io.error(line, { title });
+    io.setOutput('chain', inputs.chain);
+    if (!progress.allowed) {
+      io.setOutput('decision', 'deny');
+      if (error instanceof StepDeniedError)
+        io.setOutput('record-digest', `sha256:${error.appended.digest}`);
+    }
+    await io.summary(
+      deniedSummary(inputs, reasons, {
+        allowed: progress.allowed,
+        recorded: error instanceof StepDeniedError,
+      }),
+    );
+    io.setFailed(attestFailureLine(error));
+  }
+}
