@@ -182,6 +182,22 @@ void describe('attest-build', () => {
     });
   });
 
+  void describe('when signing fails (the transparency log is unreachable)', () => {
+    void it('appends nothing and uploads nothing: the chain file is byte for byte as it was', async () => {
+      await fx.startChain('log-down');
+      const before = fx.chainBytes('log-down');
+      const uploads = fx.github.attestations.length;
+      const io = await attest({
+        ...fx.env('public'),
+        ...fx.inputs('log-down', 'public', { 'INPUT_REKOR-URL': 'http://127.0.0.1:9' }),
+      });
+      assert.equal(io.failures.length, 1);
+      assert.match(io.failures[0] ?? '', /^SIGNING_FAILED: /);
+      assert.deepEqual(fx.chainBytes('log-down'), before);
+      assert.equal(fx.github.attestations.length, uploads);
+    });
+  });
+
   void describe('when the job lacks `id-token: write`', () => {
     void it('fails before any work, naming the permissions line', async () => {
       const env = fx.env('public', {
