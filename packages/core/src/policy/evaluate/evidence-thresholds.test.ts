@@ -4,6 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { testResultFromJUnit } from '../../attestation/evidence/reports/junit.js';
+import { REPORT_LIMITS } from '../../attestation/evidence/reports/report.js';
 import { vulnsFromSarif } from '../../attestation/evidence/reports/sarif.js';
 import type { Statement } from '../../attestation/record/statement.js';
 import { parsePolicy } from '../document/document.js';
@@ -140,5 +141,36 @@ void describe('evidence thresholds', () => {
 `);
     // `evidence.testResult` is the first statement only: why thresholds read `evidence.tests`.
     assert.equal(decide('test', [passing, tests], first).allowed, true);
+  });
+
+  void it('decides reports at the limits of the readers: every report they accept can be decided', () => {
+    const cases = Array.from({ length: REPORT_LIMITS.maxTests }, (_, i) =>
+      i === 0 ? '<testcase name="t0"><failure/></testcase>' : `<testcase name="t${i}"/>`,
+    );
+    const junit = bytes(`<testsuite name="big">${cases.join('')}</testsuite>`);
+    const big = testResultFromJUnit(SUBJECTS, [{ name: 'big.xml', bytes: junit }]);
+    assert.equal(decide('test', [big]).allowed, true);
+    const results = Array.from({ length: REPORT_LIMITS.maxFindings }, (_, i) => ({
+      ruleId: `R${i % 50}`,
+      message: { text: `finding ${i}` },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: `src/f${i}.ts` },
+            region: { startLine: i + 1 },
+          },
+        },
+      ],
+      suppressions: [{ kind: 'inSource' }],
+    }));
+    const sarif = bytes(
+      JSON.stringify({ version: '2.1.0', runs: [{ tool: { driver: { name: 'lint' } }, results }] }),
+    );
+    const many = vulnsFromSarif(SUBJECTS, [{ name: 'many.sarif', bytes: sarif }], { time: TIME });
+    const decision = decide('scan', [many]);
+    assert.deepEqual(
+      decision.results.map((r) => [r.id, r.passed, r.error]),
+      [['no-critical-or-high', true, undefined]],
+    );
   });
 });

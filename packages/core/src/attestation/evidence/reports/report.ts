@@ -29,7 +29,11 @@ export interface ReportLimits {
    * could not be decided at all.
    */
   readonly maxTests: number;
-  /** Results over all SARIF files of a statement (each several values of the policy's input). */
+  /**
+   * Results over all SARIF files of a statement: each is about 15 values of the policy's input, and
+   * the input counts a predicate twice (`evidence.vulns` and `evidence.byType`), so 25,000 results
+   * already made a step undecidable.
+   */
   readonly maxFindings: number;
   /** Characters kept of a test name, a rule id or a message. */
   readonly maxTextChars: number;
@@ -42,7 +46,7 @@ export const REPORT_LIMITS: ReportLimits = Object.freeze({
   maxDepth: 64,
   maxElements: 2_000_000,
   maxTests: 100_000,
-  maxFindings: 100_000,
+  maxFindings: 10_000,
   maxTextChars: 1024,
 });
 
