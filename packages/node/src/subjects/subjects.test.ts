@@ -88,7 +88,7 @@ void describe('subjects from the workspace', () => {
     }
   });
 
-  void it('refuses "..", absolute paths outside, and a FIFO, each with the path', async () => {
+  void it('refuses "..", absolute paths outside, a FIFO and a name with a line break, each named', async () => {
     await assert.rejects(
       resolveSubjectPaths(['../outside/secret'], ws),
       fails('SUBJECT_INVALID', /\.\.\/outside\/secret: a subject path may not climb out/),
@@ -105,6 +105,15 @@ void describe('subjects from the workspace', () => {
       );
     } finally {
       await rm(join(ws, 'pipe.tar'));
+    }
+    await writeFile(join(ws, 'evil\nok.tar'), 'x');
+    try {
+      await assert.rejects(
+        resolveSubjectPaths(['*.tar'], ws),
+        fails('SUBJECT_INVALID', /evil\\u000aok\.tar: the subject name holds a control character/),
+      );
+    } finally {
+      await rm(join(ws, 'evil\nok.tar'));
     }
     await assert.rejects(
       resolveSubjectPaths(['nothing/*.bin'], ws),

@@ -6,7 +6,7 @@
 import type { Dirent, Stats } from 'node:fs';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, matchesGlob, relative, resolve, sep } from 'node:path';
-import { SathosError, SUBJECT_LIMITS } from '@sathos/core';
+import { SathosError, SUBJECT_LIMITS, subjectNameProblem } from '@sathos/core';
 
 /** A file a glob named: its name in the record and the checked real path to hash. */
 export interface WorkspaceFile {
@@ -65,6 +65,9 @@ function kindOf(info: Stats): string {
 
 /** A matched entry checked: inside the root once links are followed, and a regular file. */
 async function checkedFile(root: string, realRoot: string, name: string): Promise<WorkspaceFile> {
+  // A name is signed into the record and shown in logs: a line break in it would forge lines.
+  const problem = subjectNameProblem(name);
+  if (problem !== undefined) throw refuse(name, `${problem}; rename the file`);
   const path = join(root, name);
   const real = await realpath(path).catch((cause: unknown) => {
     throw new SathosError('SUBJECT_INVALID', 'cannot resolve the path (a dangling link?)', {
