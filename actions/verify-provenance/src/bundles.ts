@@ -15,7 +15,7 @@ import {
   type Trust,
   type TrustedPublicKey,
 } from '@sathos/core';
-import { readInputFile } from '@sathos/github';
+import { listAttestations, readInputFile, type AttestationsApi } from '@sathos/github';
 import { failureLine, type Verdict } from './chain.js';
 
 const BUNDLE_FILE = /\.(json|jsonl|sigstore)$/;
@@ -26,8 +26,54 @@ async function bundleFiles(path: string): Promise<string[]> {
   return names.map((n) => join(path, n));
 }
 
+/** Where the attestations come from: files, or GitHub's attestations API by subject digest. */
+export type AttestationSource =
+  | { readonly kind: 'files'; readonly path: string }
+  | {
+      readonly kind: 'github';
+      readonly repository: string;
+      readonly api: AttestationsApi;
+      readonly token?: string;
+    };
+
+interface Document {
+  readonly json: unknown;
+  readonly where: string;
+}
+
+async function filesDocuments(path: string): Promise<Document[]> {
+  const documents: Document[] = [];
+  for (const file of await bundleFiles(path)) {
+    const text = await readInputFile(file, 'bundles', MAX_BUNDLE_FILE_BYTES);
+    documents.push(...parseBundleText(text, file));
+  }
+  return documents;
+}
+
+/** The bundles GitHub lists for the artifact's SHA-256: listed, never trusted, each verified here. */
+async function githubDocuments(
+  source: Extract<AttestationSource, { kind: 'github' }>,
+  artifact: ArtifactInput,
+  predicateType: string | undefined,
+): Promise<Document[]> {
+  const sha256 = artifact.digests.find((d) => d.algorithm === 'sha256');
+  if (sha256 === undefined) return [];
+  const digest = `sha256:${sha256.hex}`;
+  const listed = await listAttestations({
+    ...source.api,
+    repository: source.repository,
+    digest,
+    ...(source.token === undefined ? {} : { token: source.token }),
+    ...(predicateType === undefined ? {} : { predicateType }),
+  });
+  return listed.map((json, i) => ({
+    json,
+    where: `GitHub attestation ${i + 1} of ${digest} in ${source.repository}`,
+  }));
+}
+
 export interface BundlesCheck {
-  readonly path: string;
+  readonly source: AttestationSource;
   readonly artifacts: readonly ArtifactInput[];
   readonly trust: Trust | undefined;
   readonly keys: readonly TrustedPublicKey[];
@@ -41,16 +87,21 @@ export async function verifyBundlesInput(c: BundlesCheck): Promise<Verdict> {
     ...(c.trust === undefined ? {} : { trust: c.trust }),
     ...keyTrust({ keys: c.keys, rootNamed: c.trust !== undefined }),
   });
-  const documents = [];
-  for (const file of await bundleFiles(c.path)) {
-    const text = await readInputFile(file, 'bundles', MAX_BUNDLE_FILE_BYTES);
-    documents.push(...parseBundleText(text, file));
-  }
+  const fromFiles = c.source.kind === 'files' ? await filesDocuments(c.source.path) : undefined;
+  const source = c.source;
+  const documentsFor = (artifact: ArtifactInput): Promise<Document[]> =>
+    source.kind === 'files'
+      ? Promise.resolve(fromFiles ?? [])
+      : githubDocuments(source, artifact, policy.predicateType);
+  const where = source.kind === 'files' ? source.path : `GitHub ${source.repository}`;
+  let seen = 0;
   const nodes: CustodyNode[] = [];
   const failures: string[] = [];
   for (const artifact of c.artifacts) {
     const problems: string[] = [];
     let found = false;
+    const documents = await documentsFor(artifact);
+    seen += documents.length;
     for (const { json, where } of documents) {
       try {
         const v = verifier.verify(json, {
@@ -73,7 +124,7 @@ export async function verifyBundlesInput(c: BundlesCheck): Promise<Verdict> {
         stage: artifact.name,
         signer: problems[0] ?? 'no bundle',
         verdict: 'failed',
-        where: c.path,
+        where,
       });
     }
   }
@@ -81,7 +132,7 @@ export async function verifyBundlesInput(c: BundlesCheck): Promise<Verdict> {
   return {
     verified,
     reason: verified
-      ? `${c.artifacts.length} artifact${c.artifacts.length === 1 ? '' : 's'} verified against ${documents.length} bundle${documents.length === 1 ? '' : 's'}`
+      ? `${c.artifacts.length} artifact${c.artifacts.length === 1 ? '' : 's'} verified against ${seen} bundle${seen === 1 ? '' : 's'}`
       : `${failures.length} of ${c.artifacts.length} artifacts have no bundle that verifies`,
     nodes,
     failures,

@@ -6,7 +6,8 @@ import { assertExclusive, getBooleanInput, getInput, getListInput, type Env } fr
 /** What is verified: the chain of custody, or standalone attestations about the artifacts. */
 export type Evidence =
   | { readonly kind: 'chain'; readonly path: string }
-  | { readonly kind: 'bundles'; readonly path: string };
+  | { readonly kind: 'bundles'; readonly path: string }
+  | { readonly kind: 'github'; readonly repository: string };
 
 export interface RunInputs {
   /** Paths or globs, relative to the workspace. */
@@ -46,9 +47,13 @@ function signerFlags(env: Env, keyed: boolean): SignerFlags {
 }
 
 function evidence(env: Env): Evidence {
+  assertExclusive(env, ['bundles', 'attestations-repository']);
   assertExclusive(env, ['bundles', 'policy']);
+  assertExclusive(env, ['attestations-repository', 'policy']);
   const bundles = getInput(env, 'bundles');
   if (bundles !== undefined) return { kind: 'bundles', path: bundles };
+  const repository = getInput(env, 'attestations-repository');
+  if (repository !== undefined) return { kind: 'github', repository };
   return { kind: 'chain', path: getInput(env, 'chain') ?? '.sathos/chain.jsonl' };
 }
 

@@ -27,16 +27,20 @@ async function verify(inputs: RunInputs, runtime: Runtime): Promise<Verdict> {
     readTrust(inputs.trustedRoot),
     readKeys(inputs.verifyKeys),
   ]);
-  if (inputs.evidence.kind === 'bundles') {
-    return verifyBundlesInput({
-      path: inputs.evidence.path,
-      artifacts,
-      trust,
-      keys,
-      signer: inputs.signer,
-    });
-  }
   const apiUrl = runtime.env.GITHUB_API_URL ?? 'https://api.github.com';
+  const evidence = inputs.evidence;
+  if (evidence.kind !== 'chain') {
+    const source =
+      evidence.kind === 'bundles'
+        ? { kind: 'files' as const, path: evidence.path }
+        : {
+            kind: 'github' as const,
+            repository: evidence.repository,
+            api: { apiUrl, fetch: runtime.fetch },
+            ...(inputs.githubToken === undefined ? {} : { token: inputs.githubToken }),
+          };
+    return verifyBundlesInput({ source, artifacts, trust, keys, signer: inputs.signer });
+  }
   const policy =
     inputs.policy === undefined
       ? undefined
@@ -46,7 +50,7 @@ async function verify(inputs: RunInputs, runtime: Runtime): Promise<Verdict> {
           fetch: runtime.fetch,
         });
   return verifyChainInput({
-    chainPath: inputs.evidence.path,
+    chainPath: evidence.path,
     artifacts,
     trust,
     keys,
