@@ -205,6 +205,8 @@ describe('gateDeploy', () => {
       ports(store, gate),
     );
     assert.equal(deployed, true);
+    // Decided once: the gate refuses a chain that already holds its decision, appending nothing.
+    await assertRefused(store, decide(store), 'STAGE_ORDER');
     // Verified later (long after the window closed): the decision's recorded time is what counts.
     const verdict = verifyChainWithPolicy({
       lines: await store.read(),

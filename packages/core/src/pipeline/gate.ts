@@ -86,6 +86,19 @@ export function runOfChain(lines: readonly ChainLine[], source: string): RunBind
   return first.statement.predicate.run;
 }
 
+/** A chain is decided once: a decision (or anything after it) already there ends the gate's work. */
+function assertUndecided(lines: readonly ChainLine[], source: string): void {
+  const decided = decodeRecords(lines, source).find((r) =>
+    [GATE_STAGE, DEPLOY_STAGE_NAME].includes(r.statement.predicate.stage),
+  );
+  if (decided === undefined) return;
+  throw new SathosError(
+    'STAGE_ORDER',
+    `the chain already holds a ${decided.statement.predicate.stage} record: a run's chain is decided once; start a new run to decide again`,
+    { where: source },
+  );
+}
+
 /** The artifacts as subjects of the decision and deploy records: by SHA-256 where known. */
 export function artifactSubjects(artifacts: readonly ArtifactInput[]): ResourceDescriptor[] {
   if (artifacts.length === 0)
@@ -121,6 +134,7 @@ export async function gateDeploy(input: GateInput, ports: GatePorts): Promise<Ga
   const lines = await ports.store.read();
   const store = pinned(ports.store, lines);
   const run = input.run ?? runOfChain(lines, store.location);
+  assertUndecided(lines, store.location);
   const subjects = artifactSubjects(input.artifacts);
   const time = ports.clock();
   const observations = {
