@@ -264,6 +264,49 @@ void describe('sathos attest', () => {
     assert.deepEqual(await readFile(chain), after);
   });
 
+  void it('names subjects from a checksums file, digests, an image, or the runner artifacts list', async () => {
+    const a = 'a'.repeat(64);
+    const sums = join(dir, 'checksums.txt');
+    await writeFile(sums, `${a}  dist/app_linux.tar.gz\n${a} *dist/app.exe\n`);
+    const chain = await newChain('named.jsonl');
+    const names = async (args: string[]): Promise<string[]> => {
+      const run = await sathos(step(chain, 'build', ...args));
+      assert.equal(run.code, 0, JSON.stringify(run.json));
+      const last = (await readFile(chain, 'utf8')).trim().split('\n').at(-1) ?? '';
+      const payload = (JSON.parse(last) as { dsseEnvelope: { payload: string } }).dsseEnvelope
+        .payload;
+      const statement = JSON.parse(Buffer.from(payload, 'base64').toString()) as {
+        subject: { name: string }[];
+      };
+      return statement.subject.map((s) => s.name);
+    };
+    assert.deepEqual(await names(['--subject-checksums', sums]), [
+      'dist/app.exe',
+      'dist/app_linux.tar.gz',
+    ]);
+    assert.deepEqual(await names(['--subject-image', `ghcr.io/acme/app:v1@sha256:${a}`]), [
+      'ghcr.io/acme/app',
+    ]);
+    assert.deepEqual(await names(['--subject-digest', `lib@1.0@sha256:${a}`]), ['lib@1.0']);
+    const list = join(dir, 'artifacts-list.json');
+    await writeFile(
+      list,
+      JSON.stringify({
+        version: 1,
+        subjects: [{ name: 'out/x.bin', digest: `sha256:${a}`, kind: 'file' }],
+      }),
+    );
+    process.env.GITHUB_ARTIFACTS_LIST = list;
+    try {
+      assert.deepEqual(await names([]), ['out/x.bin']);
+    } finally {
+      delete process.env.GITHUB_ARTIFACTS_LIST;
+    }
+    const none = await sathos(step(chain, 'build'));
+    assert.equal(none.code, 2);
+    assert.match(String(none.json.reason), /no subject given/);
+  });
+
   void it('is a usage error without a chain genesis, with two subject kinds, or without a signer', async () => {
     const empty = join(dir, 'empty.jsonl');
     const none = await sathos(step(empty, 'build', '--subject-path', 'services/**/*.tar'));
