@@ -221,6 +221,19 @@ void describe('attest-build', () => {
     });
   });
 
+  void describe('with no trusted-root input', () => {
+    void it('judges each record by the embedded root of its issuer, so stand-in records are refused', async () => {
+      await fx.startChain('embedded-roots');
+      const before = fx.chainBytes('embedded-roots');
+      const env = { ...fx.env('public'), ...fx.inputs('embedded-roots', 'public') };
+      delete (env as Record<string, string>)['INPUT_TRUSTED-ROOT'];
+      const io = await attest(env);
+      assert.equal(io.failures.length, 1);
+      assert.match(io.failures[0] ?? '', /chain\.jsonl line 1: /);
+      assert.deepEqual(fx.chainBytes('embedded-roots'), before);
+    });
+  });
+
   void describe('handed an empty chain', () => {
     void it('refuses to start a chain: the source record must come first', async () => {
       const io = await attest({ ...fx.env('public'), ...fx.inputs('empty', 'public') });

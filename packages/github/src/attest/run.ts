@@ -29,7 +29,13 @@ import { readPolicyInput } from '../policy-input.js';
 import type { Fetch } from '../rest.js';
 import { readVisibility, resolveSigning } from '../signing-instance.js';
 import { jobSigner, type JobSigner } from '../signing.js';
-import { assertCommandSucceeded, commandObservations, runCommand } from './command.js';
+import {
+  assertCommandSucceeded,
+  commandEnvironment,
+  commandObservations,
+  runCommand,
+  type CommandRunner,
+} from './command.js';
 import type { AttestInputs, SubjectInputs } from './inputs.js';
 import { attestSummaries } from './summary.js';
 import { chainTrust, loadAttestTrust } from './trust.js';
@@ -46,6 +52,8 @@ export interface AttestRuntime {
   readonly openChain: (path: string) => ChainStore;
   /** Attaches a bundle to an image as an OCI referrer (push-to-registry). */
   readonly pushToRegistry: RegistryPush;
+  /** Runs the `run:` input: the actions hand in the anomaly supervisor (default: bare runCommand). */
+  readonly runCommand?: CommandRunner;
 }
 
 /** The step's own part: its evidence about each part of its subjects. */
@@ -192,7 +200,7 @@ async function attest(inputs: AttestInputs, runtime: AttestRuntime, plan: Attest
   await assertChainStarted(runtime.openChain(inputs.chain));
   const policy: Policy | undefined = await readPolicy(inputs, runtime, context);
   const { resolved, signer } = await signerFor(inputs, runtime, context, plan);
-  const trust = await loadAttestTrust(inputs.trustedRoot, resolved.instance);
+  const trust = await loadAttestTrust(inputs.trustedRoot);
   const ports = {
     signer,
     trust: chainTrust(trust, resolved.choice, signer, inputs.stage, policy),
@@ -200,7 +208,8 @@ async function attest(inputs: AttestInputs, runtime: AttestRuntime, plan: Attest
   let observations: Record<string, unknown> | undefined;
   if (inputs.run !== undefined) {
     io.info(`running the step's command (bash -e)`);
-    const outcome = await runCommand(inputs.run, inputs.workspace, env);
+    const runner = runtime.runCommand ?? runCommand;
+    const outcome = await runner(inputs.run, inputs.workspace, commandEnvironment(env), policy);
     assertCommandSucceeded(outcome);
     observations = commandObservations(outcome);
   }

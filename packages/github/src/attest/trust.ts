@@ -1,5 +1,6 @@
 // Whom an attest step trusts to have signed the chain it is handed. The Sigstore root: the
-// trusted-root input, else the embedded root of the instance this job signs with. The signers:
+// trusted-root input, else each bundle's embedded root chosen by its certificate's issuer
+// (public-good or GitHub's instance, as `gh attestation verify` chooses). The signers:
 // the policy's, else — with no policy — only this job's own identity (its workflow's certificate,
 // or its key), for every built-in stage: a chain signed by anyone else is refused.
 import { createPublicKey } from 'node:crypto';
@@ -7,28 +8,27 @@ import {
   BUILTIN_STAGES,
   MAX_TRUSTED_ROOT_BYTES,
   SathosError,
-  createBundleVerifier,
   githubTrust,
   keyTrust,
   parsePublicKeys,
   publicGoodTrust,
+  rootChoosingVerifier,
   trustFromJSON,
   type ChainTrust,
   type Policy,
   type Trust,
 } from '@sathos/core';
 import { readInputFile } from '../files.js';
-import type { ResolvedSigning } from '../signing-instance.js';
 import type { JobSigner, SigningChoice } from '../signing.js';
 
-/** The trusted root: a file, `embedded:public-good` / `embedded:github`, or the signing instance's. */
-export async function loadAttestTrust(
-  path: string | undefined,
-  instance: ResolvedSigning['instance'],
-): Promise<Trust> {
+/**
+ * The trusted root: a file or `embedded:public-good` / `embedded:github`; none (no input) judges
+ * each bundle by its own embedded root, so a chain may hold records of both instances.
+ */
+export async function loadAttestTrust(path: string | undefined): Promise<Trust | undefined> {
   if (path === 'embedded:public-good') return publicGoodTrust();
   if (path === 'embedded:github') return githubTrust();
-  if (path === undefined) return instance === 'github' ? githubTrust() : publicGoodTrust();
+  if (path === undefined) return undefined;
   const text = await readInputFile(path, 'trusted-root', MAX_TRUSTED_ROOT_BYTES);
   let json: unknown;
   try {
@@ -51,7 +51,7 @@ function ownKey(choice: SigningChoice) {
 
 /** How the chain so far is verified before this step adds to it. */
 export function chainTrust(
-  trust: Trust,
+  trust: Trust | undefined,
   choice: SigningChoice,
   signer: JobSigner,
   stage: string,
@@ -60,7 +60,10 @@ export function chainTrust(
   const keys = ownKey(choice);
   // The job's own key signs offline (no log, no timestamp): its own records carry no witness to
   // check. A trusted-root input names the root for keyless records, not a demand on this key.
-  const checker = createBundleVerifier(trust, keyTrust({ keys, rootNamed: false }));
+  const checker = rootChoosingVerifier({
+    ...(trust === undefined ? {} : { trust }),
+    ...keyTrust({ keys, rootNamed: false }),
+  });
   if (policy !== undefined) return { checker };
   if (!(BUILTIN_STAGES as readonly string[]).includes(stage)) {
     throw new SathosError(
