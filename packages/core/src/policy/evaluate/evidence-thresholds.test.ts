@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { testResultFromJUnit } from '../../attestation/evidence/reports/junit.js';
 import { REPORT_LIMITS } from '../../attestation/evidence/reports/report.js';
 import { vulnsFromSarif } from '../../attestation/evidence/reports/sarif.js';
+import { sbomStatement } from '../../attestation/evidence/reports/sbom.js';
 import type { Statement } from '../../attestation/record/statement.js';
 import { parsePolicy } from '../document/document.js';
 import { decideStep } from './decide-step.js';
@@ -150,6 +151,18 @@ void describe('evidence thresholds', () => {
     const junit = bytes(`<testsuite name="big">${cases.join('')}</testsuite>`);
     const big = testResultFromJUnit(SUBJECTS, [{ name: 'big.xml', bytes: junit }]);
     assert.equal(decide('test', [big]).allowed, true);
+    // An SBOM just under its value limit (each component: the object and its 2 fields). The
+    // limits are each report's: a step carrying several shares the policy input's 500,000 values.
+    const components = Array.from({ length: (REPORT_LIMITS.maxSbomValues - 10) / 3 }, (_, i) => ({
+      type: 'library',
+      name: `c${i}`,
+    }));
+    const bom = { bomFormat: 'CycloneDX', specVersion: '1.6', version: 1, components };
+    const sbom = sbomStatement(SUBJECTS, { name: 'bom.json', bytes: bytes(JSON.stringify(bom)) });
+    const one = testResultFromJUnit(SUBJECTS, [
+      { name: 'ok.xml', bytes: bytes('<testsuite name="s"><testcase name="a"/></testsuite>') },
+    ]);
+    assert.equal(decide('test', [sbom, one]).allowed, true);
     const results = Array.from({ length: REPORT_LIMITS.maxFindings }, (_, i) => ({
       ruleId: `R${i % 50}`,
       message: { text: `finding ${i}` },

@@ -17,6 +17,11 @@ export interface ReportLimits {
   readonly maxReportBytes: number;
   /** SBOMs: GitHub's own limit for `actions/attest`'s sbom-path. */
   readonly maxSbomBytes: number;
+  /**
+   * JSON values of an SBOM: the document is the predicate, and the policy's `evidence` input holds
+   * at most 500,000 values — past this a step with the SBOM could not be decided.
+   */
+  readonly maxSbomValues: number;
   /** Reports merged into one statement. */
   readonly maxReports: number;
   /** XML element and JSON nesting depth. */
@@ -42,6 +47,7 @@ export interface ReportLimits {
 export const REPORT_LIMITS: ReportLimits = Object.freeze({
   maxReportBytes: 64 * 1024 * 1024,
   maxSbomBytes: 16 * 1024 * 1024,
+  maxSbomValues: 400_000,
   maxReports: 256,
   maxDepth: 64,
   maxElements: 2_000_000,
@@ -94,16 +100,19 @@ export function decodeReport(report: Report, maxBytes: number, kind: string): st
   }
 }
 
-/** The nesting depth of a parsed JSON value, walked without recursion; stops past `limit`. */
-function depthExceeds(value: unknown, limit: number): boolean {
+/** What is past the limits of a parsed JSON value, walked without recursion; undefined if nothing. */
+function pastLimits(value: unknown, maxDepth: number, maxValues: number): string | undefined {
   const stack: { value: unknown; depth: number }[] = [{ value, depth: 1 }];
+  let values = 0;
   for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    values += 1;
+    if (values > maxValues) return `holds more than ${maxValues} JSON values`;
     if (typeof top.value !== 'object' || top.value === null) continue;
-    if (top.depth > limit) return true;
+    if (top.depth > maxDepth) return `nests deeper than ${maxDepth} levels`;
     const children = Array.isArray(top.value) ? top.value : Object.values(top.value);
     for (const child of children) stack.push({ value: child, depth: top.depth + 1 });
   }
-  return false;
+  return undefined;
 }
 
 /** Whether JSON.parse stopped because the text ended: no position, or one at the (trimmed) end. */
@@ -119,6 +128,7 @@ export function parseJsonReport(
   maxBytes: number,
   kind: string,
   limits: ReportLimits = REPORT_LIMITS,
+  maxValues = Number.MAX_SAFE_INTEGER,
 ): unknown {
   const text = decodeReport(report, maxBytes, kind);
   let value: unknown;
@@ -128,9 +138,8 @@ export function parseJsonReport(
     const hint = endsEarly(text, describeCause(cause)) ? 'truncated' : 'malformed';
     throw reportError(report, `the ${kind} file is ${hint} JSON (${describeCause(cause)})`, cause);
   }
-  if (depthExceeds(value, limits.maxDepth)) {
-    throw reportError(report, `the ${kind} file nests deeper than ${limits.maxDepth} levels`);
-  }
+  const past = pastLimits(value, limits.maxDepth, maxValues);
+  if (past !== undefined) throw reportError(report, `the ${kind} file ${past}`);
   return value;
 }
 

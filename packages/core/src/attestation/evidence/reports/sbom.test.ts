@@ -56,6 +56,18 @@ void describe('sbomStatement', () => {
     rejects('{"spdxVersion": "SPDX-2.3", ', /truncated JSON/);
   });
 
+  void it('refuses an SBOM of more values than a policy could read', () => {
+    rejects(
+      { ...CDX, components: Array.from({ length: 50 }, () => ({})) },
+      /more than 40 JSON values/,
+      {
+        ...REPORT_LIMITS,
+        maxSbomValues: 40,
+      },
+    );
+    assert.equal(parseSbom(file(CDX), { ...REPORT_LIMITS, maxSbomValues: 6 }).format, 'cyclonedx');
+  });
+
   void it('refuses an SBOM over 16 MiB, as GitHub does, before parsing it', () => {
     const big = new Uint8Array(REPORT_LIMITS.maxSbomBytes + 1).fill(0x20);
     assert.throws(

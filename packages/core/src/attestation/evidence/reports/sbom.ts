@@ -60,7 +60,13 @@ function cyclonedx(document: Json, report: Report): Sbom | undefined {
 
 /** Reads an SPDX 2.x or CycloneDX JSON SBOM; anything else throws REPORT_INVALID naming the file. */
 export function parseSbom(report: Report, limits: ReportLimits = REPORT_LIMITS): Sbom {
-  const document = parseJsonReport(report, limits.maxSbomBytes, 'SBOM', limits);
+  const document = parseJsonReport(
+    report,
+    limits.maxSbomBytes,
+    'SBOM',
+    limits,
+    limits.maxSbomValues,
+  );
   if (!isObject(document)) throw reportError(report, 'the SBOM is not a JSON object');
   const found = spdx(document, report) ?? cyclonedx(document, report);
   if (found !== undefined) return found;
