@@ -145,6 +145,41 @@ const CASES: readonly Case[] = [
     says: /--cert-identity was given twice/,
   },
   {
+    name: 'verify-bundle --signer-workflow that RE2 cannot compile',
+    args: (f) => ['verify-bundle', f.garbage, '--digest', DIGEST, '--signer-workflow', 'o/r/(x'],
+    exit: 2,
+    code: 'USAGE',
+    says: /--signer-workflow is not a valid RE2 pattern/,
+  },
+  {
+    name: 'verify-bundle --predicate-type empty',
+    args: (f) => [
+      'verify-bundle',
+      f.garbage,
+      '--digest',
+      DIGEST,
+      '--owner',
+      'o',
+      '--predicate-type=',
+    ],
+    exit: 2,
+    code: 'USAGE',
+    says: /--predicate-type needs a URI/,
+  },
+  {
+    name: 'verify-chain --owner that is not an owner name',
+    args: (f) => ['verify-chain', f.garbage, '--artifact', f.empty, '--owner', 'a/b'],
+    exit: 2,
+    code: 'USAGE',
+    says: /--owner must be a GitHub owner name/,
+  },
+  {
+    name: 'verify-chain --repo given twice',
+    args: (f) => ['verify-chain', f.garbage, '--digest', DIGEST, '--repo', 'o/a', '--repo', 'o/b'],
+    exit: 2,
+    says: /--repo was given twice/,
+  },
+  {
     name: 'a single-valued flag given twice, once as --flag=value',
     args: (f) => [
       'verify-bundle',
