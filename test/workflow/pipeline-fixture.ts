@@ -77,9 +77,13 @@ export class PipelineFixture {
   private sshKey = '';
   allowedSigners = '';
 
-  async start(): Promise<void> {
+  /** `extra` workflow files join the SATHOS commit (a tampered pipeline, for attack tests). */
+  async start(
+    extra: (files: Record<string, string>) => Record<string, string> = () => ({}),
+  ): Promise<void> {
     copyActions(this.sathos.dir);
-    this.sathosSha = this.sathos.commit(sathosFiles(), 'sathos');
+    const files = sathosFiles();
+    this.sathosSha = this.sathos.commit({ ...files, ...extra(files) }, 'sathos');
     this.sigstore = await startSigstoreStandIn();
     this.sshKey = join(this.app.root, 'commit-key');
     execFileSync('ssh-keygen', [

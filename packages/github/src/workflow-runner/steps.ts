@@ -99,13 +99,9 @@ function actionInputs(
   where: string,
 ) {
   const declared = new Set(action.inputs.map(([name]) => name.toLowerCase()));
-  const unexpected = Object.keys(withs).find((name) => !declared.has(name.toLowerCase()));
-  if (unexpected !== undefined)
-    throw new SathosError(
-      'WORKFLOW_INVALID',
-      `input ${unexpected} is not one the action declares`,
-      { where },
-    );
+  // GitHub passes an input the action does not declare, with a warning; so does the runner.
+  for (const name of Object.keys(withs).filter((n) => !declared.has(n.toLowerCase())))
+    scope.log(`::warning::${where}: input ${name} is not one the action declares`);
   const env: Record<string, string> = {};
   for (const [name, fallback] of action.inputs) {
     const given = Object.entries(withs).find(([key]) => key.toLowerCase() === name.toLowerCase());
@@ -116,6 +112,8 @@ function actionInputs(
         : asText(evaluateToken(fallback, scope.contexts, { succeeded: true }, where)));
     if (value !== undefined) env[inputName(name)] = value;
   }
+  for (const [name, value] of Object.entries(withs))
+    if (!declared.has(name.toLowerCase())) env[inputName(name)] = value;
   return env;
 }
 
