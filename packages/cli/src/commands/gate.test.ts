@@ -215,6 +215,9 @@ void describe('sathos gate', () => {
     );
     assert.equal(noPolicy.code, 2);
     assert.match(String(noPolicy.json.reason), /--policy/);
+    const badLogin = await sathos([...args(path), '--approved-by', 'alice\nbob']);
+    assert.equal(badLogin.code, 2, JSON.stringify(badLogin.json));
+    assert.match(String(badLogin.json.reason), /not a GitHub login/);
     const noKey = await sathos([...args(path), '--key', join(dir, 'absent.pem')]);
     assert.equal(noKey.code, 2, JSON.stringify(noKey.json));
     assert.deepEqual(await readFile(path), before);

@@ -60,8 +60,19 @@ function trustFlags(o: GateOptions, policy: string): TrustFlags {
   };
 }
 
+const LOGIN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\[bot\])?$/;
+const MAX_APPROVALS = 256;
+
+/** `--approved-by` logins, each a GitHub login: anything else would be recorded yet never counted. */
 function approvalsFrom(o: GateOptions): Approval[] {
-  return (o.approvedBy ?? []).map((by) => ({ by, source: 'cli' }));
+  const logins = o.approvedBy ?? [];
+  if (logins.length > MAX_APPROVALS)
+    throw new SathosError('USAGE', `--approved-by is given more than ${MAX_APPROVALS} times`);
+  return logins.map((by) => {
+    if (!LOGIN.test(by))
+      throw new SathosError('USAGE', `--approved-by ${JSON.stringify(by)} is not a GitHub login`);
+    return { by, source: 'cli' };
+  });
 }
 
 function allowedOutcome(o: GateOptions, result: GateResult, signer: string): Outcome {
@@ -88,6 +99,7 @@ function allowedOutcome(o: GateOptions, result: GateResult, signer: string): Out
 
 async function gate(o: GateOptions, context: GateContext): Promise<Outcome> {
   const { policy, environment } = assertOptions(o);
+  const approvals = approvalsFrom(o);
   const flags = trustFlags(o, policy);
   assertFlagsAgree(flags);
   const signer = await signerFromFlags(o);
@@ -99,7 +111,7 @@ async function gate(o: GateOptions, context: GateContext): Promise<Outcome> {
       environment,
       policy: trust.policy,
       artifacts,
-      approvals: approvalsFrom(o),
+      approvals,
       verifierId: VERIFIER_ID,
     },
     {
