@@ -12,6 +12,7 @@ import {
   type JobSigner,
   type RunContext,
 } from '@sathos/github';
+import { superviseScript } from '@sathos/guard';
 
 export const BUILDER_ID = 'https://github.com/sathos/sathos/actions/attest-build';
 
@@ -35,7 +36,8 @@ export const buildPlan: AttestPlan = {
 
 export async function run(
   inputs: AttestInputs,
-  runtime: AttestRuntime = defaultAttestRuntime(),
+  // The run: input's command runs under the anomaly supervisor; its findings go into the record.
+  runtime: AttestRuntime = { ...defaultAttestRuntime(), runCommand: superviseScript },
 ): Promise<void> {
   await runAttest(inputs, runtime, buildPlan);
 }

@@ -8,6 +8,7 @@ import {
   type AttestPlan,
   type AttestRuntime,
 } from '@sathos/github';
+import { superviseScript } from '@sathos/guard';
 import { stepEvidence } from './evidence.js';
 
 export function stepPlan(inputs: AttestInputs): AttestPlan {
@@ -19,7 +20,8 @@ export function stepPlan(inputs: AttestInputs): AttestPlan {
 
 export async function run(
   inputs: AttestInputs,
-  runtime: AttestRuntime = defaultAttestRuntime(),
+  // The run: input's command runs under the anomaly supervisor; its findings go into the record.
+  runtime: AttestRuntime = { ...defaultAttestRuntime(), runCommand: superviseScript },
 ): Promise<void> {
   await runAttest(inputs, runtime, stepPlan(inputs));
 }

@@ -1,7 +1,8 @@
 // The action's entry point: read the inputs once, then run on the runner. An input that cannot be
 // read fails the step with the one line that says which; nothing is verified or requested.
 import { collectSubjects, JsonlFileStore } from '@sathos/node';
-import { actionsIO, attestFailureLine, runCommand } from '@sathos/github';
+import { actionsIO, attestFailureLine } from '@sathos/github';
+import { superviseScript } from '@sathos/guard';
 import type { ArtifactInput } from '@sathos/core';
 import { readGateInputs, type GateInputs } from './inputs.js';
 import { runGate, type GateRuntime } from './main.js';
@@ -20,7 +21,8 @@ function runtime(): GateRuntime {
           s.digest.sha256 === undefined ? [] : [{ algorithm: 'sha256', hex: s.digest.sha256 }],
       }));
     },
-    runDeploy: runCommand,
+    // The deploy command runs under the anomaly supervisor, judged by the policy's anomaly section.
+    runDeploy: superviseScript,
     mask: (secret) => process.stdout.write(`::add-mask::${secret}\n`),
     now: () => new Date(),
   };

@@ -35,7 +35,7 @@ import {
   resolveSigning,
   runBinding,
   type ActionIO,
-  type CommandOutcome,
+  type CommandRunner,
   type Env,
   type Fetch,
   type GitHubApi,
@@ -53,7 +53,7 @@ export interface GateRuntime {
   readonly io: ActionIO;
   readonly openChain: (path: string) => ChainStore;
   readonly hashArtifacts: (paths: readonly string[], workspace: string) => Promise<ArtifactInput[]>;
-  readonly runDeploy: (script: string, cwd: string, env: Env) => Promise<CommandOutcome>;
+  readonly runDeploy: CommandRunner;
   /** Masks a secret in the log (`::add-mask::`). */
   readonly mask: (secret: string) => void;
   readonly now: () => Date;
@@ -179,8 +179,11 @@ async function gate(inputs: GateInputs, runtime: GateRuntime, progress: Progress
             script,
             inputs.workspace,
             deployEnvironment(env, token, inputs),
+            policy,
           );
           assertCommandSucceeded(outcome);
+          // The supervisor's anomaly observation goes into the deploy record.
+          return outcome.observations;
         },
       },
       ports,

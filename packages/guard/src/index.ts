@@ -22,3 +22,10 @@ export { chooseSandbox, type SandboxChoice, type SandboxRequest } from './sandbo
 export type { ContainmentKind } from './process-tree.js';
 export type { StepOutput } from './step.js';
 export { abortOnSignals, supervisedRun, supervisionReportFields } from './run-report.js';
+export {
+  superviseScript,
+  superviseStep,
+  type StepSupervision,
+  type SupervisedScript,
+  type SupervisedStep,
+} from './supervise-step.js';

@@ -191,7 +191,7 @@ export interface DeployInput {
   readonly artifacts: readonly ArtifactInput[];
   readonly run?: RunBinding;
   /** The deployment itself, run only once the deploy step is allowed and before it is signed. */
-  readonly act: () => Promise<void>;
+  readonly act: () => Promise<void> | Promise<Readonly<Record<string, unknown>> | undefined>;
   /** More to record (the deploy target, the supervisor's anomaly observation). */
   readonly observations?: Readonly<Record<string, unknown>>;
 }

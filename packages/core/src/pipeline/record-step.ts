@@ -44,8 +44,12 @@ export interface RecordStepInput {
   readonly artifacts?: readonly ArtifactInput[];
   /** The chain so far must hold every required stage before this one (a gate), not just reach its end. */
   readonly complete?: boolean;
-  /** The step's action (a deploy's copy), run only once the step is allowed and before it is signed. */
-  readonly act?: () => Promise<void>;
+  /**
+   * The step's action (a deploy's copy), run only once the step is allowed and before it is signed.
+   * What it returns is added to the record's observations (a supervised deploy's `anomaly`); the
+   * decision was made before it ran, so it cannot widen what was allowed.
+   */
+  readonly act?: () => Promise<void> | Promise<Readonly<Record<string, unknown>> | undefined>;
 }
 
 export interface StepResult {
@@ -109,7 +113,9 @@ export async function recordStep(input: RecordStepInput, ports: StepPorts): Prom
           source: store.location,
         });
   const allowed = decision === undefined || decision.allowed;
-  if (allowed && input.act !== undefined) await input.act();
+  const acted = allowed && input.act !== undefined ? await input.act() : undefined;
+  const observations =
+    acted === undefined ? input.observations : { ...acted, ...input.observations };
   const appended = await appendTransition({
     store,
     sign: signer.sign,
@@ -118,7 +124,7 @@ export async function recordStep(input: RecordStepInput, ports: StepPorts): Prom
     run: input.run,
     actor: signer.actor,
     evidence,
-    ...(input.observations === undefined ? {} : { observations: input.observations }),
+    ...(observations === undefined ? {} : { observations }),
     ...(input.terminal === undefined ? {} : { terminal: input.terminal }),
     ...(decision === undefined ? {} : { policy: decisionRef(decision) }),
   });

@@ -1,16 +1,29 @@
 // The `run:` input: the step's own command, executed as a workflow's `run:` step is (bash, errexit
 // and pipefail, no profile), its output streamed to the log. Its exit status and duration become
 // the record's observations; a command that fails fails the step before anything is signed.
-// (The anomaly supervisor in packages/guard will wrap this command when it lands here.)
+// The actions hand in packages/guard's supervisor (superviseScript) as the CommandRunner, which adds
+// the step's `anomaly` observation; runCommand is the bare runner it replaces.
 import { spawn } from 'node:child_process';
-import { SathosError } from '@sathos/core';
+import { SathosError, type Policy } from '@sathos/core';
 
 export interface CommandOutcome {
   /** The command's exit status; a command killed by a signal reports 128 + the signal number. */
   readonly exitStatus: number;
   readonly signal?: string;
   readonly durationMs: number;
+  /** Why the anomaly supervisor ended the command, when it did. */
+  readonly halted?: string;
+  /** More for the record: the supervisor's `anomaly` observation. */
+  readonly observations?: Readonly<Record<string, unknown>>;
 }
+
+/** Runs a `run:` script; the policy's anomaly section judges a supervised one. */
+export type CommandRunner = (
+  script: string,
+  cwd: string,
+  env: Readonly<Record<string, string | undefined>>,
+  policy?: Policy,
+) => Promise<CommandOutcome>;
 
 /** As GitHub's runner runs `shell: bash`. */
 export const BASH_ARGS = ['--noprofile', '--norc', '-eo', 'pipefail', '-c'] as const;
@@ -79,6 +92,7 @@ export function runCommand(
 /** The outcome as the record's observations carry it. */
 export function commandObservations(outcome: CommandOutcome): Record<string, unknown> {
   return {
+    ...outcome.observations,
     command: {
       exitStatus: outcome.exitStatus,
       durationMs: outcome.durationMs,
@@ -92,6 +106,6 @@ export function assertCommandSucceeded(outcome: CommandOutcome): void {
   if (outcome.exitStatus === 0) return;
   throw new SathosError(
     'COMMAND_FAILED',
-    `the "run" command exited ${outcome.exitStatus}${outcome.signal === undefined ? '' : ` (${outcome.signal})`} after ${outcome.durationMs} ms; nothing was signed and the chain is unchanged`,
+    `the "run" command ${outcome.halted === undefined ? 'exited' : `was halted by the anomaly supervisor (${outcome.halted}) and exited`} ${outcome.exitStatus}${outcome.signal === undefined ? '' : ` (${outcome.signal})`} after ${outcome.durationMs} ms; nothing was signed and the chain is unchanged`,
   );
 }
