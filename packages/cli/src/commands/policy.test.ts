@@ -1,4 +1,7 @@
-// `sathos policy check` and `sathos policy test` through runCli, as a user (or a held-out test) runs them.
+// `sathos policy check` and `sathos policy test` through runCli, as a user (or a held-out test) runs
+// them, as one table per command: each row names its files, its arguments, the exit code and the one
+// line (or JSON code) the user sees. Speed on hostile input (a 20 MB policy, an alias bomb, a
+// catastrophic-backtracking regex) is measured by `npm run bench`; here each must simply be decided.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -51,303 +54,299 @@ rules:
     expression: "!subjects.exists(s, s.name.matches('^(a+)+$'))"
     message: "no pathological names"
 `;
-
-let dir: string;
-let policy: string;
-
-async function file(name: string, text: string): Promise<string> {
-  const path = join(dir, name);
-  await writeFile(path, text);
-  return path;
-}
-
-const input = (value: unknown): Promise<string> =>
-  file(`input-${String(Math.random()).slice(2)}.json`, JSON.stringify(value));
+const POLICY_DIGEST = createHash('sha256').update(POLICY).digest('hex');
 
 const GOOD = {
   chain: { run: { workflowRef: 'acme/app/.github/workflows/release.yml@refs/heads/main' } },
   evidence: { testResult: { result: 'PASSED', failedTests: [] } },
 };
+const json = (value: unknown): string => JSON.stringify(value);
+
+/** Eight levels of nine aliases each: 9^9 strings once expanded. */
+function aliasBomb(): string {
+  const rows = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]'];
+  for (const [prev = '', name = ''] of ['ab', 'bc', 'cd', 'de', 'ef', 'fg', 'gh', 'hi']) {
+    rows.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+  }
+  return rows.join('\n');
+}
+
+interface Case {
+  readonly name: string;
+  /** Files written in a fresh directory before the run; `@name` in `args` is its path. */
+  readonly files?: Readonly<Record<string, string>>;
+  /** After `sathos`. `@policy` is the shared policy; `$API` the loopback GitHub API. */
+  readonly args: readonly string[];
+  readonly exit: 0 | 1 | 2;
+  /** The JSON `code` (with --json). */
+  readonly code?: string;
+  /** The one line the user reads: the JSON reason with --json, else stderr. */
+  readonly line?: RegExp;
+  /** What else the row proves, on the run's output. */
+  readonly then?: (run: Run, files: Readonly<Record<string, string>>) => void;
+}
+
+let dir: string;
+let api = '';
+
+async function run(c: Case): Promise<Run> {
+  const own = await mkdtemp(join(dir, 'case-'));
+  const paths: Record<string, string> = { policy: join(dir, 'policy.yaml') };
+  for (const [name, text] of Object.entries(c.files ?? {})) {
+    paths[name] = join(own, name);
+    await writeFile(paths[name], text);
+  }
+  const args = c.args.map((a) =>
+    a.startsWith('@') ? (paths[a.slice(1)] ?? join(own, a.slice(1))) : a.replace('$API', api),
+  );
+  return sathos(args);
+}
+
+function table(cases: readonly Case[]): void {
+  for (const c of cases) {
+    void it(`${c.name} (exit ${c.exit})`, async () => {
+      const r = await run(c);
+      assert.equal(r.code, c.exit, r.out + r.err);
+      if (c.code !== undefined) assert.equal(r.json.code, c.code, r.out);
+      if (c.line !== undefined) {
+        const line = typeof r.json.reason === 'string' ? r.json.reason : r.err;
+        assert.match(line, c.line);
+      }
+      c.then?.(r, c.files ?? {});
+    });
+  }
+}
+
+const failedIds = (r: Run): string[] =>
+  (r.json.results as { id: string; passed: boolean }[]).filter((x) => !x.passed).map((x) => x.id);
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sathos-policy-cli-'));
-  policy = await file('policy.yaml', POLICY);
+  await writeFile(join(dir, 'policy.yaml'), POLICY);
 });
 after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+const test = (input: string, ...rest: string[]): string[] => [
+  'policy',
+  'test',
+  '@policy',
+  '--input',
+  input,
+  ...rest,
+];
+
 void describe('sathos policy check', () => {
-  void it('exits 0 for a policy that loads and compiles', async () => {
-    const r = await sathos(['policy', 'check', policy, '--json']);
-    assert.equal(r.code, 0, r.out);
-    assert.equal(r.json.allowed, true);
-    assert.deepEqual(r.json.rules, ['tests-passed', 'no-failures', 'branch-main', 'no-evil-names']);
-  });
-
-  void describe('when the policy is unusable', () => {
-    void it('exits 2 naming the rule whose CEL does not parse, with file:line:col', async () => {
-      const bad = await file(
-        'syntax.yaml',
-        POLICY.replace('size(evidence.testResult.failedTests) == 0', 'size(x) > 3 &&'),
-      );
-      const r = await sathos(['policy', 'check', bad]);
-      assert.equal(r.code, 2);
-      assert.match(
-        r.err,
-        new RegExp(`^error: ${bad}:18:17: rule "no-failures": expression does not parse`, 'm'),
-      );
-      const j = await sathos(['policy', 'check', bad, '--json']);
-      assert.equal(j.code, 2);
-      assert.equal(j.json.allowed, false);
-      assert.equal(j.json.code, 'POLICY_INVALID');
-      assert.match(String(j.json.reason), /no-failures/);
-    });
-
-    void it('lists every problem, one line each', async () => {
-      const bad = await file(
-        'many.yaml',
-        POLICY.replace('kind: Policy', 'kind: Rule')
+  table([
+    {
+      name: 'a policy that loads and compiles, listing its rules',
+      args: ['policy', 'check', '@policy', '--json'],
+      exit: 0,
+      then: (r) => {
+        assert.equal(r.json.allowed, true);
+        const rules = ['tests-passed', 'no-failures', 'branch-main', 'no-evil-names'];
+        assert.deepEqual(r.json.rules, rules);
+      },
+    },
+    {
+      name: 'a rule whose CEL does not parse, named with file:line:col',
+      files: {
+        'syntax.yaml': POLICY.replace(
+          'size(evidence.testResult.failedTests) == 0',
+          'size(x) > 3 &&',
+        ),
+      },
+      args: ['policy', 'check', '@syntax.yaml'],
+      exit: 2,
+      line: /^error: \S+syntax\.yaml:18:17: rule "no-failures": expression does not parse/m,
+    },
+    {
+      name: 'a rule whose CEL does not parse, as JSON',
+      files: {
+        'syntax.yaml': POLICY.replace(
+          'size(evidence.testResult.failedTests) == 0',
+          'size(x) > 3 &&',
+        ),
+      },
+      args: ['policy', 'check', '@syntax.yaml', '--json'],
+      exit: 2,
+      code: 'POLICY_INVALID',
+      line: /no-failures/,
+      then: (r) => {
+        assert.equal(r.json.allowed, false);
+      },
+    },
+    {
+      name: 'every problem listed, one line each',
+      files: {
+        'many.yaml': POLICY.replace('kind: Policy', 'kind: Rule')
           .replace("== 'PASSED'", "+ 'PASSED'")
           .replace('stage: scan', 'stage: release'),
-      );
-      const r = await sathos(['policy', 'check', bad, '--json']);
-      assert.equal(r.code, 2);
-      const problems = r.json.problems as { line: number; message: string }[];
-      assert.equal(problems.length, 3, JSON.stringify(problems));
-      assert.ok(problems.every((p) => p.line > 0));
-    });
-
-    void it('refuses a 20 MB policy quickly, with exit 2', async () => {
-      const huge = await file('huge.yaml', `${POLICY}#${'x'.repeat(20 * 1024 * 1024)}\n`);
-      const started = performance.now();
-      const r = await sathos(['policy', 'check', huge, '--json']);
-      assert.equal(r.code, 2);
-      assert.equal(r.json.code, 'POLICY_INVALID');
-      assert.match(String(r.json.reason), /larger than/);
-      assert.ok(performance.now() - started < 2000);
-    });
-
-    void it('refuses a YAML alias bomb quickly, with exit 2', async () => {
-      const rows = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]'];
-      for (const [prev, name] of ['ab', 'bc', 'cd', 'de', 'ef', 'fg', 'gh', 'hi']) {
-        rows.push(
-          `${name ?? ''}: &${name ?? ''} [${Array(9)
-            .fill(`*${prev ?? ''}`)
-            .join(', ')}]`,
-        );
-      }
-      const bomb = await file('bomb.yaml', rows.join('\n'));
-      const started = performance.now();
-      const r = await sathos(['policy', 'check', bomb, '--json']);
-      assert.equal(r.code, 2);
-      assert.equal(r.json.code, 'POLICY_INVALID');
-      assert.ok(performance.now() - started < 2000);
-    });
-
-    void it('exits 2 for a policy file that does not exist', async () => {
-      const r = await sathos(['policy', 'check', join(dir, 'nope.yaml'), '--json']);
-      assert.equal(r.code, 2);
-      assert.equal(r.json.code, 'FILE_UNREADABLE');
-    });
-  });
+      },
+      args: ['policy', 'check', '@many.yaml', '--json'],
+      exit: 2,
+      then: (r) => {
+        const problems = r.json.problems as { line: number; message: string }[];
+        assert.equal(problems.length, 3, JSON.stringify(problems));
+        assert.ok(problems.every((p) => p.line > 0));
+      },
+    },
+    {
+      name: 'a 20 MB policy, refused by size',
+      files: { 'huge.yaml': `${POLICY}#${'x'.repeat(20 * 1024 * 1024)}\n` },
+      args: ['policy', 'check', '@huge.yaml', '--json'],
+      exit: 2,
+      code: 'POLICY_INVALID',
+      line: /larger than/,
+    },
+    {
+      name: 'a YAML alias bomb',
+      files: { 'bomb.yaml': aliasBomb() },
+      args: ['policy', 'check', '@bomb.yaml', '--json'],
+      exit: 2,
+      code: 'POLICY_INVALID',
+    },
+    {
+      name: 'a policy file that does not exist',
+      args: ['policy', 'check', '@nope.yaml', '--json'],
+      exit: 2,
+      code: 'FILE_UNREADABLE',
+    },
+  ]);
 });
 
 void describe('sathos policy test', () => {
-  void it('exits 0 and prints the decision when every rule is true', async () => {
-    const r = await sathos([
-      'policy',
-      'test',
-      policy,
-      '--input',
-      await input(GOOD),
-      '--stage',
-      'test',
-      '--json',
-    ]);
-    assert.equal(r.code, 0, r.out);
-    assert.equal(r.json.allowed, true);
-    assert.equal(r.json.code, 'OK');
-    const results = r.json.results as { id: string; passed: boolean }[];
-    assert.deepEqual(
-      results.map((x) => [x.id, x.passed]),
-      [
-        ['tests-passed', true],
-        ['no-failures', true],
-        ['branch-main', true],
-      ],
-    );
-    const p = r.json.policy as { uri: string; digest: { sha256: string } };
-    assert.equal(p.digest.sha256, createHash('sha256').update(POLICY).digest('hex'));
-  });
-
-  void it('exits 1 naming the one false rule', async () => {
-    const failing = { ...GOOD, evidence: { testResult: { result: 'PASSED', failedTests: ['x'] } } };
-    const r = await sathos([
-      'policy',
-      'test',
-      policy,
-      '--input',
-      await input(failing),
-      '--stage',
-      'test',
-      '--json',
-    ]);
-    assert.equal(r.code, 1);
-    assert.equal(r.json.allowed, false);
-    assert.equal(r.json.code, 'POLICY_DENIED');
-    const failed = (r.json.results as { id: string; passed: boolean }[]).filter((x) => !x.passed);
-    assert.deepEqual(
-      failed.map((x) => x.id),
-      ['no-failures'],
-    );
-    const human = await sathos([
-      'policy',
-      'test',
-      policy,
-      '--input',
-      await input(failing),
-      '--stage',
-      'test',
-    ]);
-    assert.equal(human.code, 1);
-    assert.match(human.err, /fail no-failures: no test may fail/);
-  });
-
-  void it('exits 1 for a stage the policy does not declare', async () => {
-    const r = await sathos([
-      'policy',
-      'test',
-      policy,
-      '--input',
-      await input(GOOD),
-      '--stage',
-      'release',
-      '--json',
-    ]);
-    assert.equal(r.code, 1);
-    assert.equal(r.json.allowed, false);
-  });
-
-  void it('exits 1, not 2, when a rule reads a field the input lacks', async () => {
-    const r = await sathos([
-      'policy',
-      'test',
-      policy,
-      '--input',
-      await input({ chain: GOOD.chain }),
-      '--stage',
-      'test',
-      '--json',
-    ]);
-    assert.equal(r.code, 1);
-    assert.equal(r.json.allowed, false);
-    const failed = (r.json.results as { id: string; passed: boolean; error?: string }[]).filter(
-      (x) => !x.passed,
-    );
-    assert.deepEqual(
-      failed.map((x) => x.id),
-      ['tests-passed', 'no-failures'],
-    );
-    assert.ok(failed.every((x) => typeof x.error === 'string'));
-  });
-
-  void it('takes the stage from the input when --stage is absent', async () => {
-    const r = await sathos([
-      'policy',
-      'test',
-      policy,
-      '--input',
-      await input({ ...GOOD, stage: 'test' }),
-      '--json',
-    ]);
-    assert.equal(r.code, 0, r.out);
-  });
-
-  void it("decides matches('^(a+)+$') over 5,000 characters in well under a second", async () => {
-    const evil = { ...GOOD, subjects: [{ name: `${'a'.repeat(5000)}!` }] };
-    const started = performance.now();
-    const r = await sathos([
-      'policy',
-      'test',
-      policy,
-      '--input',
-      await input(evil),
-      '--stage',
-      'scan',
-      '--json',
-    ]);
-    assert.equal(r.code, 0, r.out);
-    assert.ok(performance.now() - started < 1000);
-  });
-
-  void describe('when the policy or input is unusable', () => {
-    void it('exits 2 for input that is not a JSON object', async () => {
-      const bad = await file('bad.json', '[1, 2');
-      const r = await sathos([
-        'policy',
-        'test',
-        policy,
-        '--input',
-        bad,
-        '--stage',
-        'test',
-        '--json',
-      ]);
-      assert.equal(r.code, 2);
-      assert.equal(r.json.code, 'POLICY_INPUT_INVALID');
-    });
-
-    void it('exits 2 for input nested too deeply', async () => {
-      const deep = await file('deep.json', `{"x": ${'['.repeat(100)}${']'.repeat(100)}}`);
-      const r = await sathos([
-        'policy',
-        'test',
-        policy,
-        '--input',
-        deep,
-        '--stage',
-        'test',
-        '--json',
-      ]);
-      assert.equal(r.code, 2);
-      assert.equal(r.json.code, 'POLICY_INPUT_INVALID');
-    });
-
-    void it('exits 2 without --input, or without a stage', async () => {
-      assert.equal((await sathos(['policy', 'test', policy, '--stage', 'test'])).code, 2);
-      const r = await sathos(['policy', 'test', policy, '--input', await input(GOOD), '--json']);
-      assert.equal(r.code, 2);
-      assert.equal(r.json.code, 'USAGE');
-    });
-
-    void it('exits 2 for a policy that does not compile', async () => {
-      const bad = await file('nonbool.yaml', POLICY.replace("== 'PASSED'", "+ 'PASSED'"));
-      const r = await sathos([
-        'policy',
-        'test',
-        bad,
-        '--input',
-        await input(GOOD),
-        '--stage',
-        'test',
-        '--json',
-      ]);
-      assert.equal(r.code, 2);
-      assert.equal(r.json.allowed, false);
-      assert.match(String(r.json.reason), /tests-passed/);
-    });
-
-    void it('exits 2 for an unknown action', async () => {
-      assert.equal((await sathos(['policy', 'lint', policy])).code, 2);
-    });
-  });
+  table([
+    {
+      name: 'every rule true: the decision, its results and the policy digest',
+      files: { 'in.json': json(GOOD) },
+      args: test('@in.json', '--stage', 'test', '--json'),
+      exit: 0,
+      code: 'OK',
+      then: (r) => {
+        assert.equal(r.json.allowed, true);
+        const results = r.json.results as { id: string; passed: boolean }[];
+        assert.deepEqual(
+          results.map((x) => [x.id, x.passed]),
+          [
+            ['tests-passed', true],
+            ['no-failures', true],
+            ['branch-main', true],
+          ],
+        );
+        const p = r.json.policy as { digest: { sha256: string } };
+        assert.equal(p.digest.sha256, POLICY_DIGEST);
+      },
+    },
+    {
+      name: 'one false rule, named',
+      files: {
+        'in.json': json({
+          ...GOOD,
+          evidence: { testResult: { result: 'PASSED', failedTests: ['x'] } },
+        }),
+      },
+      args: test('@in.json', '--stage', 'test', '--json'),
+      exit: 1,
+      code: 'POLICY_DENIED',
+      then: (r) => {
+        assert.equal(r.json.allowed, false);
+        assert.deepEqual(failedIds(r), ['no-failures']);
+      },
+    },
+    {
+      name: 'one false rule, in words',
+      files: {
+        'in.json': json({
+          ...GOOD,
+          evidence: { testResult: { result: 'PASSED', failedTests: ['x'] } },
+        }),
+      },
+      args: test('@in.json', '--stage', 'test'),
+      exit: 1,
+      line: /fail no-failures: no test may fail/,
+    },
+    {
+      name: 'a stage the policy does not declare',
+      files: { 'in.json': json(GOOD) },
+      args: test('@in.json', '--stage', 'release', '--json'),
+      exit: 1,
+      then: (r) => {
+        assert.equal(r.json.allowed, false);
+      },
+    },
+    {
+      name: 'a rule reading a field the input lacks: a denial, not a usage error',
+      files: { 'in.json': json({ chain: GOOD.chain }) },
+      args: test('@in.json', '--stage', 'test', '--json'),
+      exit: 1,
+      then: (r) => {
+        assert.equal(r.json.allowed, false);
+        assert.deepEqual(failedIds(r), ['tests-passed', 'no-failures']);
+        const results = r.json.results as { passed: boolean; error?: string }[];
+        assert.ok(results.filter((x) => !x.passed).every((x) => typeof x.error === 'string'));
+      },
+    },
+    {
+      name: 'the stage taken from the input when --stage is absent',
+      files: { 'in.json': json({ ...GOOD, stage: 'test' }) },
+      args: test('@in.json', '--json'),
+      exit: 0,
+    },
+    {
+      name: "matches('^(a+)+$') over 5,000 characters, decided (RE2: no backtracking)",
+      files: { 'in.json': json({ ...GOOD, subjects: [{ name: `${'a'.repeat(5000)}!` }] }) },
+      args: test('@in.json', '--stage', 'scan', '--json'),
+      exit: 0,
+    },
+    {
+      name: 'input that is not a JSON object',
+      files: { 'bad.json': '[1, 2' },
+      args: test('@bad.json', '--stage', 'test', '--json'),
+      exit: 2,
+      code: 'POLICY_INPUT_INVALID',
+    },
+    {
+      name: 'input nested too deeply',
+      files: { 'deep.json': `{"x": ${'['.repeat(100)}${']'.repeat(100)}}` },
+      args: test('@deep.json', '--stage', 'test', '--json'),
+      exit: 2,
+      code: 'POLICY_INPUT_INVALID',
+    },
+    {
+      name: 'no --input',
+      args: ['policy', 'test', '@policy', '--stage', 'test'],
+      exit: 2,
+    },
+    {
+      name: 'no stage, in the flags or the input',
+      files: { 'in.json': json(GOOD) },
+      args: test('@in.json', '--json'),
+      exit: 2,
+      code: 'USAGE',
+    },
+    {
+      name: 'a policy that does not compile',
+      files: { 'nonbool.yaml': POLICY.replace("== 'PASSED'", "+ 'PASSED'"), 'in.json': json(GOOD) },
+      args: ['policy', 'test', '@nonbool.yaml', '--input', '@in.json', '--stage', 'test', '--json'],
+      exit: 2,
+      line: /tests-passed/,
+      then: (r) => {
+        assert.equal(r.json.allowed, false);
+      },
+    },
+    {
+      name: 'an unknown action',
+      args: ['policy', 'lint', '@policy'],
+      exit: 2,
+    },
+  ]);
 });
 
 void describe('a policy from another repository at a pinned commit', () => {
   const SHA = 'c'.repeat(40);
   let server: Server;
-  let api: string;
   let status = 200;
 
   before(async () => {
@@ -368,73 +367,67 @@ void describe('a policy from another repository at a pinned commit', () => {
   });
 
   const ref = `github:acme/policies/release.yaml@${SHA}`;
-  const digest = `sha256:${createHash('sha256').update(POLICY).digest('hex')}`;
+  const remote = (...rest: string[]) => ['policy', 'check', ref, '--github-api', '$API', ...rest];
 
-  void it('checks it and records its API URL and digest', async () => {
-    status = 200;
-    const r = await sathos([
-      'policy',
-      'check',
-      ref,
-      '--github-api',
-      api,
-      '--policy-digest',
-      digest,
-      '--json',
-    ]);
-    assert.equal(r.code, 0, r.out);
-    const p = r.json.policy as { uri: string; digest: { sha256: string } };
-    assert.equal(p.uri, `${api}/repos/acme/policies/contents/release.yaml?ref=${SHA}`);
-    assert.equal(`sha256:${p.digest.sha256}`, digest);
-  });
-
-  void it('denies when the digest is not the pinned one (exit 1)', async () => {
-    status = 200;
-    const r = await sathos([
-      'policy',
-      'check',
-      ref,
-      '--github-api',
-      api,
-      '--policy-digest',
-      `sha256:${'0'.repeat(64)}`,
-      '--json',
-    ]);
-    assert.equal(r.code, 1);
-    assert.equal(r.json.code, 'POLICY_DIGEST_MISMATCH');
-  });
-
-  void it('refuses a branch name as a pin (exit 2)', async () => {
-    const r = await sathos([
-      'policy',
-      'check',
-      'github:acme/policies/release.yaml@main',
-      '--github-api',
-      api,
-      '--json',
-    ]);
-    assert.equal(r.code, 2);
-    assert.equal(r.json.code, 'USAGE');
-  });
-
-  void it('denies when the server answers 404 or 500', async () => {
-    for (const s of [404, 500]) {
-      status = s;
-      const r = await sathos([
+  table([
+    {
+      name: 'checked, recording its API URL and digest',
+      args: remote('--policy-digest', `sha256:${POLICY_DIGEST}`, '--json'),
+      exit: 0,
+      then: (r) => {
+        const p = r.json.policy as { uri: string; digest: { sha256: string } };
+        assert.equal(p.uri, `${api}/repos/acme/policies/contents/release.yaml?ref=${SHA}`);
+        assert.equal(p.digest.sha256, POLICY_DIGEST);
+      },
+    },
+    {
+      name: 'a digest that is not the pinned one, denied',
+      args: remote('--policy-digest', `sha256:${'0'.repeat(64)}`, '--json'),
+      exit: 1,
+      code: 'POLICY_DIGEST_MISMATCH',
+    },
+    {
+      name: 'a branch name as a pin, refused',
+      args: [
         'policy',
-        'test',
-        ref,
+        'check',
+        'github:acme/policies/release.yaml@main',
         '--github-api',
-        api,
-        '--input',
-        await input(GOOD),
-        '--stage',
-        'test',
+        '$API',
         '--json',
-      ]);
-      assert.equal(r.json.allowed, false);
-      assert.equal(r.json.code, 'POLICY_UNAVAILABLE');
-      assert.notEqual(r.code, 0);
-    }
-  });
+      ],
+      exit: 2,
+      code: 'USAGE',
+    },
+  ]);
+
+  for (const answer of [404, 500]) {
+    void it(`denies when the server answers ${answer} (POLICY_UNAVAILABLE)`, async () => {
+      status = answer;
+      try {
+        const r = await run({
+          name: `${answer}`,
+          files: { 'in.json': json(GOOD) },
+          args: [
+            'policy',
+            'test',
+            ref,
+            '--github-api',
+            '$API',
+            '--input',
+            '@in.json',
+            '--stage',
+            'test',
+            '--json',
+          ],
+          exit: 1,
+        });
+        assert.equal(r.json.allowed, false);
+        assert.equal(r.json.code, 'POLICY_UNAVAILABLE');
+        assert.notEqual(r.code, 0, 'never allowed');
+      } finally {
+        status = 200;
+      }
+    });
+  }
 });
