@@ -53,8 +53,14 @@ export { keyTrust } from './identity/keys/unlogged.js';
 export type { KeyTrust, KeyTrustSource } from './identity/keys/unlogged.js';
 export { generateSigningKeyPair } from './identity/keys/signing-key.js';
 export type { SigningKeyPairPem } from './identity/keys/signing-key.js';
-export { certificateClaims, subjectAlternativeName } from './identity/signers/certificate-claims.js';
-export { GITHUB_ACTIONS_ISSUER, githubClaimRequirements } from './identity/signers/github-claims.js';
+export {
+  certificateClaims,
+  subjectAlternativeName,
+} from './identity/signers/certificate-claims.js';
+export {
+  GITHUB_ACTIONS_ISSUER,
+  githubClaimRequirements,
+} from './identity/signers/github-claims.js';
 export type { ClaimRequirement, GithubSignerFlags } from './identity/signers/github-claims.js';
 export { assertIdentityRule } from './identity/signers/identity-rule.js';
 export type { IdentityRule } from './identity/signers/identity-rule.js';
@@ -207,6 +213,7 @@ export type { Policy } from './policy/document/document.js';
 export { fetchGithubPolicy } from './policy/document/github-reference.js';
 export { INPUT_LIMITS, POLICY_LIMITS } from './policy/document/limits.js';
 export { DEFAULT_LOCK_FILE } from './policy/document/posture.js';
+export { GITHUB_LOGIN } from './policy/document/gate-demands.js';
 export { PolicyInvalidError, problemLine } from './policy/document/problem.js';
 export { parsePolicyReference } from './policy/document/reference.js';
 export {

@@ -6,7 +6,7 @@
 // https://docs.github.com/en/rest/actions/workflow-runs#get-the-review-history-for-a-workflow-run
 // https://docs.github.com/en/rest/pulls/reviews#list-reviews-for-a-pull-request
 import type { Approval } from '@sathos/core';
-import { SathosError } from '@sathos/core';
+import { GITHUB_LOGIN, SathosError } from '@sathos/core';
 import type { GitHubApi } from './rest.js';
 import { REST_LIMITS, getJson } from './rest.js';
 
@@ -17,13 +17,12 @@ export const APPROVAL_LIMITS = {
   maxRunReviews: 1000,
 } as const;
 
-const LOGIN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\[bot\])?$/;
 const COMMIT = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
 const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 
 function loginOf(item: unknown): string | undefined {
   const login = (item as { user?: { login?: unknown } | null } | null)?.user?.login;
-  return typeof login === 'string' && LOGIN.test(login) ? login : undefined;
+  return typeof login === 'string' && GITHUB_LOGIN.test(login) ? login : undefined;
 }
 
 function assertRepository(repository: string): void {

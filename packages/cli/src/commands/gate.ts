@@ -6,6 +6,7 @@
 // chain does not verify (nothing appended); 2 unusable input (nothing appended).
 import type { Approval, ArtifactInput, GateResult } from '@sathos/core';
 import {
+  GITHUB_LOGIN,
   PolicyDeniedError,
   PolicyInvalidError,
   SathosError,
@@ -60,7 +61,6 @@ function trustFlags(o: GateOptions, policy: string): TrustFlags {
   };
 }
 
-const LOGIN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\[bot\])?$/;
 const MAX_APPROVALS = 256;
 
 /** `--approved-by` logins, each a GitHub login: anything else would be recorded yet never counted. */
@@ -69,7 +69,7 @@ function approvalsFrom(o: GateOptions): Approval[] {
   if (logins.length > MAX_APPROVALS)
     throw new SathosError('USAGE', `--approved-by is given more than ${MAX_APPROVALS} times`);
   return logins.map((by) => {
-    if (!LOGIN.test(by))
+    if (!GITHUB_LOGIN.test(by))
       throw new SathosError('USAGE', `--approved-by ${JSON.stringify(by)} is not a GitHub login`);
     return { by, source: 'cli' };
   });

@@ -53,7 +53,8 @@ export interface GateDemands {
 const HOURS = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$/;
 /** An RFC 3339 time with an explicit offset: a freeze means the same instant everywhere. */
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
-const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+/** A GitHub login (a user, or an app's `name[bot]`): the only approver names recorded or counted. */
+export const GITHUB_LOGIN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\[bot\])?$/;
 
 /** `09:00-17:00` as minutes, or undefined when it is not one window within a day. */
 export function parseHours(text: string): { start: number; end: number } | undefined {
@@ -175,7 +176,7 @@ function approvalProblems(value: unknown, path: PolicyPath): PolicyProblem[] {
   if (value.from !== undefined)
     problems.push(
       ...stringListProblems(value.from, [...path, 'from'], GATE_LIMITS.maxApprovers, (s, p) =>
-        LOGIN.test(s) ? [] : [problem(p, `${pathText(p)} "${s}" is not a GitHub login`)],
+        GITHUB_LOGIN.test(s) ? [] : [problem(p, `${pathText(p)} "${s}" is not a GitHub login`)],
       ),
     );
   return problems;

@@ -6,7 +6,7 @@
 import { isCelList, isCelMap } from '@bufbuild/cel';
 import type { Policy } from '../document/document.js';
 import type { ChangeWindows, GateDemands, Weekday } from '../document/gate-demands.js';
-import { instant } from '../document/gate-demands.js';
+import { GITHUB_LOGIN, instant } from '../document/gate-demands.js';
 import type { CelVariables } from '../cel/values.js';
 import type { RuleResult } from './decision.js';
 
@@ -30,7 +30,6 @@ const fail = (id: string, message: string, error: string): RuleResult => ({
   error,
 });
 
-const LOGIN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\[bot\])?$/;
 const MAX_QUOTED = 8;
 
 /** Weekday and minute of the day of `at` in `timeZone`. */
@@ -83,7 +82,7 @@ function recordedApprovers(observations: unknown): Set<string> {
   if (!isCelList(list)) return out;
   for (const item of list) {
     const by = celPath(item, ['by']);
-    if (typeof by === 'string' && LOGIN.test(by)) out.add(by.toLowerCase());
+    if (typeof by === 'string' && GITHUB_LOGIN.test(by)) out.add(by.toLowerCase());
   }
   return out;
 }
