@@ -104,4 +104,16 @@ void describe('the signing stages of the pipeline through the local runner', () 
     assert.equal(result.jobs['scan/scan']?.result, 'failure');
     assert.match(JSON.stringify(result.jobs['scan/scan']), /nothing-critical|no critical finding/);
   });
+
+  void it('tells the jobs apart: a policy letting only the build workflow sign the scan denies the scan job', async () => {
+    const stages = Object.fromEntries(STAGES.map((s) => [s, file(s === 'scan' ? 'build' : s)]));
+    const result = await f.run('identity', {
+      caller: stagesCaller(f),
+      policy: policyFor(f, stages),
+      appFiles: APP_FILES(),
+    });
+    assert.equal(result.jobs['build/build']?.result, 'success');
+    assert.equal(result.jobs['scan/scan']?.result, 'failure');
+    assert.match(JSON.stringify(result.jobs['scan/scan']), /sathos:identity|not allowed|signer/);
+  });
 });
