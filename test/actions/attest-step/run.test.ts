@@ -5,6 +5,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parsePolicy } from '@sathos/core';
 import { readAttestInputs } from '@sathos/github';
 import { verifyWithSigstoreJs } from '@sathos/testkit';
@@ -107,6 +108,25 @@ void describe('attest-step', () => {
       scan.summaries[1]?.table?.rows.map((r) => r[1]),
       ['source', 'build', 'test', 'scan'],
     );
+  });
+
+  void it('records an sbom step with the SBOM under its own predicate type, as actions/attest does', async () => {
+    await built('sbom');
+    const spdx = fileURLToPath(
+      new URL('../../fixtures/reports/npm-sbom-core.spdx.json', import.meta.url),
+    );
+    const io = await step('sbom', {
+      INPUT_STAGE: 'sbom',
+      'INPUT_SBOM-PATH': spdx,
+      INPUT_POLICY: '',
+    });
+    // A custom stage needs a policy that declares it: without one the step is refused.
+    assert.match(io.failures[0] ?? '', /stage "sbom" is not a built-in stage/);
+    const scan = await step('sbom', { INPUT_STAGE: 'scan', 'INPUT_SBOM-PATH': spdx });
+    assert.deepEqual(scan.failures, []);
+    const evidence = statementOf(chainBundles(fx.chainPath('sbom')).at(-2));
+    assert.equal(evidence.predicateType, 'https://spdx.dev/Document/v2.3');
+    assert.deepEqual(evidence.predicate, JSON.parse(readFileSync(spdx, 'utf8')));
   });
 
   void it('runs the step command without the signing secrets, and records its exit status', async () => {
