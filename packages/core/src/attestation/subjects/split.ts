@@ -25,6 +25,9 @@ export function splitSubjects<S extends ResourceDescriptor>(
   subjects: readonly S[],
   limits: SplitLimits = PART_LIMITS,
 ): S[][] {
+  if (limits.maxSubjects > PART_LIMITS.maxSubjects || limits.maxBytes > PART_LIMITS.maxBytes) {
+    throw new SathosError('USAGE', 'parts may be smaller than a record holds, never larger');
+  }
   if (subjects.length === 0) {
     throw new SathosError(
       'SUBJECT_INVALID',

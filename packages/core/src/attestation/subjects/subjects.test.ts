@@ -133,6 +133,10 @@ describe('normalizeSubjects and splitSubjects', () => {
     const bySize = splitSubjects(many.slice(0, 10), { maxSubjects: 1024, maxBytes: 300 });
     assert.ok(bySize.length > 1 && bySize.every((p) => JSON.stringify(p).length <= 300 + p.length));
     assert.match(
+      code(() => splitSubjects(many, { maxSubjects: 2048, maxBytes: 1024 })),
+      /never larger/,
+    );
+    assert.match(
       code(() => splitSubjects([])),
       /names no subject/,
     );
