@@ -154,6 +154,17 @@ void describe('parseJUnit refuses hostile and broken files, naming them', () => 
     );
   });
 
+  void it('refuses test cases it cannot place rather than leaving their failures out', () => {
+    rejects(
+      '<testsuite name="s"><testcase name="a"/><group><testcase name="b"><failure/></testcase></group></testsuite>',
+      /1 <testcase> element\(s\) sit outside a <testsuite>/,
+    );
+    rejects(
+      '<testsuite name="s"><testcase name="a"><testcase name="b"><failure/></testcase></testcase></testsuite>',
+      /outside a <testsuite>/,
+    );
+  });
+
   void it('refuses bytes that are not UTF-8 and mismatched tags', () => {
     rejects(new Uint8Array([0x3c, 0x74, 0xff, 0xfe, 0x3e]), /not UTF-8/);
     rejects(

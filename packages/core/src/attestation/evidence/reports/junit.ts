@@ -150,8 +150,9 @@ function rootOf(document: Json, report: Report): { kind: string; node: Json } {
 }
 
 function readOne(report: Report, out: Collector, limits: ReportLimits): void {
+  const before = out.count;
   const text = decodeReport(report, limits.maxReportBytes, 'JUnit');
-  scanXml(text, report, limits);
+  const shape = scanXml(text, report, limits, 'testcase');
   let document: unknown;
   try {
     document = parser.parse(text);
@@ -168,6 +169,14 @@ function readOne(report: Report, out: Collector, limits: ReportLimits): void {
   else {
     const name = attr(node, 'name');
     collectSuite(node, name === undefined || name === '' ? [] : [name], out, report, limits);
+  }
+  // Every <testcase> must be one whose outcome was read: none may hide in another element.
+  const read = out.count - before;
+  if (read !== shape.counted) {
+    throw reportError(
+      report,
+      `${shape.counted - read} <testcase> element(s) sit outside a <testsuite> (or inside another element): their outcome cannot be read`,
+    );
   }
 }
 

@@ -10,6 +10,8 @@ import { REPORT_LIMITS, reportError } from './report.js';
 export interface XmlShape {
   readonly elements: number;
   readonly maxDepth: number;
+  /** How many elements are named `counted` (scanXml's argument), wherever they are. */
+  readonly counted: number;
 }
 
 /** The end of a start tag opened at `from` (the index of its `>`), quoted values skipped; -1 if none. */
@@ -57,7 +59,13 @@ function nameAt(text: string, from: number, end: number): string {
  * names are kept (at most the depth limit of them), so a mismatched end tag or a second root is
  * refused here: the parser afterwards is lenient about both.
  */
-export function scanXml(text: string, report: Report, limits: ReportLimits = REPORT_LIMITS) {
+export function scanXml(
+  text: string,
+  report: Report,
+  limits: ReportLimits = REPORT_LIMITS,
+  counted = '',
+): XmlShape {
+  let count = 0;
   const open: string[] = [];
   let deepest = 0;
   let elements = 0;
@@ -93,8 +101,10 @@ export function scanXml(text: string, report: Report, limits: ReportLimits = REP
       if (elements > limits.maxElements) {
         throw reportError(report, `the XML file holds more than ${limits.maxElements} elements`);
       }
+      const name = nameAt(text, i + 1, end);
+      if (name === counted) count += 1;
       if (text[end - 1] !== '/') {
-        open.push(nameAt(text, i + 1, end));
+        open.push(name);
         deepest = Math.max(deepest, open.length);
         if (open.length > limits.maxDepth) {
           throw reportError(report, `the XML file nests deeper than ${limits.maxDepth} elements`);
@@ -108,5 +118,5 @@ export function scanXml(text: string, report: Report, limits: ReportLimits = REP
     throw reportError(report, `the XML file is truncated: ${open.length} element(s) never closed`);
   }
   if (elements === 0) throw reportError(report, 'the file holds no XML element');
-  return { elements, maxDepth: deepest } satisfies XmlShape;
+  return { elements, maxDepth: deepest, counted: count };
 }
