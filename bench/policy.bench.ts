@@ -8,7 +8,9 @@ import {
   buildTransitionStatement,
   celVariables,
   evaluatePolicy,
+  parseEvaluationInput,
   parsePolicy,
+  policyFromBytes,
   sha256Hex,
   slsaProvenance,
   stepVariables,
@@ -228,6 +230,82 @@ function scalePolicy(keyId: string): string {
 const micros = (m: Measurement): number => Math.round(m.medianNs / 10) / 100;
 const millis = (m: Measurement): number => Math.round(m.medianNs / 10_000) / 100;
 
+/** Hostile input must be decided, not waited on: each refusal or decision within these bounds. */
+const HOSTILE_TARGET_MS = { huge: 2000, bomb: 2000, regex: 1000 } as const;
+
+/** Eight levels of nine aliases each: 9^9 strings once expanded. */
+function aliasBomb(): string {
+  const rows = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]'];
+  for (const [prev = '', name = ''] of ['ab', 'bc', 'cd', 'de', 'ef', 'fg', 'gh', 'hi']) {
+    rows.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+  }
+  return rows.join('\n');
+}
+
+/** Runs `fn`, which must throw: a hostile input that is accepted is a bug, not a measurement. */
+function refused(fn: () => unknown, what: string): void {
+  try {
+    fn();
+  } catch {
+    return;
+  }
+  throw new Error(`bench: ${what} was accepted`);
+}
+
+/**
+ * What hostile policy input costs (sathos policy check|test's cases): a 20 MB policy refused by
+ * size, a YAML alias bomb refused, and `matches('^(a+)+$')` decided over 5,000 characters (RE2, no
+ * backtracking); each against the YAML parse of the ordinary policy, measured in the same run.
+ */
+export async function hostileRows(yamlOnly: Measurement): Promise<BenchRow[]> {
+  const huge = Buffer.from(`${POLICY_TEXT}#${'x'.repeat(20 * 1024 * 1024)}\n`);
+  const bomb = aliasBomb();
+  const evil = parsePolicy(
+    policyText([['no-evil-names', "!subjects.exists(s, s.name.matches('^(a+)+$'))"]]),
+    'evil.yaml',
+  );
+  const input = JSON.stringify({ subjects: [{ name: `${'a'.repeat(5000)}!` }] });
+  const decide = () =>
+    evaluatePolicy(evil, { stage: 'scan', variables: parseEvaluationInput(input, 'input') });
+  if (!decide().allowed) throw new Error('bench: the (a+)+ rule denied a name it cannot match');
+  const rows: [string, Measurement, number][] = [
+    [
+      'policy: a 20 MB policy refused by size',
+      await measure(
+        () => {
+          refused(() => policyFromBytes(huge, 'huge.yaml'), 'a 20 MB policy');
+        },
+        { minIterations: 5 },
+      ),
+      HOSTILE_TARGET_MS.huge,
+    ],
+    [
+      'policy: a YAML alias bomb (9^9 expansions) refused',
+      await measure(
+        () => {
+          refused(() => parsePolicy(bomb, 'bomb.yaml'), 'an alias bomb');
+        },
+        { minIterations: 5 },
+      ),
+      HOSTILE_TARGET_MS.bomb,
+    ],
+    [
+      "policy: matches('^(a+)+$') decided over 5,000 characters",
+      await measure(decide, { minIterations: 5 }),
+      HOSTILE_TARGET_MS.regex,
+    ],
+  ];
+  return rows.map(([name, m, targetMs]) => ({
+    name,
+    value: millis(m),
+    unit: 'ms',
+    yardstick: `YAML parse of the ${RULES.length}-rule policy, ${millis(yamlOnly)} ms`,
+    ratio: ratio(m, yamlOnly),
+    target: `< ${targetMs} ms`,
+    pass: m.medianNs / 1e6 < targetMs,
+  }));
+}
+
 export default async function run(): Promise<BenchRow[]> {
   const policy = parsePolicy(POLICY_TEXT, 'policy.yaml');
   const input = stepVariables({
@@ -304,6 +382,7 @@ export default async function run(): Promise<BenchRow[]> {
       target: `< ${LOAD_TARGET_MS} ms`,
       pass: load.medianNs / 1e6 < LOAD_TARGET_MS,
     },
+    ...(await hostileRows(yamlOnly)),
     ...(await scaleRows({
       label: 'verify-chain --policy',
       sizes: [10_000],
