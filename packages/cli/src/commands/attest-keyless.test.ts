@@ -16,7 +16,12 @@ import {
   trustFromJSON,
 } from '@sathos/core';
 import { JsonlFileStore } from '@sathos/node';
-import { githubActionsClaims, startSigstoreStandIn, type SigstoreStandIn } from '@sathos/testkit';
+import {
+  githubActionsClaims,
+  startSigstoreStandIn,
+  verifyWithSigstoreJs,
+  type SigstoreStandIn,
+} from '@sathos/testkit';
 import { runCli } from '../program.js';
 
 const ISSUER = 'https://token.actions.githubusercontent.com';
@@ -125,6 +130,15 @@ void describe('sathos attest --keyless', () => {
       root,
     ]);
     assert.equal(verified.code, 0, String(verified.json.reason));
+    const bundles = (await readFile(chain, 'utf8')).trim().split('\n');
+    // Plain sigstore-js, with the stand-ins' root, accepts every bundle the step wrote.
+    for (const line of bundles) {
+      verifyWithSigstoreJs(JSON.parse(line), {
+        trustedRoot: standIn.trustedRoot,
+        subjectAlternativeName: SAN,
+        issuer: ISSUER,
+      });
+    }
     assert.equal(
       (await readFile(chain, 'utf8')).trim().split('\n').length,
       3,
