@@ -4,21 +4,19 @@
 import {
   MAX_TRUSTED_ROOT_BYTES,
   SathosError,
-  assertChainPolicy,
   createBundleVerifier,
-  decodeRecords,
   describeCause,
   githubTrust,
   parseChainText,
   parsePublicKeys,
   publicGoodTrust,
   trustFromJSON,
-  verifyChain,
+  verifyChainSoFar,
   type Policy,
   type Trust,
   type TrustedPublicKey,
 } from '@sathos/core';
-import { readInputFile, type RunContext } from '@sathos/github';
+import { readInputFile, runBinding, type RunContext } from '@sathos/github';
 
 /** Events whose code is the repository's own (no pull request's): the only ones that may teach. */
 export const LEARNING_EVENTS = ['push', 'schedule', 'workflow_dispatch'] as const;
@@ -61,24 +59,14 @@ export interface VouchInput {
   readonly context: RunContext;
 }
 
-/** The policy's stages up to the last one the chain holds: a chain mid-pipeline is complete so far. */
-function stagesSoFar(policy: Policy, stages: ReadonlySet<string>): string[] {
-  const last = policy.stages.reduce((found, stage, i) => (stages.has(stage) ? i : found), -1);
-  if (last < 0)
-    throw new SathosError(
-      'INCOMPLETE_CHAIN',
-      'the chain holds no record of a stage the policy names',
-    );
-  return policy.stages.slice(0, last + 1);
-}
-
-/** Verifies the chain so far under the policy; throws the reason it does not vouch for this run. */
-async function verifyChainSoFar(input: VouchInput): Promise<void> {
+/**
+ * Verifies the chain so far through core's step service (verifyChainSoFar: every bundle, signer,
+ * link, this very run, and every record's decision re-evaluated under the policy); throws why it
+ * does not vouch for this run. An empty chain vouches for nothing.
+ */
+async function assertChainVouches(input: VouchInput): Promise<void> {
   const text = await readInputFile(input.chainPath, 'chain', MAX_CHAIN_BYTES);
   const lines = parseChainText(text, input.chainPath);
-  const stages = new Set(
-    decodeRecords(lines, input.chainPath).map((r) => r.statement.predicate.stage),
-  );
   const [trust, keys] = await Promise.all([
     loadTrust(input.trustedRoot),
     loadKeys(input.publicKeys),
@@ -87,30 +75,17 @@ async function verifyChainSoFar(input: VouchInput): Promise<void> {
     keys,
     allowUnloggedKeySignatures: keys.length > 0 && input.trustedRoot === undefined,
   });
-  const verified = verifyChain({
+  const verified = verifyChainSoFar({
     lines,
-    checker,
-    requirements: {
-      stages: stagesSoFar(input.policy, stages),
-      identities: input.policy.identities,
-      requireTerminal: false,
-    },
-    artifacts: [],
+    trust: { checker },
+    policy: input.policy,
+    run: runBinding(input.context),
     source: input.chainPath,
   });
-  const { run } = verified;
-  const { context } = input;
-  if (
-    run.repository !== context.repository ||
-    run.runId !== context.runId ||
-    run.runAttempt !== context.runAttempt ||
-    run.commit !== context.sha
-  )
-    throw new SathosError(
-      'RUN_MISMATCH',
-      `the chain is of run ${run.repository} ${run.runId}/${run.runAttempt} at ${run.commit}, not this one`,
-    );
-  assertChainPolicy(input.policy, verified, lines);
+  if (verified === undefined)
+    throw new SathosError('INCOMPLETE_CHAIN', 'the chain is empty: it vouches for no run', {
+      where: input.chainPath,
+    });
 }
 
 /** Undefined when the run may teach the baseline; otherwise why not, in one line. */
@@ -119,7 +94,7 @@ export async function vouchForRun(input: VouchInput): Promise<string | undefined
   if (!trustsRestoredBaseline(event))
     return `a ${event} run does not teach the baseline (only ${LEARNING_EVENTS.join(', ')} do)`;
   try {
-    await verifyChainSoFar(input);
+    await assertChainVouches(input);
     return undefined;
   } catch (error) {
     const line =

@@ -7,8 +7,25 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { BASELINE_FORMAT } from '@sathos/core';
-import { directoryCacheBackend, recordingIO, type RecordedIO } from '@sathos/github';
+import {
+  BASELINE_FORMAT,
+  createBundleVerifier,
+  keySigner,
+  keyTrust,
+  parsePolicy,
+  parsePublicKeys,
+  publicGoodTrust,
+  recordStep,
+  signStatement,
+} from '@sathos/core';
+import {
+  directoryCacheBackend,
+  readRunContext,
+  recordingIO,
+  runBinding,
+  type RecordedIO,
+} from '@sathos/github';
+import { JsonlFileStore } from '@sathos/node';
 import { run as runSource } from '../../../actions/verify-commit-signature/src/main.js';
 import { readGuardInputs, type GuardInputs } from '../../../actions/guard/src/inputs.js';
 import { run, stepEnv, type Runtime } from '../../../actions/guard/src/main.js';
@@ -269,7 +286,60 @@ void describe('the guard action', () => {
     assert.equal(report.baselineRecorded, false);
     assert.match(
       String(report.baselineNote),
-      /RUN_MISMATCH: the chain is of run octo-org\/octo-repo 4242\/1/,
+      /RUN_MISMATCH: .*the chain is of run octo-org\/octo-repo 4242\/1/,
+    );
+  });
+
+  void it('learns nothing after a step its policy denied (a poisoned run recorded, then guarded)', async () => {
+    // The chain verifies record by record, but its build step was denied: the run earned nothing.
+    const denied = fx.chainPath('denied');
+    mkdirSync(join(denied, '..'), { recursive: true });
+    writeFileSync(denied, readFileSync(fx.chainPath('verified')));
+    const signer = keySigner({ privateKeyPem: fx.recordKey.privateKeyPem });
+    const denying = parsePolicy(
+      readFileSync(auditPolicy, 'utf8').replace(
+        'commits:',
+        'rules: [{ id: no-build, stage: build, expression: "false", message: "no build" }]\ncommits:',
+      ),
+      auditPolicy,
+    );
+    const env = envFor('push');
+    await assert.rejects(
+      recordStep(
+        {
+          stage: 'build',
+          subjects: [{ name: 'app', digest: { sha256: 'a'.repeat(64) } }],
+          run: runBinding(readRunContext(env)),
+          policy: denying,
+        },
+        {
+          store: new JsonlFileStore(denied),
+          signer: {
+            sign: (statement) => signStatement(statement, signer),
+            actor: { kind: 'key', keyId: signer.keyId },
+          },
+          trust: {
+            checker: createBundleVerifier(
+              publicGoodTrust(),
+              keyTrust({ keys: parsePublicKeys(fx.recordKey.publicKeyPem, 'k'), rootNamed: false }),
+            ),
+          },
+        },
+      ),
+      /POLICY_DENIED|denied/,
+    );
+    const { report } = await guard({
+      run: 'true',
+      policy: auditPolicy,
+      'baseline-key': 'poisoned',
+      'record-baseline': 'true',
+      chain: denied,
+      'public-keys': publicKey,
+    });
+    assert.equal(report.baselineRecorded, false);
+    assert.match(
+      String(report.baselineNote),
+      /the chain of custody does not vouch for this run \(POLICY_DENIED/,
     );
   });
 
