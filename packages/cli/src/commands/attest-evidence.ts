@@ -39,12 +39,11 @@ async function report(path: string, maxBytes: number) {
 
 async function predicateOf(o: EvidenceFlags): Promise<PartEvidence | undefined> {
   if (o.predicate === undefined && o.predicateType === undefined) return undefined;
-  if (
-    o.predicate === undefined ||
-    o.predicateType === undefined ||
-    !URL.canParse(o.predicateType)
-  ) {
+  if (o.predicate === undefined || o.predicateType === undefined) {
     throw new SathosError('USAGE', '--predicate <file> and --predicate-type <uri> go together');
+  }
+  if (!URL.canParse(o.predicateType)) {
+    throw new SathosError('USAGE', `--predicate-type ${o.predicateType} is not a URI`);
   }
   const { bytes } = await report(o.predicate, REPORT_LIMITS.maxSbomBytes);
   let predicate: unknown;
