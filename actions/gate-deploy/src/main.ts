@@ -7,12 +7,12 @@ import { createPublicKey } from 'node:crypto';
 import {
   SathosError,
   StepDeniedError,
-  createBundleVerifier,
   failureLines,
   gateDeploy,
   keyTrust,
   parsePublicKeys,
   recordDeploy,
+  rootChoosingVerifier,
   type Approval,
   type ArtifactInput,
   type ChainStore,
@@ -134,9 +134,14 @@ async function gate(inputs: GateInputs, runtime: GateRuntime, progress: Progress
           'signing-key',
         )
       : [];
-  const trust = await loadAttestTrust(inputs.trustedRoot, resolved.instance);
+  // No trusted-root input: each keyless record is judged by its certificate issuer's embedded
+  // root (as the attest actions do); key-signed records by the keys named.
+  const trust = await loadAttestTrust(inputs.trustedRoot);
   const keys = [...own, ...(await verifyKeys(inputs.verifyKeys))];
-  const checker = createBundleVerifier(trust, keyTrust({ keys, rootNamed: false }));
+  const checker = rootChoosingVerifier({
+    ...(trust === undefined ? {} : { trust }),
+    ...keyTrust({ keys, rootNamed: false }),
+  });
   const artifacts = await runtime.hashArtifacts(inputs.artifacts, inputs.workspace);
   const approvals = await approvalsFor(inputs, policy, api, context);
   const ports = { store: runtime.openChain(inputs.chain), signer, trust: { checker } };
