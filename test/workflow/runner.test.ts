@@ -248,4 +248,22 @@ void describe('the local workflow runner refuses what it cannot run faithfully',
     assert.equal(result.conclusion, 'failure');
     assert.deepEqual(result.tokenRequests, []);
   });
+
+  void it("kills a step past the job's timeout-minutes and fails the job", async () => {
+    sha = repo.commit({
+      '.github/workflows/slow.yml':
+        'on: push\npermissions: {}\njobs:\n  slow:\n    runs-on: ubuntu-latest\n    timeout-minutes: 0.02\n    steps:\n      - run: sleep 30\n',
+    });
+    const result = await runWorkflow({
+      repository: 'octo-org/app',
+      repositoryDir: repo.dir,
+      workflowPath: '.github/workflows/slow.yml',
+      sha,
+      workDir: repo.workDir('slow'),
+      issueToken: () => 'unused',
+      hostEnv: { PATH: process.env.PATH ?? '', HOME: repo.root },
+    });
+    assert.equal(result.jobs.slow?.result, 'failure');
+    assert.match(JSON.stringify(result.jobs.slow), /past its timeout/);
+  });
 });

@@ -139,10 +139,26 @@ async function jobScope(
     },
     summaryFile,
     stepTimeoutMs: run.stepTimeoutMs,
+    deadline: Date.now() + jobTimeoutMs(rawJob, scopeContexts, name),
     log: (line) => {
       run.log(`[${name}] ${line}`);
     },
   };
+}
+
+/** The job's `timeout-minutes` (GitHub's default: 360). */
+function jobTimeoutMs(
+  rawJob: TemplateToken | undefined,
+  contexts: Contexts,
+  where: string,
+): number {
+  const minutes = evaluateToken(
+    field(rawJob, 'timeout-minutes'),
+    contexts,
+    { succeeded: true },
+    where,
+  );
+  return (typeof minutes === 'number' && minutes > 0 ? minutes : 360) * 60_000;
 }
 
 /** Runs the job's steps; the job fails when a step fails (its continue-on-error aside). */

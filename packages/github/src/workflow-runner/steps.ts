@@ -45,6 +45,8 @@ export interface JobScope {
   readonly emulation: EmulationContext;
   readonly summaryFile: string;
   readonly stepTimeoutMs: number;
+  /** When the job's `timeout-minutes` runs out (ms since the epoch); every step is killed by then. */
+  readonly deadline: number;
   readonly log: (line: string) => void;
 }
 
@@ -201,9 +203,8 @@ function stepTimeout(raw: TemplateToken, scope: JobScope, where: string): number
     { succeeded: true },
     where,
   );
-  return typeof minutes === 'number' && minutes > 0
-    ? Math.min(minutes * 60_000, scope.stepTimeoutMs)
-    : scope.stepTimeoutMs;
+  const own = typeof minutes === 'number' && minutes > 0 ? minutes * 60_000 : scope.stepTimeoutMs;
+  return Math.max(1, Math.min(own, scope.stepTimeoutMs, scope.deadline - Date.now()));
 }
 
 /** Runs step `index` of the job; `succeeded` is whether every earlier step succeeded. */
