@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { verifyWithSigstoreJs } from '@sathos/testkit';
-import { AttestFixture, ISSUER, SAN, chainBundles } from './fixture.js';
+import { AttestFixture, ISSUER, SAN, chainBundles, statementOf } from './fixture.js';
 
 const bundlePath = (action: string): string =>
   fileURLToPath(new URL(`../../../actions/${action}/dist/index.js`, import.meta.url));
@@ -72,12 +72,22 @@ void describe('the bundled attest actions', () => {
     writeFileSync(junit, '<testsuite name="s"><testcase name="ok"/></testsuite>');
     const tested = await runBundle('attest-step', {
       ...fx.env('public'),
-      ...fx.inputs('bundled', 'public', { INPUT_STAGE: 'test', INPUT_JUNIT: junit }),
+      ...fx.inputs('bundled', 'public', {
+        INPUT_STAGE: 'test',
+        INPUT_JUNIT: junit,
+        INPUT_RUN: 'echo tests ran > ran.txt',
+      }),
       ...test.env,
     });
     assert.equal(tested.code, 0, tested.stdout);
     const bundles = chainBundles(fx.chainPath('bundled'));
     assert.equal(bundles.length, 5);
+    // The run: command ran under the supervisor, and the record says how it went.
+    const observations = (
+      statementOf(bundles[4]).predicate as { observations: Record<string, unknown> }
+    ).observations;
+    assert.equal((observations.command as { exitStatus: number }).exitStatus, 0);
+    assert.ok('anomaly' in observations, JSON.stringify(observations));
     for (const bundle of bundles) {
       verifyWithSigstoreJs(bundle, {
         trustedRoot: fx.sigstore.trustedRoot,
