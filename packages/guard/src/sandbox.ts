@@ -1,20 +1,10 @@
 // The sandbox ladder: the strongest confinement this machine allows, found once per process by
 // trying it, and a sentence saying what the chosen level lets through unseen.
 import { spawn } from 'node:child_process';
-import { SathosError, type SandboxKind } from '@sathos/core';
-import { createStepCgroup, ownCgroupDir, type ContainmentKind } from './process-tree.js';
+import { createStepCgroup, ownCgroupDir } from './process-tree.js';
+import { selectSandbox, type SandboxChoice, type SandboxRequest } from './sandbox-select.js';
 
-/** `auto` picks the strongest available; a named kind is required (its absence is an error). */
-export type SandboxRequest = 'auto' | SandboxKind;
-
-export interface SandboxChoice {
-  readonly kind: SandboxKind;
-  readonly containment: ContainmentKind;
-  /** What this level sees and what it misses, for the report. */
-  readonly note: string;
-  /** The cgroup v2 directory step cgroups are created under (proxy-env with cgroup containment). */
-  readonly cgroupParent: string | undefined;
-}
+export { selectSandbox, type SandboxChoice, type SandboxRequest } from './sandbox-select.js';
 
 /** The flags that give the step its own user, network, mount and pid namespaces, and its own /proc. */
 export const UNSHARE_FLAGS = [
@@ -34,12 +24,10 @@ const PROBE_SCRIPT =
 
 const PROBE_TIMEOUT_MS = 10_000;
 
-// Runs the real thing once: a namespace where loopback can be brought up. Error text, or undefined.
-function probeNamespace(): Promise<string | undefined> {
+// Runs a command once, bounded in time: undefined when it exits 0, else what went wrong.
+function tryCommand(command: string, args: readonly string[]): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const child = spawn('unshare', [...UNSHARE_FLAGS, 'sh', '-c', PROBE_SCRIPT], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       if (stderr.length < 1000) stderr += chunk.toString('utf8');
@@ -47,14 +35,17 @@ function probeNamespace(): Promise<string | undefined> {
     const timer = setTimeout(() => child.kill('SIGKILL'), PROBE_TIMEOUT_MS);
     child.on('error', (error) => {
       clearTimeout(timer);
-      resolve(`unshare did not run: ${error.message}`);
+      resolve(`${command} did not run: ${error.message}`);
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve(code === 0 ? undefined : `unshare failed: ${stderr.trim() || `exit ${code}`}`);
+      resolve(code === 0 ? undefined : `${command} failed: ${stderr.trim() || `exit ${code}`}`);
     });
   });
 }
+
+// Runs the real thing once: a namespace where loopback can be brought up.
+const probeNamespace = () => tryCommand('unshare', [...UNSHARE_FLAGS, 'sh', '-c', PROBE_SCRIPT]);
 
 let namespaceProbe: Promise<string | undefined> | undefined;
 let cgroupProbe: Promise<string | undefined> | undefined;
@@ -69,52 +60,30 @@ async function probeCgroup(): Promise<string | undefined> {
   return parent;
 }
 
-const NETNS_NOTE =
-  'network namespace: the step has only loopback; its one way out is the gateway, through a relay ' +
-  'on 127.0.0.1 inside the namespace and DNS on 127.0.0.1:53; a tool that ignores the proxy ' +
-  'variables reaches nothing; the unix sockets under /run and /tmp when the step starts are ' +
-  'covered, a unix socket elsewhere or created later stays reachable';
-
-function proxyEnvNote(why: string, containment: ContainmentKind): string {
-  return (
-    `proxy variables only (${why}; iptables redirection is not implemented): tools that honour ` +
-    'HTTP(S)_PROXY/ALL_PROXY were decided, tools that ignore them connected directly and went ' +
-    `unseen; DNS was not decided; tree held by ${containment === 'cgroup' ? 'a cgroup v2' : 'its process group and a /proc walk (a daemon that left the session escapes)'}`
-  );
+/** Root, and an iptables (or nft) that can list the nat table: what redirection would need. */
+async function probeIptables(): Promise<string | undefined> {
+  if (process.getuid?.() !== 0) return 'needs root';
+  const iptables = await tryCommand('iptables', ['-w', '5', '-t', 'nat', '-n', '-L', 'OUTPUT']);
+  if (iptables === undefined) return undefined;
+  const nft = await tryCommand('nft', ['list', 'tables']);
+  return nft === undefined ? undefined : `${iptables}; ${nft}`;
 }
+
+let iptablesProbe: Promise<string | undefined> | undefined;
 
 /** The sandbox for the next step: the strongest available for `auto`, or exactly the one asked. */
 export async function chooseSandbox(request: SandboxRequest): Promise<SandboxChoice> {
-  if (request === 'iptables') {
-    throw new SathosError(
-      'USAGE',
-      'the iptables sandbox is not implemented: use sandbox "auto", "netns" or "proxy-env"',
-    );
+  namespaceProbe ??= request === 'proxy-env' ? undefined : probeNamespace();
+  const namespace = request === 'proxy-env' ? 'not tried' : await namespaceProbe;
+  // The lower rungs are probed only when a step may end up on them.
+  const lower = request === 'proxy-env' || request === 'iptables' || namespace !== undefined;
+  if (lower) {
+    iptablesProbe ??= probeIptables();
+    cgroupProbe ??= probeCgroup();
   }
-  if (request !== 'proxy-env') {
-    namespaceProbe ??= probeNamespace();
-    const failure = await namespaceProbe;
-    if (failure === undefined) {
-      return {
-        kind: 'netns',
-        containment: 'pid-namespace',
-        note: NETNS_NOTE,
-        cgroupParent: undefined,
-      };
-    }
-    if (request === 'netns') {
-      throw new SathosError(
-        'USAGE',
-        `a network namespace is not available here (${failure}): run as root, allow unprivileged user namespaces, or use sandbox "proxy-env"`,
-      );
-    }
-  }
-  cgroupProbe ??= probeCgroup();
-  const cgroupParent = await cgroupProbe;
-  const containment: ContainmentKind = cgroupParent === undefined ? 'process-group' : 'cgroup';
-  const why =
-    request === 'proxy-env'
-      ? 'asked for by the caller'
-      : `no network namespace: ${(await namespaceProbe) ?? 'unknown'}`;
-  return { kind: 'proxy-env', containment, note: proxyEnvNote(why, containment), cgroupParent };
+  return selectSandbox(request, {
+    namespace,
+    iptables: lower ? await iptablesProbe : 'not tried',
+    cgroupParent: lower ? await cgroupProbe : undefined,
+  });
 }
