@@ -149,13 +149,20 @@ export class AttestFixture {
     name: string,
     visibility: 'public' | 'private' = 'public',
     policy?: Policy,
+    privateKeyPem?: string,
   ): Promise<string> {
     const env = this.env(visibility);
     const context = readRunContext(env);
     const signer = await jobSigner(
-      visibility === 'public'
-        ? { kind: 'keyless', fulcioURL: this.sigstore.fulcioURL, rekorURL: this.sigstore.rekorURL }
-        : { kind: 'keyless', fulcioURL: this.sigstore.fulcioURL, tsaURL: this.sigstore.tsaURL },
+      privateKeyPem !== undefined
+        ? { kind: 'key', privateKeyPem }
+        : visibility === 'public'
+          ? {
+              kind: 'keyless',
+              fulcioURL: this.sigstore.fulcioURL,
+              rekorURL: this.sigstore.rekorURL,
+            }
+          : { kind: 'keyless', fulcioURL: this.sigstore.fulcioURL, tsaURL: this.sigstore.tsaURL },
       { env, fetch: globalThis.fetch, serverUrl: context.serverUrl },
     );
     const root =

@@ -5,6 +5,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { readAttestInputs } from '@sathos/github';
+import { generateSigningKeyPair } from '@sathos/core';
 import { verifyWithSigstoreJs } from '@sathos/testkit';
 import { run } from '../../../actions/attest-build/src/main.js';
 import {
@@ -20,6 +21,11 @@ import {
 } from './fixture.js';
 
 const PROVENANCE = 'https://slsa.dev/provenance/v1';
+
+/** The key hint a key-signed bundle names its key by. */
+const publicKeyHint = (bundle: unknown): string =>
+  (bundle as { verificationMaterial: { publicKey: { hint: string } } }).verificationMaterial
+    .publicKey.hint;
 
 void describe('attest-build', () => {
   let fx: AttestFixture;
@@ -154,6 +160,38 @@ void describe('attest-build', () => {
       });
       assert.match(io.failures[0] ?? '', /never written to a transparency log/);
       assert.deepEqual(fx.chainBytes('private-rekor'), before);
+    });
+  });
+
+  void describe('signing with a key (air-gapped or self-hosted)', () => {
+    void it("records the local build type, since no certificate vouches for the job's claims", async () => {
+      const key = generateSigningKeyPair();
+      await fx.startChain('key', 'public', undefined, key.privateKeyPem);
+      const io = await attest({
+        ...fx.env('public', {
+          ACTIONS_ID_TOKEN_REQUEST_URL: '',
+          ACTIONS_ID_TOKEN_REQUEST_TOKEN: '',
+        }),
+        ...fx.inputs('key', 'public', {
+          INPUT_SIGNING: 'key',
+          'INPUT_SIGNING-KEY': key.privateKeyPem,
+          'INPUT_GITHUB-TOKEN': '',
+        }),
+      });
+      assert.deepEqual(io.failures, []);
+      const bundles = chainBundles(fx.chainPath('key'));
+      assert.equal(bundles.length, 3);
+      const provenance = statementOf(bundles[1]).predicate as {
+        buildDefinition: { buildType: string };
+        runDetails: { builder: { id: string } };
+      };
+      assert.equal(provenance.buildDefinition.buildType, 'https://sathos.dev/buildtypes/local/v1');
+      for (const bundle of bundles) {
+        verifyWithSigstoreJs(bundle, {
+          publicKeys: { [publicKeyHint(bundle)]: key.publicKeyPem },
+          thresholds: { tlogThreshold: 0, timestampThreshold: 0, ctlogThreshold: 0 },
+        });
+      }
     });
   });
 
