@@ -3,7 +3,8 @@
 // 502s, a 403 that leaves the chain as it was, and the preflight of `id-token: write`.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { readAttestInputs } from '@sathos/github';
 import { generateSigningKeyPair } from '@sathos/core';
 import { verifyWithSigstoreJs } from '@sathos/testkit';
@@ -192,6 +193,36 @@ void describe('attest-build', () => {
           thresholds: { tlogThreshold: 0, timestampThreshold: 0, ctlogThreshold: 0 },
         });
       }
+    });
+  });
+
+  void describe('with more subjects than one record holds', () => {
+    void it('records consecutive build records, each with the provenance of its own part', async () => {
+      await fx.startChain('many');
+      const checksums = join(fx.work, 'checksums.txt');
+      const lines = Array.from(
+        { length: 1100 },
+        (_, i) => `${sha256(String(i))}  dist/file-${String(i).padStart(4, '0')}.bin`,
+      );
+      writeFileSync(checksums, `${lines.join('\n')}\n`);
+      const io = await attest({
+        ...fx.env('public'),
+        ...fx.inputs('many', 'public', {
+          'INPUT_SUBJECT-PATH': '',
+          'INPUT_SUBJECT-CHECKSUMS': checksums,
+        }),
+      });
+      assert.deepEqual(io.failures, []);
+      const statements = chainBundles(fx.chainPath('many')).map(statementOf);
+      assert.deepEqual(
+        statements.map((s) => s.predicateType.split('/').at(-2)),
+        ['transition', 'provenance', 'transition', 'provenance', 'transition'],
+      );
+      const [, first, firstRecord, second, secondRecord] = statements;
+      assert.deepEqual(first?.subject, firstRecord?.subject);
+      assert.deepEqual(second?.subject, secondRecord?.subject);
+      assert.equal((first?.subject.length ?? 0) + (second?.subject.length ?? 0), 1100);
+      assert.match(io.summaries[0]?.heading ?? '', /1100 subject\(s\) attested/);
     });
   });
 
