@@ -68,14 +68,14 @@ function digestInputs(env: Env): { digests: string[]; images: string[] } {
     : { digests: [...explicit, ...named], images: [] };
 }
 
-function subjectInputs(env: Env, required: boolean): SubjectInputs {
+function subjectInputs(env: Env): SubjectInputs {
   const paths = getListInput(env, 'subject-path', true);
   const checksums = getInput(env, 'subject-checksums');
   const { digests, images } = digestInputs(env);
   const artifactsList = env.GITHUB_ARTIFACTS_LIST?.trim() || undefined;
   const none =
     paths.length === 0 && checksums === undefined && digests.length + images.length === 0;
-  if (none && required && artifactsList === undefined) {
+  if (none && artifactsList === undefined) {
     throw new SathosError(
       'USAGE',
       `no subject: give input ${SUBJECT_INPUTS.map((n) => `"${n}"`).join(', ')} (the artifacts this step attests)`,
@@ -137,7 +137,7 @@ export function readAttestInputs(
   };
   return {
     stage,
-    subjects: subjectInputs(env, true),
+    subjects: subjectInputs(env),
     evidence,
     chain: getInput(env, 'chain') ?? '.sathos/chain.jsonl',
     signing: signingRequest(env),
