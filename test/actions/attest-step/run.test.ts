@@ -229,12 +229,16 @@ void describe('attest-step', () => {
       failing,
       '<testsuite name="s"><testcase name="breaks"><failure message="no"/></testcase></testsuite>',
     );
+    // The denied step's bundles go to the chain file only: an attestation stored on GitHub is
+    // what `gh attestation verify` accepts, and it knows nothing of SATHOS's deny.
+    const published = fx.github.attestations.length;
     const io = await step('denied', {
       INPUT_STAGE: 'test',
       INPUT_JUNIT: failing,
       INPUT_POLICY: policy,
     });
     assert.match(io.failures[0] ?? '', /POLICY_DENIED: .*the test stage must pass/);
+    assert.equal(fx.github.attestations.length, published);
     assert.ok(io.lines.some((l) => l.level === 'error' && /tests-passed/.test(l.line)));
     const record = statementOf(chainBundles(fx.chainPath('denied')).at(-1));
     assert.equal((record.predicate as { policy: { decision: string } }).policy.decision, 'deny');

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { SathosError, describeCause, type ChainLine, type ChainStore } from '@sathos/core';
 import { readBoundedFile } from '@sathos/node';
 import type { Env } from '../inputs.js';
+import { stepDenied } from './denied.js';
 
 export interface PushedReferrer {
   readonly image: string;
@@ -88,6 +89,8 @@ export class RegistryStore implements ChainStore {
   }
 
   async appendAll(bundles: readonly unknown[]): Promise<void> {
+    // A denied step is recorded in the chain file, never attached where cosign or gh would find it.
+    if (stepDenied(bundles)) return this.inner.appendAll(bundles);
     for (const image of this.images) {
       const login = await dockerLogin(this.env, image.split('/')[0] ?? '');
       for (const [index, bundle] of bundles.entries()) {

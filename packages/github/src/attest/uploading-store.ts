@@ -5,6 +5,7 @@
 import { SathosError, type ChainLine, type ChainStore } from '@sathos/core';
 import { uploadAll, type UploadedAttestation } from '../attestations/index.js';
 import type { AttestationsApi } from '../attestations/http.js';
+import { stepDenied } from './denied.js';
 
 export interface UploadTarget extends AttestationsApi {
   readonly repository: string;
@@ -33,6 +34,8 @@ export class UploadingStore implements ChainStore {
   }
 
   async appendAll(bundles: readonly unknown[]): Promise<void> {
+    // A denied step is recorded in the chain file, never stored where GitHub's tools would trust it.
+    if (stepDenied(bundles)) return this.inner.appendAll(bundles);
     const result = await uploadAll({ ...this.target, bundles });
     this.uploaded.push(...result.uploaded);
     if (!result.ok) {
