@@ -16,6 +16,7 @@ import {
   type TrustedPublicKey,
 } from '@sathos/core';
 import { listAttestations, readInputFile, type AttestationsApi } from '@sathos/github';
+import { fetchReferrerBundles } from '@sathos/node';
 import { failureLine, type Verdict } from './chain.js';
 
 const BUNDLE_FILE = /\.(json|jsonl|sigstore)$/;
@@ -34,7 +35,8 @@ export type AttestationSource =
       readonly repository: string;
       readonly api: AttestationsApi;
       readonly token?: string;
-    };
+    }
+  | { readonly kind: 'oci'; readonly fetch: typeof fetch };
 
 interface Document {
   readonly json: unknown;
@@ -72,6 +74,15 @@ async function githubDocuments(
   }));
 }
 
+/** The bundles attached to the image as OCI referrers: listed, never trusted. */
+async function referrerDocuments(image: string, fetchFn: typeof fetch): Promise<Document[]> {
+  const bundles = await fetchReferrerBundles({ image, fetch: fetchFn });
+  return bundles.map(({ descriptor, bundle }) => ({
+    json: bundle,
+    where: `${image} referrer ${descriptor.digest}`,
+  }));
+}
+
 export interface BundlesCheck {
   readonly source: AttestationSource;
   readonly artifacts: readonly ArtifactInput[];
@@ -92,8 +103,15 @@ export async function verifyBundlesInput(c: BundlesCheck): Promise<Verdict> {
   const documentsFor = (artifact: ArtifactInput): Promise<Document[]> =>
     source.kind === 'files'
       ? Promise.resolve(fromFiles ?? [])
-      : githubDocuments(source, artifact, policy.predicateType);
-  const where = source.kind === 'files' ? source.path : `GitHub ${source.repository}`;
+      : source.kind === 'oci'
+        ? referrerDocuments(artifact.name, source.fetch)
+        : githubDocuments(source, artifact, policy.predicateType);
+  const where =
+    source.kind === 'files'
+      ? source.path
+      : source.kind === 'oci'
+        ? 'OCI referrers'
+        : `GitHub ${source.repository}`;
   let seen = 0;
   const nodes: CustodyNode[] = [];
   const failures: string[] = [];

@@ -7,7 +7,8 @@ import { assertExclusive, getBooleanInput, getInput, getListInput, type Env } fr
 export type Evidence =
   | { readonly kind: 'chain'; readonly path: string }
   | { readonly kind: 'bundles'; readonly path: string }
-  | { readonly kind: 'github'; readonly repository: string };
+  | { readonly kind: 'github'; readonly repository: string }
+  | { readonly kind: 'oci'; readonly images: readonly string[] };
 
 export interface RunInputs {
   /** Paths or globs, relative to the workspace. */
@@ -47,6 +48,13 @@ function signerFlags(env: Env, keyed: boolean): SignerFlags {
 }
 
 function evidence(env: Env): Evidence {
+  const images = getListInput(env, 'images');
+  if (images.length > 0) {
+    for (const other of ['bundles', 'attestations-repository', 'policy', 'artifacts', 'digests']) {
+      assertExclusive(env, ['images', other]);
+    }
+    return { kind: 'oci', images };
+  }
   assertExclusive(env, ['bundles', 'attestations-repository']);
   assertExclusive(env, ['bundles', 'policy']);
   assertExclusive(env, ['attestations-repository', 'policy']);
@@ -61,10 +69,10 @@ function evidence(env: Env): Evidence {
 export function readRunInputs(env: Env): RunInputs {
   const artifacts = getListInput(env, 'artifacts');
   const digests = getListInput(env, 'digests');
-  if (artifacts.length === 0 && digests.length === 0) {
+  if (artifacts.length === 0 && digests.length === 0 && getListInput(env, 'images').length === 0) {
     throw new SathosError(
       'USAGE',
-      'input "artifacts" is required (or "digests"): name the files whose provenance is verified',
+      'input "artifacts" is required (or "digests", or "images"): name what whose provenance is verified',
     );
   }
   const verifyKeys = getListInput(env, 'verify-keys');

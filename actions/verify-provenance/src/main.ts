@@ -1,7 +1,8 @@
 // verify-provenance: reads what the inputs name, asks core to verify it (the chain with its policy,
 // or standalone attestations with gh's identity checks), then reports: outputs, a job summary
 // drawing the chain of custody, and one ::error annotation per failure. Every error path fails.
-import { custodyFlowchart } from '@sathos/core';
+import { custodyFlowchart, type ArtifactInput } from '@sathos/core';
+import { parseImageReference } from '@sathos/node';
 import { actionsIO, readPolicyInput, type ActionIO, type Env, type Fetch } from '@sathos/github';
 import { verifyBundlesInput } from './bundles.js';
 import { failureLine, verifyChainInput, type Verdict } from './chain.js';
@@ -21,24 +22,36 @@ export function defaultRuntime(): Runtime {
   return { env: process.env, fetch: globalThis.fetch, io: actionsIO() };
 }
 
+/** An image is the artifact its digest names; its attestations are its OCI referrers. */
+function imageArtifacts(images: readonly string[]): ArtifactInput[] {
+  return images.map((image) => {
+    const { digest } = parseImageReference(image);
+    return { name: image, digests: [{ algorithm: 'sha256', hex: digest.slice('sha256:'.length) }] };
+  });
+}
+
 async function verify(inputs: RunInputs, runtime: Runtime): Promise<Verdict> {
+  const evidence = inputs.evidence;
   const [artifacts, trust, keys] = await Promise.all([
-    readArtifacts(inputs.artifacts, inputs.digests),
+    evidence.kind === 'oci'
+      ? imageArtifacts(evidence.images)
+      : readArtifacts(inputs.artifacts, inputs.digests),
     readTrust(inputs.trustedRoot),
     readKeys(inputs.verifyKeys),
   ]);
   const apiUrl = runtime.env.GITHUB_API_URL ?? 'https://api.github.com';
-  const evidence = inputs.evidence;
   if (evidence.kind !== 'chain') {
     const source =
       evidence.kind === 'bundles'
         ? { kind: 'files' as const, path: evidence.path }
-        : {
-            kind: 'github' as const,
-            repository: evidence.repository,
-            api: { apiUrl, fetch: runtime.fetch },
-            ...(inputs.githubToken === undefined ? {} : { token: inputs.githubToken }),
-          };
+        : evidence.kind === 'oci'
+          ? { kind: 'oci' as const, fetch: runtime.fetch }
+          : {
+              kind: 'github' as const,
+              repository: evidence.repository,
+              api: { apiUrl, fetch: runtime.fetch },
+              ...(inputs.githubToken === undefined ? {} : { token: inputs.githubToken }),
+            };
     return verifyBundlesInput({ source, artifacts, trust, keys, signer: inputs.signer });
   }
   const policy =
