@@ -133,6 +133,60 @@ describe('attestStep', () => {
     assert.equal((await store.read()).length, 3);
   });
 
+  it('refuses a chain cut inside a step: the denied part dropped, or the last parts of an allowed step', async () => {
+    // Attack: a build denied at its second part; the chain file is cut back to its allowed first
+    // part (a line dropped between jobs) so the next step would build on it and bind its artifacts.
+    const denied = await chainWithSource();
+    const subjects = [...files(1500), { name: 'zz/forbidden.bin', digest: { sha256: hex(9) } }];
+    await assert.rejects(
+      attestStep({ stage: 'build', subjects, run: RUN, policy }, ports(denied)),
+      StepDeniedError,
+    );
+    const cut = new MemoryChainStore(denied.text().split('\n').slice(0, 2).join('\n'));
+    const testStep = (store: MemoryChainStore) =>
+      attestStep(
+        {
+          stage: 'test',
+          subjects: files(3),
+          run: RUN,
+          policy,
+          evidence: (part) => [testResult(part, { passed: ['t'], failed: [] })],
+        },
+        ports(store),
+      );
+    await assert.rejects(testStep(cut), (error: unknown) => {
+      const { code, message } = error as { code?: string; message: string };
+      return code === 'INCOMPLETE_CHAIN' && /part 1 of 2/.test(message);
+    });
+    // The same cut of an allowed three-part build.
+    const allowed = await chainWithSource();
+    await attestStep({ stage: 'build', subjects: files(2500), run: RUN, policy }, ports(allowed));
+    const lines = allowed.text().split('\n');
+    const shortened = new MemoryChainStore(lines.slice(0, 3).join('\n'));
+    const before = shortened.text();
+    await assert.rejects(testStep(shortened), /part 2 of 3/);
+    assert.equal(shortened.text(), before);
+    // Uncut, the step is accepted.
+    await testStep(allowed);
+  });
+
+  it("refuses observations that claim to be a part: subjectParts is the step service's to set", async () => {
+    const store = await chainWithSource();
+    await assert.rejects(
+      attestStep(
+        {
+          stage: 'build',
+          subjects: files(1),
+          run: RUN,
+          policy,
+          observations: { subjectParts: { part: 1, of: 2 } },
+        },
+        ports(store),
+      ),
+      (error: unknown) => (error as { code?: string }).code === 'USAGE',
+    );
+  });
+
   it('appends nothing to a chain that was tampered with, and leaves its text as it was', async () => {
     const store = await chainWithSource();
     await attestStep({ stage: 'build', subjects: files(3), run: RUN, policy }, ports(store));

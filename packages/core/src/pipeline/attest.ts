@@ -4,6 +4,7 @@
 // decided under the policy over what precedes it — exactly what the chain verifier re-evaluates —
 // signed with its own evidence, and all parts are appended together or not at all.
 import { decodeDssePayload, decodeRecords, nextLink } from '../attestation/chain/chain.js';
+import { SathosError } from '../errors.js';
 import type { AppendResult } from '../attestation/chain/append.js';
 import type { ChainVerification } from '../attestation/chain/verify-chain.js';
 import type { NextLink, RunBinding } from '../attestation/record/transition.js';
@@ -78,6 +79,13 @@ function partObservations(
  */
 export async function attestStep(input: AttestStepInput, ports: StepPorts): Promise<AttestResult> {
   const { store, signer } = ports;
+  if (input.observations !== undefined && 'subjectParts' in input.observations) {
+    // The verifier holds a step's parts together by this field (docs/spec.md §2.3): only the split sets it.
+    throw new SathosError(
+      'USAGE',
+      'observations.subjectParts is set by the step service when it splits a step; leave it out',
+    );
+  }
   const parts = splitSubjects(normalizeSubjects(input.subjects), input.split);
   const chain = await store.read();
   const soFar = verifyChainSoFar({

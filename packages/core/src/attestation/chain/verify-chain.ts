@@ -15,6 +15,7 @@ import { checkCompleteness } from './steps/completeness.js';
 import { checkContinuity } from './steps/continuity.js';
 import { checkEvidence } from './steps/evidence.js';
 import { checkGraph } from './steps/graph.js';
+import { checkParts } from './steps/parts.js';
 import { checkSigner } from './steps/signers.js';
 import { BUNDLE_V03_MEDIA_TYPE } from '@sigstore/bundle';
 export { CONTINUITY_LIMITS } from './steps/continuity.js';
@@ -140,6 +141,7 @@ export function verifyChain(input: VerifyChainInput): ChainVerification {
     req,
   );
   const { genesis, head } = checkGraph(records, req);
+  checkParts(records);
   const complete = checkCompleteness(records, head, req);
   const all = [...records.values()];
   checkContinuity(records, req);
