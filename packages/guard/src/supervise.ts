@@ -1,7 +1,7 @@
 // The step supervisor: runs one command as its own process tree inside the strongest sandbox the
 // machine allows, with every connection it makes decided by the gateway; halts the whole tree on a
 // `halt` verdict, past the deadline, or when the supervisor's own parts fail (fail closed).
-import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants } from 'node:os';
@@ -11,21 +11,14 @@ import {
   type EgressDecision,
   type SandboxKind,
 } from '@sathos/core';
-import { startGateway, type Gateway, type GatewayRefusal } from './gateway.js';
+import { startGateway, type GatewayRefusal } from './gateway.js';
 import type { ClientPorts } from './gateway-proxy.js';
-import { bindFstab } from './namespace-init.js';
 import type { Resolver } from './hosts.js';
 import type { GatewayLimits } from './limits.js';
-import { pidOfLoopbackClient, socketFiles, type ContainmentKind } from './process-tree.js';
-import { chooseSandbox, type SandboxChoice, type SandboxRequest } from './sandbox.js';
-import {
-  bootNamespace,
-  startPlainStep,
-  type BootingNamespace,
-  type RunningStep,
-  type StepExit,
-  type StepOutput,
-} from './step.js';
+import { launch } from './launch.js';
+import { pidOfLoopbackClient, type ContainmentKind } from './process-tree.js';
+import { chooseSandbox, type SandboxRequest } from './sandbox.js';
+import { bootNamespace, type RunningStep, type StepExit, type StepOutput } from './step.js';
 
 /** Why a step was halted: an egress verdict, its deadline, or the supervisor failing. */
 export type HaltCause = 'egress' | 'deadline' | 'supervisor';
@@ -96,14 +89,6 @@ export interface SupervisionReport {
 }
 
 const DEFAULT_GRACE_MS = 5000;
-/** Where daemons keep their unix sockets (Docker, containerd, D-Bus, systemd, ssh-agent, X11), how deep. */
-const SOCKET_ROOTS: readonly (readonly [string, number])[] = [
-  ['/run', 4],
-  ['/var/run', 4],
-  ['/tmp', 2],
-];
-const PROXY_VARIABLES = ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY'] as const;
-
 /** The exit status a caller should end with: 1 when halted, 128+n for a signal, else the step's. */
 export function exitStatusOf(report: SupervisionReport): number {
   if (report.halted !== undefined) return 1;
@@ -128,65 +113,6 @@ function checkOptions(options: SuperviseOptions): void {
       throw usage(`supervise: ${name} must be a whole number of milliseconds ≥ 0, got ${value}`);
     }
   }
-}
-
-function cleanEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) {
-    if (value !== undefined && name.toUpperCase() !== 'NO_PROXY') out[name] = value;
-  }
-  return out;
-}
-
-function withProxy(env: Record<string, string>, proxyUrl: string): Record<string, string> {
-  const out = { ...env };
-  for (const name of PROXY_VARIABLES) {
-    out[name] = proxyUrl;
-    out[name.toLowerCase()] = proxyUrl;
-  }
-  return out;
-}
-
-async function launch(
-  choice: SandboxChoice,
-  booting: BootingNamespace | undefined,
-  gateway: Gateway,
-  dir: string,
-  options: SuperviseOptions,
-): Promise<RunningStep> {
-  const env = cleanEnv(options.env ?? process.env);
-  const args = [...(options.args ?? [])];
-  const cwd = options.cwd ?? process.cwd();
-  const output = options.output ?? 'inherit';
-  if (booting !== undefined) {
-    const resolvConf = join(dir, 'resolv.conf');
-    await writeFile(resolvConf, 'nameserver 127.0.0.1\noptions timeout:2 attempts:1\n');
-    const emptyFile = join(dir, 'empty');
-    await writeFile(emptyFile, '');
-    const hideSockets = await socketFiles(SOCKET_ROOTS, await realpath(dir));
-    const fstab = join(dir, 'fstab');
-    await writeFile(fstab, bindFstab(resolvConf, emptyFile, hideSockets));
-    return booting.start({
-      command: options.command,
-      args,
-      env,
-      cwd,
-      proxySocket: gateway.proxySocketPath ?? '',
-      dnsSocket: gateway.dnsSocketPath ?? '',
-      resolvConf,
-      hideSockets,
-      emptyFile,
-      fstab,
-    });
-  }
-  return startPlainStep({
-    command: options.command,
-    args,
-    env: withProxy(env, gateway.proxyUrl),
-    cwd,
-    output,
-    cgroupParent: choice.cgroupParent,
-  });
 }
 
 const sleep = (ms: number): Promise<void> =>

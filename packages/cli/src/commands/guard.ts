@@ -2,41 +2,29 @@
 // against the policy's allowedHosts and the step's baseline before it opens; the step is halted past
 // its deadline under `halt`; the run can teach the baseline when it succeeded and nothing was refused
 // (docs/anomaly.md). Exits with the command's status, or 1 when it was halted.
-import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, lstat, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
 import {
   ANOMALY_MODES,
   BASELINE_LIMITS,
   SathosError,
-  STEP_ID_PATTERN,
-  anomalyObservation,
   anomalySettings,
-  egressDecider,
-  emptyBaseline,
   learnRun,
-  parseBaseline,
-  planStep,
   serializeBaseline,
   type AnomalyMode,
-  type AnomalyObservation,
-  type Baseline,
-  type ErrorCode,
   type LearnResult,
-  type StepPlan,
 } from '@sathos/core';
-import {
-  abortOnSignals,
-  exitStatusOf,
-  supervise,
-  supervisedRun,
-  supervisionReportFields,
-  type SupervisionReport,
-} from '@sathos/guard';
+import { abortOnSignals, superviseStep, supervisedRun, type SupervisedStep } from '@sathos/guard';
 import type { Outcome } from '../outcome.js';
 import { failure } from '../outcome.js';
-import { readInput } from '../inputs.js';
+import {
+  keepBaseline,
+  loadBaseline,
+  writeAtomically,
+  type LoadedBaseline,
+} from './guard-baseline.js';
+import { guardReport, outcomeOf } from './guard-outcome.js';
 import { loadPolicy } from './policy-load.js';
 
 /** The supervisor's report as the pure layer reads it (shared with actions/guard). */
@@ -96,44 +84,6 @@ function sandboxOf(text: string | undefined): (typeof SANDBOX_CHOICES)[number] {
   return choice;
 }
 
-interface LoadedBaseline {
-  readonly baseline: Baseline;
-  /** `sha256:<hex>` of the file read; absent when there was no file yet. */
-  readonly digest?: string;
-  /** The file's bytes as read, to put back if the command rewrites it. */
-  readonly bytes?: Uint8Array;
-}
-
-const sha256 = (bytes: Uint8Array): string =>
-  `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** A missing file is a fresh baseline; one that cannot be read or parsed is a usage error. */
-async function loadBaseline(o: GuardOptions): Promise<LoadedBaseline> {
-  const step = o.step;
-  if (step !== undefined && !STEP_ID_PATTERN.test(step))
-    throw usage(`--step ${JSON.stringify(step)} must be letters, digits, ".", "_" or "-" (≤ 128)`);
-  if (o.baseline === undefined || !(await exists(o.baseline)))
-    return { baseline: emptyBaseline(step ?? 'default') };
-  const bytes = await readInput(o.baseline, 'baseline');
-  const baseline = parseBaseline(bytes, o.baseline);
-  if (step !== undefined && baseline.step !== step)
-    throw new SathosError(
-      'BASELINE_INVALID',
-      `the baseline is of step "${baseline.step}", not "${step}"; name the right --baseline or --step`,
-      { where: o.baseline },
-    );
-  return { baseline, digest: sha256(bytes), bytes };
-}
-
 function checkFlags(o: GuardOptions): void {
   if (o.command === '') throw usage('name the command to run after --, e.g. sathos guard -- make');
   if (o.recordBaseline === true && o.baseline === undefined)
@@ -159,109 +109,6 @@ async function checkOutputDirs(o: GuardOptions): Promise<void> {
         `${flag} ${JSON.stringify(path)}: the directory ${dir} does not exist; create it`,
       );
   }
-}
-
-/** Writes beside the target, then renames over it: a reader sees the old file or the new one. */
-async function writeAtomically(path: string, text: string | Uint8Array): Promise<void> {
-  // A fresh random name, created exclusively: a planted file or symlink there is never written through.
-  const temporary = join(dirname(path), `.${randomBytes(8).toString('hex')}.sathos-tmp`);
-  try {
-    await writeFile(temporary, text, { mode: 0o644, flag: 'wx' });
-    await rename(temporary, path);
-  } catch (cause) {
-    await rm(temporary, { force: true });
-    throw new SathosError('STORE_FAILED', 'cannot write the file; check the directory', {
-      where: path,
-      cause,
-    });
-  }
-}
-
-// What the baseline path holds now: the digest of a regular file, `absent`, or `other`.
-async function baselineState(path: string): Promise<string> {
-  const info = await lstat(path).catch(() => undefined);
-  if (info === undefined) return 'absent';
-  if (!info.isFile()) return 'other';
-  return sha256(await readFile(path));
-}
-
-/**
- * The command runs with its user's file rights, so it could rewrite its own baseline to widen the
- * next run (hosts it never reached, a longer deadline): a baseline that changed while it ran is put
- * back as it was read, and the run fails.
- */
-async function keepBaseline(o: GuardOptions, loaded: LoadedBaseline): Promise<void> {
-  if (o.baseline === undefined) return;
-  if ((await baselineState(o.baseline)) === (loaded.digest ?? 'absent')) return;
-  if (loaded.bytes === undefined) await rm(o.baseline, { force: true });
-  else await writeAtomically(o.baseline, loaded.bytes);
-  throw new SathosError(
-    'BASELINE_TAMPERED',
-    'the command rewrote its baseline file while it ran; it was put back as read and nothing was learned: find what in the command writes it',
-    { where: o.baseline },
-  );
-}
-
-/** Everything `--report` writes: the command, every decision, the timing, the sandbox, the findings. */
-export function guardReport(input: {
-  readonly command: readonly string[];
-  readonly plan: StepPlan;
-  readonly report: SupervisionReport;
-  readonly status: number;
-  readonly observation: AnomalyObservation;
-  readonly learned?: LearnResult;
-}): Record<string, unknown> {
-  return {
-    ...supervisionReportFields(input),
-    ...(input.learned === undefined
-      ? {}
-      : {
-          baselineRecorded: input.learned.learned,
-          ...(input.learned.learned ? {} : { baselineNotRecorded: input.learned.reason }),
-        }),
-  };
-}
-
-function summaryLine(status: number, report: SupervisionReport, obs: AnomalyObservation): string {
-  const c = obs.connections;
-  const ending =
-    report.halted !== undefined
-      ? `halted (${report.halted.reason})`
-      : `exited with ${status} in ${Math.round(report.durationMs)} ms`;
-  return `guard: the step ${ending}; connections: ${c.allowed} allowed, ${c.audited} audited, ${c.blocked} blocked, ${c.halted} halting; sandbox ${report.sandbox}`;
-}
-
-function outcomeOf(
-  status: number,
-  report: SupervisionReport,
-  observation: AnomalyObservation,
-  details: Record<string, unknown>,
-  notes: readonly string[],
-): Outcome {
-  const halted = report.halted !== undefined;
-  const code: ErrorCode | 'OK' = halted ? 'STEP_HALTED' : status === 0 ? 'OK' : 'COMMAND_FAILED';
-  const reason = summaryLine(status, report, observation);
-  const lines = [
-    reason,
-    ...observation.findings.map((f) => `guard: ${f.kind}: ${f.reason}`),
-    ...notes.map((n) => `guard: ${n}`),
-  ];
-  return {
-    exitCode: status === 0 ? 0 : 1,
-    status,
-    json: {
-      allowed: !halted && status === 0,
-      code,
-      reason,
-      status,
-      halted,
-      durationMs: Math.round(report.durationMs),
-      sandbox: report.sandbox,
-      findings: observation.findings,
-      ...details,
-    },
-    lines,
-  };
 }
 
 /** `sathos guard … -- <command> [args…]`. */
@@ -317,13 +164,14 @@ export async function guardCommand(o: GuardOptions): Promise<Outcome> {
       o.policy ?? '--allow-host',
     );
     const loaded = await loadBaseline(o);
-    const plan = planStep(settings, loaded.baseline, maxMs);
     const aborts = abortOnSignals();
-    const report = await supervise({
+    const supervised = await superviseStep({
       command: o.command,
       args: o.args ?? [],
-      decide: egressDecider(plan),
-      ...(plan.deadline === undefined ? {} : { deadlineMs: plan.deadline.ms }),
+      settings,
+      baseline: loaded.baseline,
+      ...(loaded.digest === undefined ? {} : { baselineDigest: loaded.digest }),
+      ...(maxMs === undefined ? {} : { maxDurationMs: maxMs }),
       graceMs: GRACE_MS,
       sandbox,
       // With --json, stdout holds only the JSON object: the command's output goes to stderr.
@@ -331,7 +179,7 @@ export async function guardCommand(o: GuardOptions): Promise<Outcome> {
       signal: aborts.signal,
     }).finally(aborts.dispose);
     await keepBaseline(o, loaded);
-    return await finish(o, plan, loaded, report);
+    return await finish(o, loaded, supervised);
   } catch (error) {
     return failure('allowed', error);
   }
@@ -339,13 +187,11 @@ export async function guardCommand(o: GuardOptions): Promise<Outcome> {
 
 async function finish(
   o: GuardOptions,
-  plan: StepPlan,
   loaded: LoadedBaseline,
-  report: SupervisionReport,
+  supervised: SupervisedStep,
 ): Promise<Outcome> {
-  const status = exitStatusOf(report);
-  const run = supervisedRun(report);
-  const observation = anomalyObservation(plan, run, loaded.digest);
+  const { plan, report, run, exitCode: status } = supervised;
+  const observation = supervised.observations.anomaly;
   const notes: string[] = [];
   let learned: LearnResult | undefined;
   if (o.recordBaseline === true && o.baseline !== undefined) {
