@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { open } from 'node:fs/promises';
+import { open, readlink, realpath } from 'node:fs/promises';
 import type { Subject, SubjectAlgorithm } from '@sathos/core';
 import { SathosError } from '@sathos/core';
 import type { WorkspaceFile } from './workspace-paths.js';
@@ -27,6 +27,19 @@ export interface HashOptions {
 
 const CHUNK_BYTES = 1024 * 1024;
 
+/**
+ * The path the open file really has. O_NOFOLLOW guards only the last component: a directory on
+ * the way swapped for a link since the check would be followed. Linux names the opened file in
+ * /proc/self/fd; elsewhere the path is resolved again (a narrower window, not none).
+ */
+async function openedPath(handle: FileHandle, path: string): Promise<string> {
+  try {
+    return await readlink(`/proc/self/fd/${handle.fd}`);
+  } catch {
+    return realpath(path);
+  }
+}
+
 async function openChecked(file: WorkspaceFile): Promise<FileHandle> {
   let handle: FileHandle;
   try {
@@ -48,6 +61,15 @@ async function openChecked(file: WorkspaceFile): Promise<FileHandle> {
     throw new SathosError(
       'SUBJECT_INVALID',
       'the file was replaced while the step resolved its subjects; run the step again',
+      { where: file.name },
+    );
+  }
+  const opened = await openedPath(handle, file.path).catch(() => undefined);
+  if (opened !== file.path) {
+    await handle.close();
+    throw new SathosError(
+      'SUBJECT_INVALID',
+      `a directory on its path was swapped for a link since it was checked (it now opens ${opened ?? 'another file'}); attest files inside the workspace and run the step again`,
       { where: file.name },
     );
   }

@@ -134,6 +134,28 @@ void describe('subjects from the workspace', () => {
     }
   });
 
+  void it('refuses a file whose directory was swapped for a link leaving the workspace after the check', async () => {
+    await mkdir(join(ws, 'swap/dir'), { recursive: true });
+    await writeFile(join(ws, 'swap/dir/app.bin'), 'inside bytes');
+    const [file] = await resolveSubjectPaths(['swap/dir/app.bin'], ws);
+    assert.ok(file !== undefined);
+    // The directory moved out (the file keeps its inode) and a link left in its place: the path
+    // opened now reaches outside the workspace through an intermediate link O_NOFOLLOW does not see.
+    await rename(join(ws, 'swap/dir'), join(base, 'moved-out'));
+    await symlink(join(base, 'moved-out'), join(ws, 'swap/dir'));
+    try {
+      await assert.rejects(
+        hashFiles([file]),
+        fails(
+          'SUBJECT_INVALID',
+          /swap\/dir\/app\.bin: a directory on its path was swapped for a link .*moved-out/,
+        ),
+      );
+    } finally {
+      await rm(join(ws, 'swap'), { recursive: true });
+    }
+  });
+
   void it('streams large files and reports progress up to the totals', async () => {
     const big = Buffer.alloc(5 * 1024 * 1024 + 3, 7);
     await writeFile(join(ws, 'big.bin'), big);
