@@ -1,4 +1,5 @@
-// `npm run build`: bundles every action and the sathos CLI, then generates every action.yml.
+// `npm run build`: bundles every action and the sathos CLI (printing what weighs what in each),
+// then generates every action.yml.
 import { generateActionYmls, generateBundles, writeGenerated } from './lib/generate.js';
 import { repoRoot, runScript } from './lib/run-script.js';
 
@@ -7,7 +8,9 @@ runScript('build', async () => {
     console.log(`build: ${line}`);
   };
   const files = [
-    ...(await generateBundles(repoRoot, log)),
+    ...(await generateBundles(repoRoot, log, 'warning', (lines) => {
+      console.log(['', ...lines].join('\n'));
+    })),
     ...(await generateActionYmls(repoRoot)),
   ];
   await writeGenerated(repoRoot, files);

@@ -6,6 +6,7 @@ import { resolveConfig } from 'prettier';
 import { parseActionSource, parseTemplate } from './action-source.js';
 import { renderActionYml } from './action-yml.js';
 import { bundle } from './bundle.js';
+import { reportLines } from './bundle-report.js';
 import { actionTargets, bundleTargets, TEMPLATE_FILE, type Log } from './targets.js';
 
 /** A file the build owns: its path relative to the root, its exact bytes, its mode. */
@@ -15,19 +16,18 @@ export interface GeneratedFile {
   executable: boolean;
 }
 
-/** Every esbuild bundle. */
+/** Every esbuild bundle; `report`, when given, receives each bundle's size table (bundle-report). */
 export async function generateBundles(
   root: string,
   log: Log,
   logLevel: LogLevel = 'warning',
+  report?: (lines: string[]) => void,
 ): Promise<GeneratedFile[]> {
   const files: GeneratedFile[] = [];
   for (const target of await bundleTargets(root, log)) {
-    files.push({
-      path: target.outfile,
-      contents: await bundle(root, target, logLevel),
-      executable: target.executable,
-    });
+    const { contents, metafile } = await bundle(root, target, logLevel);
+    report?.(reportLines(target.outfile, contents.byteLength, metafile));
+    files.push({ path: target.outfile, contents, executable: target.executable });
   }
   return files;
 }

@@ -1,0 +1,75 @@
+// esbuild plugins that decide what a bundle leaves out. Both are about size: every byte of an
+// action's dist/ is read and compiled on each cold start, and a reviewer audits what it contains.
+import { isAbsolute, relative, sep } from 'node:path';
+import type { Plugin } from 'esbuild';
+
+/**
+ * Packages whose modules do nothing when imported but define things. Marking them side-effect free
+ * lets esbuild drop every module whose exports no code path uses (the barrels re-export everything;
+ * an action uses a slice). Listed by hand: a wrong entry would silently drop needed code, so each
+ * was read — @actions/core's index pulls in its OIDC client, and with it all of undici, only for
+ * getIDToken(), which nothing here calls.
+ */
+export const SIDE_EFFECT_FREE_PACKAGES: readonly string[] = [
+  '@actions/core',
+  '@actions/http-client',
+];
+
+/** Workspace folders whose TypeScript modules only declare: none may rely on a bare import. */
+const WORKSPACE_DIRS = ['packages', 'actions'];
+
+function insideWorkspaceSources(root: string, path: string): boolean {
+  if (!isAbsolute(path)) return false;
+  const rel = relative(root, path);
+  if (rel.startsWith('..') || rel.split(sep).includes('node_modules')) return false;
+  return WORKSPACE_DIRS.includes(rel.split(sep)[0] ?? '');
+}
+
+/** Marks the workspace's own modules and SIDE_EFFECT_FREE_PACKAGES as side-effect free. */
+export function sideEffectFree(root: string): Plugin {
+  const marker = Symbol('sathos-resolving');
+  return {
+    name: 'sathos-side-effect-free',
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.pluginData === marker || args.kind === 'entry-point') return undefined;
+        const named =
+          args.path.startsWith('@sathos/') || SIDE_EFFECT_FREE_PACKAGES.includes(args.path);
+        const relativeInWorkspace =
+          args.path.startsWith('.') && insideWorkspaceSources(root, args.resolveDir);
+        if (!named && !relativeInWorkspace) return undefined;
+        const resolved = await build.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: marker,
+        });
+        if (resolved.errors.length > 0) return undefined; // esbuild reports the failure itself
+        return { ...resolved, sideEffects: false };
+      });
+    },
+  };
+}
+
+/**
+ * Optional dependencies left out: each is `require`d inside a try/catch by a library that works
+ * without it. iconv-lite (270 kB) only decodes non-UTF-8 HTTP bodies for minipass-fetch's
+ * textConverted(), which the Sigstore clients never call; left out, that call throws instead.
+ */
+export const LEFT_OUT_OPTIONAL: readonly string[] = ['iconv-lite'];
+
+export function leaveOutOptional(): Plugin {
+  const filter = new RegExp(
+    `^(${LEFT_OUT_OPTIONAL.map((name) => name.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|')})$`,
+  );
+  return {
+    name: 'sathos-leave-out-optional',
+    setup(build) {
+      build.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'sathos-left-out' }));
+      build.onLoad({ filter: /.*/, namespace: 'sathos-left-out' }, (args) => ({
+        contents: `throw new Error(${JSON.stringify(`${args.path} is left out of this bundle`)});`,
+        loader: 'js',
+      }));
+    },
+  };
+}
