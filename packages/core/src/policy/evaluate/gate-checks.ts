@@ -32,15 +32,32 @@ const fail = (id: string, message: string, error: string): RuleResult => ({
 
 const MAX_QUOTED = 8;
 
+/**
+ * Formatters by time zone: building one costs about a millisecond, more than the rest of a
+ * decision. Bounded: a policy names at most 64 environments, each one zone.
+ */
+const FORMATTERS = new Map<string, Intl.DateTimeFormat>();
+const MAX_FORMATTERS = 256;
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let found = FORMATTERS.get(timeZone);
+  if (found === undefined) {
+    if (FORMATTERS.size >= MAX_FORMATTERS) FORMATTERS.clear();
+    found = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    FORMATTERS.set(timeZone, found);
+  }
+  return found;
+}
+
 /** Weekday and minute of the day of `at` in `timeZone`. */
 export function localTime(at: Date, timeZone: string): { day: Weekday; minute: number } {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    weekday: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(at);
+  const parts = formatter(timeZone).formatToParts(at);
   const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return {
     day: part('weekday').toLowerCase().slice(0, 3) as Weekday,
