@@ -130,11 +130,31 @@ void describe('listing the attestations GitHub stores for a digest', () => {
     await assert.rejects(listAttestations(list()), { message: /not JSON/ });
     const loop = {
       status: 200,
-      body: '{"attestations":[]}',
+      body: JSON.stringify({ attestations: [{ bundle: statementBundle(MANY) }] }),
       headers: { link: `<${github.apiUrl}/x?after=same>; rel="next"` },
     };
     github.failNext(loop, loop);
     await assert.rejects(listAttestations(list()), { message: /repeated a page cursor/ });
+  });
+
+  void it('refuses endless paging: a page with nothing on it that still names a next page', async () => {
+    // A hostile or broken API: every page empty, every Link a fresh cursor. Each page costs a few
+    // bytes, so neither the count nor the byte bound would end it before millions of requests.
+    let requests = 0;
+    const endless = ((url: string) => {
+      requests += 1;
+      if (requests > 50) throw new Error(`still paging after ${requests} requests: ${url}`);
+      return Promise.resolve(
+        new Response('{"attestations":[]}', {
+          status: 200,
+          headers: { link: `<${github.apiUrl}/x?after=c${requests}>; rel="next"` },
+        }),
+      );
+    }) as typeof fetch;
+    await assert.rejects(listAttestations(list({ fetch: endless })), {
+      message: /an empty page that names a next page/,
+    });
+    assert.equal(requests, 1);
   });
 
   void it('refuses a malformed digest before any request', async () => {

@@ -138,10 +138,20 @@ export async function listAttestations(options: ListOptions): Promise<ListedBund
       });
     }
     bytesLeft -= Buffer.byteLength(reply.text);
-    bundles.push(...bundlesOf(jsonOf(reply, purpose, url), url, purpose));
+    const page = bundlesOf(jsonOf(reply, purpose, url), url, purpose);
+    bundles.push(...page);
     if (bundles.length > maxCount) throw tooMuch(purpose, `more than ${maxCount} attestations`);
     after = nextCursor(reply.headers.get('link'));
     if (after === undefined) return bundles;
+    // Every page must bring something: then the count bound also bounds the requests. Empty pages
+    // with fresh cursors would otherwise page for millions of requests inside the byte bound.
+    if (page.length === 0) {
+      throw new SathosError(
+        purpose.code,
+        'the GitHub API answered an empty page that names a next page; paging stopped',
+        { where: url },
+      );
+    }
     if (seen.has(after)) {
       throw new SathosError(purpose.code, 'the GitHub API repeated a page cursor while paging', {
         where: url,
