@@ -1,7 +1,7 @@
 // The proxy half of the gateway: CONNECT tunnels and absolute-URI HTTP requests. The decision comes
 // first; only an allowed request resolves its host and opens an upstream connection.
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { Socket, connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { EgressVerdict } from '@sathos/core';
 import { opens, type DecisionLog } from './decisions.js';
@@ -151,6 +151,10 @@ async function tunnel(
   upstream.once('close', () => client.destroy());
   upstream.once('connect', () => {
     upstream.setTimeout(0);
+    // A tunnel forwards what it is given at once: Nagle would hold back the 200 and each small
+    // write of an interactive protocol (a TLS handshake) for an ACK.
+    if (client instanceof Socket) client.setNoDelay(true);
+    upstream.setNoDelay(true);
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     if (head.length > 0) upstream.write(head);
     client.pipe(upstream);

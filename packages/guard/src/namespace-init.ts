@@ -108,6 +108,7 @@ function listen(server, options) {
 function relayTo(path) {
   return net.createServer({ allowHalfOpen: true }, (client) => {
     const upstream = net.connect({ path, allowHalfOpen: true });
+    client.setNoDelay(true);
     const closeBoth = () => { client.destroy(); upstream.destroy(); };
     client.on('error', closeBoth);
     upstream.on('error', closeBoth);
