@@ -66,6 +66,28 @@ void describe('parseJUnit', () => {
     assert.deepEqual(parseJUnit([report(xml)]).failed, ['s/t']);
   });
 
+  void it('fails a suite whose own failure or error sits outside any test case, or whose counters say more failed', () => {
+    // A setup that broke (beforeAll, a fixture, a crashed worker): tools write the error on the
+    // suite, not on a case, and every case listed passed. Read by cases alone this was PASSED.
+    const setup = `<testsuites><testsuite name="db" tests="1"><testcase name="reads"/><error message="beforeAll failed"/></testsuite></testsuites>`;
+    const run = parseJUnit([report(setup)]);
+    assert.deepEqual(run.passed, ['db/reads']);
+    assert.deepEqual(run.failed, ['db/(an error reported on the suite, outside its test cases)']);
+    const top = `<testsuites name="all"><failure message="worker crashed"/><testsuite name="s"><testcase name="t"/></testsuite></testsuites>`;
+    assert.deepEqual(parseJUnit([report(top)]).failed, [
+      '(a failure reported on the suite, outside its test cases)',
+    ]);
+    // The counters may undercount (only cases are trusted for that) but never hide: a suite that
+    // says 2 failed while its cases show 1 failed is failed for the missing one.
+    const counted = `<testsuite name="s" tests="3" failures="1" errors="1"><testcase name="a"/><testcase name="b"><failure/></testcase><testcase name="c"/></testsuite>`;
+    assert.deepEqual(parseJUnit([report(counted)]).failed, [
+      's/b',
+      's/(1 failure(s) or error(s) the suite counts but no test case shows)',
+    ]);
+    const nested = `<testsuites failures="1"><testsuite name="x" failures="1"><testsuite name="y"><testcase name="z"><failure/></testcase></testsuite></testsuite></testsuites>`;
+    assert.deepEqual(parseJUnit([report(nested)]).failed, ['x/y/z']);
+  });
+
   void it('merges several files and keeps each by digest', () => {
     const a = report('<testsuite name="a"><testcase name="one"/></testsuite>', 'a.xml');
     const b = report('<testsuite name="b"><testcase name="two"/></testsuite>', 'b.xml');

@@ -105,6 +105,38 @@ function testName(suites: readonly string[], testcase: Json, report: Report, lim
   return [...suites, ...(redundant ? [] : [cls]), name].map((p) => clip(p, limits)).join('/');
 }
 
+/** A suite's own counter (`failures`, `errors`) when it is a plain number, else 0. */
+function counter(suite: Json, name: string): number {
+  const value = attr(suite, name)?.trim() ?? '';
+  return /^\d{1,9}$/.test(value) ? Number(value) : 0;
+}
+
+/**
+ * What failed on the suite itself rather than in a case: a <failure> or <error> written on the
+ * suite (a setup or a worker that broke), and failures its counters claim beyond the failed cases
+ * under it. Counters never excuse a failed case; they may only add failures.
+ */
+function suiteFailures(suite: Json, path: readonly string[], failedCases: number): string[] {
+  const at = (what: string) => [...path, `(${what})`].join('/');
+  const out: string[] = [];
+  for (const kind of ['failure', 'error'] as const) {
+    if (children(suite, kind).length > 0) {
+      out.push(
+        at(
+          `${kind === 'error' ? 'an error' : 'a failure'} reported on the suite, outside its test cases`,
+        ),
+      );
+    }
+  }
+  const claimed = counter(suite, 'failures') + counter(suite, 'errors');
+  if (claimed > failedCases + out.length) {
+    const missing = claimed - failedCases - out.length;
+    out.push(at(`${missing} failure(s) or error(s) the suite counts but no test case shows`));
+  }
+  return out;
+}
+
+/** Collects the suite's cases, its nested suites and then the failures of the suite itself. */
 function collectSuite(
   suite: Json,
   path: readonly string[],
@@ -112,6 +144,7 @@ function collectSuite(
   report: Report,
   limits: ReportLimits,
 ): void {
+  const before = out.failed.length;
   for (const testcase of children(suite, 'testcase')) {
     out.count += 1;
     if (out.count > limits.maxTests) {
@@ -129,6 +162,7 @@ function collectSuite(
       limits,
     );
   }
+  out.failed.push(...suiteFailures(suite, path, out.failed.length - before));
 }
 
 /** The root element: exactly one, <testsuites> or <testsuite>. */
