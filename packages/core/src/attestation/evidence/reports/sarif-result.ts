@@ -4,7 +4,7 @@
 import type { Json } from './report.js';
 import { clip, isObject } from './report.js';
 import type { Severity } from './severity.js';
-import { severityOfScore } from './severity.js';
+import { severityOfScore, worse } from './severity.js';
 
 /** A SARIF level as a severity: an error reads as high, a warning (SARIF's default) as medium. */
 const LEVEL_SEVERITY: Readonly<Record<string, Severity>> = {
@@ -56,20 +56,33 @@ function ruleOf(result: Json, rules: Rules): Json | undefined {
   return id === undefined ? undefined : rules.byId.get(id);
 }
 
+function scoreSeverity(score: string): Severity {
+  return /^\d{1,2}(\.\d+)?$/.test(score) ? severityOfScore(Number(score)) : 'unknown';
+}
+
+/**
+ * The security-severity of the result or its rule: the worse readable one when both give one, so
+ * a result cannot score itself below its rule (a 0.1 on a result of a 9.8 rule stays critical).
+ */
 function securitySeverity(result: Json, rule: Json | undefined): string | undefined {
+  const scores: string[] = [];
   for (const holder of [result, rule]) {
     const properties = isObject(holder) && isObject(holder.properties) ? holder.properties : {};
     const value = properties['security-severity'];
-    if (typeof value === 'string' && value.trim() !== '') return value.trim();
-    if (typeof value === 'number') return String(value);
+    if (typeof value === 'string' && value.trim() !== '') scores.push(value.trim());
+    if (typeof value === 'number') scores.push(String(value));
   }
-  return undefined;
+  const readable = scores.filter((s) => scoreSeverity(s) !== 'unknown');
+  if (readable.length === 0) return scores[0];
+  return readable.reduce((a, b) =>
+    worse(scoreSeverity(a), scoreSeverity(b)) === scoreSeverity(a) ? a : b,
+  );
 }
 
 function severityOf(result: Json, rule: Json | undefined): SarifFinding['severity'] {
   const score = securitySeverity(result, rule);
   if (score !== undefined) {
-    const numeric = /^\d{1,2}(\.\d+)?$/.test(score) ? severityOfScore(Number(score)) : 'unknown';
+    const numeric = scoreSeverity(score);
     return [
       { method: 'severity', score: numeric },
       { method: 'security-severity', score: clip(score) },

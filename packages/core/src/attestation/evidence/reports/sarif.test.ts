@@ -99,6 +99,27 @@ void describe('vulnsFromSarif', () => {
     assert.deepEqual(result[4]?.annotations, [{ tool: 'lint', message: 'n', suppressed: true }]);
   });
 
+  void it('never lets a result score itself below its rule: the worse of the two scores counts', () => {
+    // A result carrying its own low security-severity must not turn its rule's critical into a low.
+    const log = {
+      version: '2.1.0',
+      runs: [
+        run(
+          'deps',
+          [{ id: 'CVE-9', properties: { 'security-severity': '9.8' } }],
+          [{ ruleId: 'CVE-9', properties: { 'security-severity': '0.1' }, message: { text: 'x' } }],
+          { invocations: [{ executionSuccessful: true, startTimeUtc: '2026-01-01T00:00:05Z' }] },
+        ),
+      ],
+    };
+    const statement = vulnsFromSarif(SUBJECT, [json(log)]);
+    const [entry] = (statement.predicate as { scanner: { result: Entry[] } }).scanner.result;
+    assert.deepEqual(entry?.severity, [
+      { method: 'severity', score: 'critical' },
+      { method: 'security-severity', score: '9.8' },
+    ]);
+  });
+
   void it('takes the scanner, times and files from the SARIF', () => {
     const file = json(SCAN, 'reports/scan.sarif');
     const p = vulnsFromSarif(SUBJECT, [file]).predicate as Record<string, unknown>;
