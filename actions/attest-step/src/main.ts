@@ -14,7 +14,7 @@ import { stepEvidence } from './evidence.js';
 export function stepPlan(inputs: AttestInputs): AttestPlan {
   return {
     needsWorkflowClaims: false,
-    evidence: (_signer, context) => stepEvidence(inputs.evidence, context),
+    evidence: (_signer, context) => stepEvidence(inputs.evidence, context, inputs.workspace),
   };
 }
 

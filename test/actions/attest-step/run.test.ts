@@ -179,6 +179,15 @@ void describe('attest-step', () => {
       assert.equal(fx.chainBytes('emptied').length, 0);
     });
 
+    void it('a report path is read relative to the workspace, and named as given', async () => {
+      writeFileSync(join(fx.workspace, 'outside-cwd.xml'), JUNIT.slice(0, 80));
+      await refused(
+        'relative-junit',
+        { INPUT_STAGE: 'test', INPUT_JUNIT: 'outside-cwd.xml' },
+        /^REPORT_INVALID: .*outside-cwd\.xml/,
+      );
+    });
+
     void it('a malformed JUnit report is an error naming the file', async () => {
       const bad = join(fx.work, 'truncated.xml');
       writeFileSync(bad, JUNIT.slice(0, 80));
