@@ -49,11 +49,12 @@ export class TreeTracker {
   constructor(private readonly root: number) {}
 
   async refresh(): Promise<void> {
-    for (const pid of await descendantsOf(this.root)) {
-      if (this.seen.has(pid)) continue;
-      const start = await startTimeOf(pid);
+    const fresh = (await descendantsOf(this.root)).filter((pid) => !this.seen.has(pid));
+    const starts = await Promise.all(fresh.map(startTimeOf));
+    fresh.forEach((pid, i) => {
+      const start = starts[i];
       if (start !== undefined) this.seen.set(pid, start);
-    }
+    });
   }
 
   /** The root and every descendant seen so far. */
@@ -64,21 +65,30 @@ export class TreeTracker {
 
   async signal(signal: TreeSignal): Promise<void> {
     await this.refresh();
-    for (const [pid, start] of this.seen) {
-      if ((await startTimeOf(pid)) === start) signalAll([pid], signal);
+    const known = [...this.seen];
+    const now = await Promise.all(known.map(([pid]) => startTimeOf(pid)));
+    known.forEach(([pid, start], i) => {
+      // A pid whose start time changed was reused by an unrelated process: never signal it.
+      if (now[i] === start) signalAll([pid], signal);
       else this.seen.delete(pid);
-    }
+    });
   }
 }
 
 /** Every live descendant of `root` (not `root` itself), from one walk of /proc. */
 export async function descendantsOf(root: number): Promise<number[]> {
   const children = new Map<number, number[]>();
-  for (const pid of await numericEntries('/proc')) {
-    const parent = await parentOf(pid);
-    if (parent === undefined) continue;
-    children.set(parent, [...(children.get(parent) ?? []), pid]);
-  }
+  // Read at once, not one after another: on a loaded machine each sequential read waits its turn,
+  // and this walk runs at every poll and at the step's end (hundreds of ms for ~100 processes).
+  const pids = await numericEntries('/proc');
+  const parents = await Promise.all(pids.map(parentOf));
+  pids.forEach((pid, i) => {
+    const parent = parents[i];
+    if (parent === undefined) return;
+    const siblings = children.get(parent);
+    if (siblings === undefined) children.set(parent, [pid]);
+    else siblings.push(pid);
+  });
   const found: number[] = [];
   const queue = [...(children.get(root) ?? [])];
   for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
@@ -96,14 +106,12 @@ export async function pidNamespaceMembers(member: number): Promise<number[]> {
   } catch {
     return [];
   }
-  const members: number[] = [];
-  for (const pid of await numericEntries('/proc')) {
-    try {
-      if ((await readlink(`/proc/${pid}/ns/pid`)) === namespace) members.push(pid);
-    } catch {
-      // Gone, or not ours to read.
-    }
-  }
+  const pids = await numericEntries('/proc');
+  // Gone, or not ours to read: not a member.
+  const links = await Promise.all(
+    pids.map((pid) => readlink(`/proc/${pid}/ns/pid`).catch(() => undefined)),
+  );
+  const members = pids.filter((_, i) => links[i] === namespace);
   return members;
 }
 
