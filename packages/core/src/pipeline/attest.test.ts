@@ -207,6 +207,40 @@ describe('attestStep', () => {
     assert.equal(tampered.text(), before);
   });
 
+  it('appends nothing when the chain changes while the step signs', async () => {
+    // Attack: a line slipped into the chain file after the step verified it and before it writes
+    // (signing takes seconds on the network). The step must not append after lines it never saw.
+    const store = await chainWithSource();
+    const honest = ports(store);
+    const forged = JSON.parse(store.text().split('\n')[0] ?? '') as unknown;
+    let injected = false;
+    const racing: StepPorts = {
+      ...honest,
+      signer: {
+        ...honest.signer,
+        sign: async (statement) => {
+          if (!injected) {
+            injected = true;
+            await store.append(forged);
+          }
+          return honest.signer.sign(statement);
+        },
+      },
+    };
+    const before = store.text();
+    await assert.rejects(
+      attestStep({ stage: 'build', subjects: files(2), run: RUN, policy }, racing),
+      (error: unknown) =>
+        (error as { code?: string }).code === 'CHAIN_BROKEN' &&
+        /changed after this step verified it/.test((error as Error).message),
+    );
+    // Only the racing writer's line was added; none of the step's.
+    assert.equal(
+      store.text().split('\n').filter(Boolean).length,
+      before.split('\n').filter(Boolean).length + 1,
+    );
+  });
+
   it('refuses an empty step before reading the chain', async () => {
     const store = await chainWithSource();
     await assert.rejects(

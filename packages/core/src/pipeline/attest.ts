@@ -4,6 +4,7 @@
 // decided under the policy over what precedes it — exactly what the chain verifier re-evaluates —
 // signed with its own evidence, and all parts are appended together or not at all.
 import { decodeDssePayload, decodeRecords, nextLink } from '../attestation/chain/chain.js';
+import { assertChainUnchanged } from '../attestation/chain/unchanged.js';
 import { SathosError } from '../errors.js';
 import type { AppendResult } from '../attestation/chain/append.js';
 import type { ChainVerification } from '../attestation/chain/verify-chain.js';
@@ -141,11 +142,14 @@ export async function attestStep(input: AttestStepInput, ports: StepPorts): Prom
     views.push({ digest, statement, signer: signerFromActor(signer.actor), evidence });
     link = after(link, digest);
     if (decision !== undefined && !decision.allowed) {
+      await assertChainUnchanged(store, chain);
       await store.appendAll(bundles);
       throw new StepDeniedError(decision, appended[appended.length - 1] as AppendResult);
     }
   }
-  // Everything is signed before anything is written: the step's bundles go in together or not at all.
+  // Everything is signed before anything is written: the step's bundles go in together or not at all,
+  // after the chain they follow, exactly as verified.
+  await assertChainUnchanged(store, chain);
   await store.appendAll(bundles);
   return {
     records: appended,

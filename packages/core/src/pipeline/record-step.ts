@@ -118,6 +118,7 @@ export async function recordStep(input: RecordStepInput, ports: StepPorts): Prom
     acted === undefined ? input.observations : { ...acted, ...input.observations };
   const appended = await appendTransition({
     store,
+    verified: chain,
     sign: signer.sign,
     stage: input.stage,
     subjects: input.subjects,

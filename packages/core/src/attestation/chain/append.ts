@@ -2,7 +2,9 @@
 // at that evidence and at the chain's current heads. Every SATHOS step goes through here.
 import { SathosError } from '../../errors.js';
 import type { ChainStore } from './store.js';
+import type { ChainLine } from './chain.js';
 import { decodeDssePayload, decodeRecords, nextLink } from './chain.js';
+import { assertChainUnchanged } from './unchanged.js';
 import type {
   ActorClaims,
   EvidenceRef,
@@ -28,6 +30,8 @@ export interface AppendInput {
   readonly policy?: PolicyDecisionRef;
   readonly observations?: Readonly<Record<string, unknown>>;
   readonly terminal?: boolean;
+  /** The chain as the caller verified it: the record follows exactly it, or nothing is appended. */
+  readonly verified?: readonly ChainLine[];
 }
 
 export interface AppendResult {
@@ -41,7 +45,9 @@ export interface AppendResult {
 }
 
 export async function appendTransition(input: AppendInput): Promise<AppendResult> {
-  const existing = decodeRecords(await input.store.read(), input.store.location);
+  const lines = await input.store.read();
+  if (input.verified !== undefined) await assertChainUnchanged(input.store, input.verified);
+  const existing = decodeRecords(lines, input.store.location);
   const link = nextLink(existing);
   const genesisRun = existing.find((r) => r.statement.predicate.sequence === 0)?.statement.predicate
     .run;
@@ -74,6 +80,7 @@ export async function appendTransition(input: AppendInput): Promise<AppendResult
   });
   const bundle = await input.sign(statement);
   const { digest } = decodeDssePayload(bundle, `${input.stage} record`);
+  if (input.verified !== undefined) await assertChainUnchanged(input.store, input.verified);
   await input.store.appendAll([...bundles, bundle]);
   return { digest, sequence: link.sequence, statement, evidence, bundle };
 }
