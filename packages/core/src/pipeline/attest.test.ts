@@ -170,6 +170,60 @@ describe('attestStep', () => {
     await testStep(allowed);
   });
 
+  it('refuses a step whose parts were signed by different signers, even both allowed for the stage', async () => {
+    // Attack: a second allowed build signer's record spliced in as the step's next part.
+    const otherPair = generateSigningKeyPair();
+    const other = keySigner({ privateKeyPem: otherPair.privateKeyPem });
+    const two = parsePolicy(
+      `apiVersion: sathos.dev/v1
+kind: Policy
+stages: [source, build, test]
+identities:
+  source: [{ keyId: "${key.keyId}" }]
+  build: [{ keyId: "${key.keyId}" }, { keyId: "${other.keyId}" }]
+  test: [{ keyId: "${key.keyId}" }]
+`,
+      'two.yaml',
+    );
+    const store = new MemoryChainStore();
+    const trust = {
+      checker: createBundleVerifier(publicGoodTrust(), {
+        keys: [
+          ...parsePublicKeys(pair.publicKeyPem, 'trusted.pub'),
+          ...parsePublicKeys(otherPair.publicKeyPem, 'other.pub'),
+        ],
+        allowUnloggedKeySignatures: true,
+      }),
+    };
+    const base = { ...ports(store), trust };
+    await recordStep({ stage: 'source', subjects: SOURCE, run: RUN, policy: two }, base);
+    let records = 0;
+    const switching = {
+      get actor() {
+        return { kind: 'key' as const, keyId: (records === 0 ? key : other).keyId };
+      },
+      sign: async (statement: Parameters<StepPorts['signer']['sign']>[0]) => {
+        const bundle = await signStatement(statement, records === 0 ? key : other);
+        records += 1;
+        return bundle;
+      },
+    };
+    await attestStep(
+      {
+        stage: 'build',
+        subjects: files(4),
+        run: RUN,
+        policy: two,
+        split: { maxSubjects: 2, maxBytes: 1024 },
+      },
+      { ...base, signer: switching },
+    );
+    await assert.rejects(
+      attestStep({ stage: 'test', subjects: files(1), run: RUN, policy: two }, base),
+      /part 2 of 2 .*signed by key .*, not by key/,
+    );
+  });
+
   it("refuses observations that claim to be a part: subjectParts is the step service's to set", async () => {
     const store = await chainWithSource();
     await assert.rejects(

@@ -3,6 +3,7 @@
 // cut back to a step's first parts — the denied part, or the later parts, dropped between jobs —
 // verified as if the step had been that small, and the next step built on it and bound its
 // artifacts. Linear: each record's own parts field and its links are read once.
+import { describeSigner } from '../../../identity/signers/signer-identity.js';
 import { stepError } from './checked.js';
 import type { Record_ } from './checked.js';
 
@@ -45,8 +46,15 @@ function follows(next: Record_ | undefined, record: Record_, part: Part): boolea
   );
 }
 
+/** Same signer: the same key, or the same subject and issuer in the same run of the workflow. */
+function sameSigner(a: Record_, b: Record_): boolean {
+  if (describeSigner(a.signer) !== describeSigner(b.signer)) return false;
+  if (a.signer.kind !== 'certificate' || b.signer.kind !== 'certificate') return true;
+  return a.signer.claims.runInvocationURI === b.signer.claims.runInvocationURI;
+}
+
 /**
- * Every part k > 1 follows only part k - 1 of its step; every part k < n is followed only by part
+ * Every part k > 1 follows only part k - 1 of its step, signed by the same signer; every part k < n is followed only by part
  * k + 1, unless it recorded a deny and so ended the step (and the chain: §5.2).
  */
 export function checkParts(records: ReadonlyMap<string, Record_>): void {
@@ -69,6 +77,14 @@ export function checkParts(records: ReadonlyMap<string, Record_>): void {
       const prior = before === undefined ? undefined : partOf(before);
       if (before === undefined || prior === undefined || !follows(record, before, prior)) {
         throw fail(`${name} but does not follow only part ${part.part - 1} of it`, record.where);
+      }
+      // One step, one signer: another signer's record is not a part of this step, even one the
+      // policy allows for the stage.
+      if (!sameSigner(before, record)) {
+        throw stepError('parts', 'ACTOR_MISMATCH')(
+          `${name} but is signed by ${describeSigner(record.signer)}, not by ${describeSigner(before.signer)} who signed part ${prior.part}`,
+          record.where,
+        );
       }
     }
     if (part.part === part.of) continue;
