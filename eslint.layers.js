@@ -110,4 +110,27 @@ function packageRules() {
   );
 }
 
-export default [...coreLayers(), ...packageRules()];
+/**
+ * The one exception to "only tests use the stand-ins": `sathos demo` runs the reusable pipeline
+ * against the loopback Sigstore and GitHub stand-ins, so packages/cli/src/demo/** alone may import
+ * them (the CLI bundle carries them for the demo; docs/architecture.md). Listed after the package
+ * rules, it replaces their import rule for those files only.
+ */
+const DEMO_STAND_INS = 'packages/cli/src/demo';
+
+function demoException() {
+  return restrict(
+    [`${DEMO_STAND_INS}/**/*.ts`],
+    [
+      {
+        group: PACKAGES['packages/cli/src'].flatMap((name) => [
+          `@sathos/${name}`,
+          `@sathos/${name}/*`,
+        ]),
+        message: `${DEMO_STAND_INS} must not import this workspace: dependencies point actions → github, guard, node → core (docs/architecture.md)`,
+      },
+    ],
+  );
+}
+
+export default [...coreLayers(), ...packageRules(), demoException()];

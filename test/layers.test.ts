@@ -136,6 +136,24 @@ const REFUSED: readonly (readonly [string, string, string, RegExp])[] = [
     "import { startGitHubStandIn } from '@sathos/github/testing';",
     /only tests/,
   ],
+  [
+    'a CLI command beside the demo importing the stand-ins',
+    'packages/cli/src/commands/x.ts',
+    "import { startSigstoreStandIn } from '@sathos/testkit';",
+    /only tests/,
+  ],
+  [
+    'a folder named like the demo elsewhere importing the stand-ins',
+    'packages/github/src/demo/x.ts',
+    "import { startGitHubStandIn } from '@sathos/github/testing';",
+    /only tests/,
+  ],
+  [
+    'the demo importing an action',
+    'packages/cli/src/demo/x.ts',
+    "import { run } from '@sathos/action-guard';",
+    /dependencies point/,
+  ],
 ];
 
 const ALLOWED: readonly (readonly [string, string, string])[] = [
@@ -163,6 +181,11 @@ const ALLOWED: readonly (readonly [string, string, string])[] = [
     'an action importing github and core',
     'actions/guard/src/x.ts',
     "import { readInputs } from '@sathos/github';\nimport { SathosError } from '@sathos/core';",
+  ],
+  [
+    'the demo (the one exception) using the Sigstore and GitHub stand-ins',
+    'packages/cli/src/demo/x.ts',
+    "import { startSigstoreStandIn } from '@sathos/testkit';\nimport { startGitHubStandIn } from '@sathos/github/testing';",
   ],
   [
     'a core test using the stand-ins and real processes',

@@ -1,70 +1,14 @@
-// `sathos demo --out DIR`: runs the local pipeline, writes DIR/demo.json (docs/cli.md), then verifies the
-// chain with exactly the arguments demo.json hands the user.
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { runDemoPipeline, DEMO_ENVIRONMENT } from '../demo/pipeline.js';
+// `sathos demo --out DIR` (docs/cli.md): in a SATHOS checkout, the reusable pipeline run through the
+// local workflow runner, keyless, one attack refused; an installed CLI, which carries no workflows
+// or action bundles, runs the same stages in process, key-signed.
+import { findSathosCheckout } from '../demo/sathos-checkout.js';
 import type { Outcome } from '../outcome.js';
-import { failure, success } from '../outcome.js';
-import { verifyChainCommand } from './verify-chain.js';
+import { localDemoCommand } from './demo-local.js';
+import { workflowDemoCommand } from './demo-workflow.js';
 
 export async function demoCommand(options: { out: string }): Promise<Outcome> {
-  const lines: string[] = [];
-  try {
-    const files = await runDemoPipeline(options.out, (line) => lines.push(line));
-    const artifactArgs = files.artifacts.flatMap((a) => ['--artifact', a]);
-    const keyArgs = ['--key', files.publicKey, '--key', files.gatePublicKey];
-    const verify = [
-      'verify-chain',
-      files.chain,
-      ...artifactArgs,
-      '--policy',
-      files.policy,
-      ...keyArgs,
-    ];
-    // The gate as the demo ran it, on the chain as it was handed to the gate (source to scan).
-    const gate = [
-      'gate',
-      '--chain',
-      files.gateInput,
-      ...artifactArgs,
-      '--policy',
-      files.policy,
-      '--environment',
-      DEMO_ENVIRONMENT,
-      '--key',
-      files.gateKey,
-      '--verify-key',
-      files.publicKey,
-    ];
-    const demoJson = {
-      chain: files.chain,
-      artifacts: files.artifacts,
-      policy: files.policy,
-      verify,
-      gate,
-    };
-    await writeFile(join(files.out, 'demo.json'), `${JSON.stringify(demoJson, null, 2)}\n`);
-
-    const verified = await verifyChainCommand({
-      chain: files.chain,
-      artifact: files.artifacts,
-      policy: files.policy,
-      key: [files.publicKey, files.gatePublicKey],
-    });
-    if (verified.exitCode !== 0) return { ...verified, lines: [...lines, ...verified.lines] };
-    const reason = `demo chain written to ${files.chain} and verified`;
-    return success('verified', reason, { ...demoJson, verification: verified.json }, [
-      'SATHOS demo: one chain of custody from signed commit to deploy',
-      ...lines,
-      '',
-      'chain of custody (verified):',
-      ...verified.lines.slice(1),
-      '',
-      `verified: ${String(verified.json.reason)}`,
-      `verify it yourself: npx sathos ${verify.join(' ')}`,
-      `demo description: ${join(files.out, 'demo.json')}`,
-    ]);
-  } catch (error) {
-    return failure('verified', error);
-  }
+  const checkout = findSathosCheckout();
+  return checkout === undefined
+    ? localDemoCommand(options)
+    : workflowDemoCommand({ ...options, checkout });
 }

@@ -17,6 +17,9 @@ const DEMO_ENTRIES = [
   'gate-key.pub',
   'chain-before-gate.jsonl',
   'demo.json',
+  'sathos',
+  'runs',
+  'trusted-root.json',
 ];
 
 function outError(out: string, message: string): SathosError {

@@ -69,8 +69,14 @@ const FILES: Readonly<Record<string, string>> = {
     "import { hello } from '../src/hello.js';\nif (hello('world') !== 'hello, world') throw new Error('hello failed');\n",
 };
 
-/** Creates the repository, signs its commit with a fresh SSH key, and has git verify it. */
-export async function createScratchRepo(dir: string): Promise<ScratchRepo> {
+/**
+ * Creates the repository (the demo's files and `extra`), signs its commit with a fresh SSH key, and
+ * has git verify it.
+ */
+export async function createScratchRepo(
+  dir: string,
+  extra: Readonly<Record<string, string>> = {},
+): Promise<ScratchRepo> {
   const keysDir = join(dir, '.demo-keys');
   await makeDirectories(keysDir, 'STORE_FAILED', 'demo key directory');
   const key = join(keysDir, 'commit-signing');
@@ -86,7 +92,7 @@ export async function createScratchRepo(dir: string): Promise<ScratchRepo> {
   const repo = join(dir, 'repo');
   await makeDirectories(repo, 'STORE_FAILED', 'demo repository');
   await git(['init', '-q', '-b', 'main'], repo);
-  for (const [name, text] of Object.entries(FILES)) {
+  for (const [name, text] of Object.entries({ ...FILES, ...extra })) {
     await makeDirectories(join(repo, name, '..'), 'STORE_FAILED', 'demo repository');
     await writeFile(join(repo, name), text);
   }

@@ -7,9 +7,12 @@ export function registerDemo(program: Command, record: RecordOutcome): void {
   program
     .command('demo')
     .description(
-      'run the whole pipeline locally on embedded defaults, signed, chained and verified',
+      'run the reusable pipeline locally, keyless against loopback stand-ins: signed, verified, one attack refused',
     )
-    .requiredOption('--out <dir>', 'directory for the demo repository, chain, artifacts and keys')
+    .requiredOption(
+      '--out <dir>',
+      'directory for the demo repositories, runs, chain, artifacts, policy and trusted root',
+    )
     .addOption(jsonOption())
     .action((o: { out: string; json?: boolean }) => record(o.json, demoCommand({ out: o.out })));
 }
