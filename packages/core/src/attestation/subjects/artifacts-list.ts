@@ -4,11 +4,14 @@
 // actions/attest v4 attests these when no subject input is given; so does SATHOS. An empty file
 // means the feature is off: no subjects.
 import { SathosError } from '../../errors.js';
+import { jsonNestingProblem } from '../../json-nesting.js';
 import { parseImageReference } from './references.js';
 import type { Subject } from './subject.js';
 import { makeSubject } from './subject.js';
 
 const VERSION = 1;
+/** {"subjects": [{"digest"…}]} is three levels; a little room for fields the runner may add. */
+const MAX_DEPTH = 8;
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json =>
@@ -42,6 +45,14 @@ export function parseArtifactsList(text: string, source: string): Subject[] {
     });
   }
   if (text.trim() === '') return [];
+  // The list is two levels deep; a deeper one is refused before parsing it costs anything.
+  if (jsonNestingProblem(text, MAX_DEPTH) !== undefined) {
+    throw new SathosError(
+      'SUBJECT_INVALID',
+      `the artifacts list nests deeper than ${MAX_DEPTH} levels: it is not the runner's list`,
+      { where: source },
+    );
+  }
   let data: unknown;
   try {
     data = JSON.parse(text);

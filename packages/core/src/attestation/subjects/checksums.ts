@@ -4,9 +4,16 @@
 // `SHA256 (<name>) = <hex>`. The algorithm follows from the digest's length.
 import { SathosError } from '../../errors.js';
 import type { Subject, SubjectAlgorithm } from './subject.js';
-import { makeSubject } from './subject.js';
+import { makeSubject, SUBJECT_LIMITS } from './subject.js';
 
 const BY_LENGTH: Readonly<Record<number, SubjectAlgorithm>> = { 64: 'sha256', 128: 'sha512' };
+
+/**
+ * The longest line a checksums file may hold: a SHA-512, separators and the longest name, every
+ * byte escaped. A longer line names nothing usable; refusing it first keeps each line's work
+ * bounded (unescaping a 10 MB line of escapes took seconds).
+ */
+const MAX_LINE_CHARS = 2 * SUBJECT_LIMITS.maxNameBytes + 256;
 
 /** sha256sum's escaping of a name: `\\` for a backslash, `\n` for a line feed, `\r` for a return. */
 function unescapeName(name: string, where: string): string {
@@ -62,6 +69,13 @@ export function parseChecksums(text: string, source: string): Subject[] {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line.trim().length === 0) return;
     const where = `${source} line ${index + 1}`;
+    if (line.length > MAX_LINE_CHARS) {
+      throw new SathosError(
+        'SUBJECT_INVALID',
+        `the line is longer than ${MAX_LINE_CHARS} characters: no digest and name are that long`,
+        { where },
+      );
+    }
     const entry = bsdEntry(line, where) ?? coreutilsEntry(line, where);
     if (entry === undefined) {
       throw new SathosError(

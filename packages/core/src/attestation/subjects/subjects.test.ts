@@ -2,6 +2,7 @@
 // BSD tags, SHA-512), digests and image references; duplicates, conflicts and the split into parts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { parseArtifactsList } from './artifacts-list.js';
 import { parseChecksums } from './checksums.js';
 import { parseImageReference, parseSubjectDigest } from './references.js';
 import { splitSubjects } from './split.js';
@@ -56,11 +57,35 @@ describe('parseChecksums', () => {
     );
   });
 
+  it('refuses a line longer than any digest and name before reading it (a line of escapes)', () => {
+    // 5 MB of escaped backslashes: read whole, unescaping it alone took seconds per line.
+    const hostile = `\\${A}  ${'\\\\'.repeat(2_500_000)}\n`;
+    assert.match(
+      code(() => parseChecksums(hostile, 'sums')),
+      /SUBJECT_INVALID: the line is longer/,
+    );
+    // The longest real line still reads: a SHA-512 and a 4,096-byte name, escaped.
+    const longest = `\\${C512}  ${'\\\\'.repeat(2048)}${'n'.repeat(2048)}\n`;
+    assert.equal(parseChecksums(longest, 'sums')[0]?.name.length, 4096);
+  });
+
   it('refuses an escaped line break in a name (it would forge log lines)', () => {
     assert.match(
       code(() => parseChecksums(`\\${A}  evil\\nname\n`, 'sums')),
       /control character/,
     );
+  });
+});
+
+describe('parseArtifactsList', () => {
+  it('refuses a list nested deeper than the runner writes, before parsing it', () => {
+    // An unclosed run of brackets: JSON.parse would call it truncated only after walking it all.
+    assert.match(
+      code(() => parseArtifactsList('['.repeat(1_000_000), 'list.json')),
+      /SUBJECT_INVALID: the artifacts list nests deeper than 8 levels/,
+    );
+    const ok = `{"version":1,"subjects":[{"name":"a","digest":"sha256:${A}","kind":"file","x":{"y":["z"]}}]}`;
+    assert.equal(parseArtifactsList(ok, 'list.json').length, 1);
   });
 });
 

@@ -1,6 +1,7 @@
 // What every report reader shares: the report as handed in (a name and its bytes), the limits, the
 // one error a bad report gets (REPORT_INVALID, exit 2, naming the file), strict UTF-8 decoding and
 // bounded JSON parsing. The edges read the files; these functions only ever see bytes.
+import { jsonNestingProblem } from '../../../json-nesting.js';
 import { sha256Hex } from '../../../digest.js';
 import { describeCause, SathosError } from '../../../errors.js';
 import type { ResourceDescriptor } from '../../record/statement.js';
@@ -131,6 +132,8 @@ export function parseJsonReport(
   maxValues = Number.MAX_SAFE_INTEGER,
 ): unknown {
   const text = decodeReport(report, maxBytes, kind);
+  const deep = jsonNestingProblem(text, limits.maxDepth);
+  if (deep !== undefined) throw reportError(report, `the ${kind} file ${deep}`);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -205,6 +205,10 @@ void describe('parseSarif refuses what is not a finished SARIF 2.1.0 scan, namin
     rejects('{"version": 2.1.0}', /malformed JSON/);
     rejects(new Uint8Array([0x7b, 0xc3, 0x28, 0x7d]), /not UTF-8/);
     rejects(`${'['.repeat(5000)}${']'.repeat(5000)}`, /nests deeper than 64/);
+    // Refused by depth before parsing (which would call it truncated only after walking it all),
+    // and brackets inside strings are not nesting.
+    rejects('['.repeat(1_000_000), /nests deeper than 64/);
+    rejects(`{"version": "${'['.repeat(100)}"`, /truncated JSON/);
     rejects(text, /more than the 100 allowed/, { ...REPORT_LIMITS, maxReportBytes: 100 });
     rejects(SCAN, /more than 2 results/, { ...REPORT_LIMITS, maxFindings: 2 });
   });
