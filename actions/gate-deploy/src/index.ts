@@ -5,6 +5,7 @@ import { actionsIO, attestFailureLine } from '@sathos/github';
 import { superviseScript } from '@sathos/guard';
 import type { ArtifactInput } from '@sathos/core';
 import { readGateInputs, type GateInputs } from './inputs.js';
+import { supervisorIsolation } from './isolation.js';
 import { runGate, type GateRuntime } from './main.js';
 
 function runtime(): GateRuntime {
@@ -23,6 +24,7 @@ function runtime(): GateRuntime {
     },
     // The deploy command runs under the anomaly supervisor, judged by the policy's anomaly section.
     runDeploy: superviseScript,
+    deployIsolation: supervisorIsolation,
     mask: (secret) => process.stdout.write(`::add-mask::${secret}\n`),
     now: () => new Date(),
   };

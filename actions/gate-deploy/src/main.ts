@@ -54,6 +54,11 @@ export interface GateRuntime {
   readonly openChain: (path: string) => ChainStore;
   readonly hashArtifacts: (paths: readonly string[], workspace: string) => Promise<ArtifactInput[]>;
   readonly runDeploy: CommandRunner;
+  /**
+   * Why the deploy command could reach into the gate's process (and so read its signing key and
+   * the runner's token-request credentials), or undefined when it cannot. Asked before any token.
+   */
+  readonly deployIsolation: () => Promise<string | undefined>;
   /** Masks a secret in the log (`::add-mask::`). */
   readonly mask: (secret: string) => void;
   readonly now: () => Date;
@@ -79,24 +84,43 @@ export function deployEnvironment(env: Env, token: string, inputs: GateInputs): 
   };
 }
 
+/**
+ * Approvals by the run's actor or the one who triggered it (e.g. a re-run) are not counted: a
+ * required approval is someone else's consent, and GitHub lets a required reviewer approve their
+ * own deployment unless "prevent self-review" is set. Logins compare case-insensitively.
+ */
+export function othersApprovals(approvals: readonly Approval[], env: Env): Approval[] {
+  const self = [env.GITHUB_ACTOR, env.GITHUB_TRIGGERING_ACTOR]
+    .map((login) => login?.trim().toLowerCase() ?? '')
+    .filter((login) => login !== '');
+  return approvals.filter((a) => !self.includes(a.by.toLowerCase()));
+}
+
 /** The approvals the environment requires, from where the inputs say; none asked, none read. */
 async function approvalsFor(
   inputs: GateInputs,
   policy: Policy,
   api: GitHubApi,
   context: RunContext,
+  env: Env,
 ): Promise<Approval[]> {
   const demanded = Object.hasOwn(policy.environments, inputs.environment)
     ? policy.environments[inputs.environment]?.gate.approvals
     : undefined;
   if (demanded === undefined || inputs.approvals.kind === 'none') return [];
   if (inputs.approvals.kind === 'environment')
-    return environmentApprovals(api, context.repository, context.runId, inputs.environment);
+    return othersApprovals(
+      await environmentApprovals(api, context.repository, context.runId, inputs.environment),
+      env,
+    );
   const commits = await listPullRequestCommits(api, context.repository, inputs.approvals.number);
   const head = commits.at(-1);
   if (head === undefined)
     throw new SathosError('USAGE', `pull request #${inputs.approvals.number} has no commits`);
-  return pullRequestApprovals(api, context.repository, inputs.approvals.number, head);
+  return othersApprovals(
+    await pullRequestApprovals(api, context.repository, inputs.approvals.number, head),
+    env,
+  );
 }
 
 async function verifyKeys(paths: readonly string[]) {
@@ -104,6 +128,16 @@ async function verifyKeys(paths: readonly string[]) {
     paths.map(async (p) => parsePublicKeys(await readInputFile(p, 'verify-keys', 64 * 1024), p)),
   );
   return keys.flat();
+}
+
+/** The deploy command may not run where it could read the gate's credentials (isolation.ts). */
+async function assertDeployIsolated(runtime: GateRuntime): Promise<void> {
+  const exposed = await runtime.deployIsolation();
+  if (exposed === undefined) return;
+  throw new SathosError(
+    'USAGE',
+    `refused before deciding: the run: command could read the gate's signing key and token-request credentials from its process, as ${exposed}; allow unprivileged user namespaces on the runner (or run it as root)`,
+  );
 }
 
 /** How far the gate got: a failure after the allow is a failed deploy, not a deny. */
@@ -115,6 +149,7 @@ async function gate(inputs: GateInputs, runtime: GateRuntime, progress: Progress
   const { env, io } = runtime;
   // Preflight: a keyless signer or a deploy token needs id-token: write; say so before any work.
   if (inputs.signing.kind !== 'key' || inputs.run !== undefined) assertIdTokenAvailable(env);
+  if (inputs.run !== undefined) await assertDeployIsolated(runtime);
   const context = readRunContext(env);
   const api = { apiUrl: context.apiUrl, token: inputs.githubToken, fetch: runtime.fetch };
   const policy = await readPolicyInput(inputs.policy, api);
@@ -143,7 +178,7 @@ async function gate(inputs: GateInputs, runtime: GateRuntime, progress: Progress
     ...keyTrust({ keys, rootNamed: false }),
   });
   const artifacts = await runtime.hashArtifacts(inputs.artifacts, inputs.workspace);
-  const approvals = await approvalsFor(inputs, policy, api, context);
+  const approvals = await approvalsFor(inputs, policy, api, context, env);
   const ports = { store: runtime.openChain(inputs.chain), signer, trust: { checker } };
   const run = runBinding(context);
   const decided = await gateDeploy(

@@ -75,6 +75,7 @@ void describe('gate-deploy, keyless', () => {
           digests: [{ algorithm: 'sha256' as const, hex: s.digest.sha256 ?? '' }],
         })),
       runDeploy: runCommand,
+      deployIsolation: () => Promise.resolve(undefined),
       mask: () => undefined,
       now: () => new Date(),
     };

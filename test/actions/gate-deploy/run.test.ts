@@ -130,7 +130,12 @@ void describe('gate-deploy', () => {
   }
 
   /** Runs the action; returns what it recorded and whether a deploy token was requested. */
-  async function gate(path: string, extra: Record<string, string> = {}, runId = '4242') {
+  async function gate(
+    path: string,
+    extra: Record<string, string> = {},
+    runId = '4242',
+    exposure?: string,
+  ) {
     const marker = join(work, `deployed-${n}`);
     const inputs = {
       INPUT_CHAIN: path,
@@ -167,6 +172,7 @@ void describe('gate-deploy', () => {
           })),
         ),
       runDeploy: runCommand,
+      deployIsolation: () => Promise.resolve(exposure),
       mask: (s) => masked.push(s),
       now: () => new Date(),
     };
@@ -249,6 +255,27 @@ void describe('gate-deploy', () => {
       /^sha256:/,
       'the deny is recorded',
     );
+  });
+
+  void it("attack: the run's actor approving their own deployment is not counted — denied, no token", async () => {
+    // alice is the run's only approver; she also started the run (or re-ran it, in another case).
+    const self = await gate(await chain(), { GITHUB_ACTOR: 'alice' });
+    assertDenied(self, /sathos:approvals.*0 found/);
+    const rerun = await gate(await chain(), {
+      GITHUB_ACTOR: 'bob',
+      GITHUB_TRIGGERING_ACTOR: 'ALICE',
+    });
+    assertDenied(rerun, /sathos:approvals.*0 found/);
+    const other = await gate(await chain(), { GITHUB_ACTOR: 'bob' });
+    assert.equal(other.io.outputs.get('decision'), 'allow', "someone else's approval counts");
+  });
+
+  void it("attack: a deploy command that could read the gate's process is not started — refused before deciding, no token", async () => {
+    const path = await chain();
+    const before = readFileSync(path, 'utf8');
+    const result = await gate(path, {}, '4242', 'the proxy-env sandbox here (no user namespaces)');
+    assertDenied(result, /could read the gate's signing key.*proxy-env/);
+    assert.equal(result.lines(), before, 'nothing was decided or appended');
   });
 
   void it('a failing deploy command fails the step after the allow; no deploy record', async () => {

@@ -29,6 +29,7 @@ import { JsonlFileStore, collectSubjects } from '@sathos/node';
 import { run as runAttestStep } from '../../../actions/attest-step/src/main.js';
 import { readGateInputs } from '../../../actions/gate-deploy/src/inputs.js';
 import { runGate } from '../../../actions/gate-deploy/src/main.js';
+import { supervisorIsolation } from '../../../actions/gate-deploy/src/isolation.js';
 
 const REPOSITORY = 'octo-org/octo-repo';
 const SHA = '0123456789abcdef0123456789abcdef01234567';
@@ -205,6 +206,7 @@ void describe('the supervisor behind attest-step and gate-deploy run:', () => {
           })),
         ),
       runDeploy: superviseScript,
+      deployIsolation: supervisorIsolation,
       mask: () => undefined,
       now: () => new Date(),
     });
