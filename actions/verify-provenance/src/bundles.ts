@@ -4,6 +4,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   MAX_BUNDLE_FILE_BYTES,
+  SathosError,
   describeSigner,
   keyTrust,
   parseBundleText,
@@ -129,6 +130,14 @@ export async function verifyBundlesInput(c: BundlesCheck): Promise<Verdict> {
           ...(policy.claims.length > 0 && { claims: policy.claims }),
           ...(policy.predicateType !== undefined && { predicateType: policy.predicateType }),
         });
+        // verify-keys alone name who is trusted: a certificate anyone can obtain is not that signer.
+        if (policy.identity === undefined && c.keys.length > 0 && v.signer.kind !== 'key') {
+          throw new SathosError(
+            'UNTRUSTED_SIGNER',
+            `signed by ${describeSigner(v.signer)}, not by a verify-keys key; name a keyless signer with the identity inputs`,
+            { where },
+          );
+        }
         found = true;
         const stage = `${artifact.name}: ${v.predicateType ?? v.mediaType}`;
         nodes.push({ stage, signer: describeSigner(v.signer), verdict: 'verified', where });
