@@ -87,6 +87,17 @@ void describe('parseChainText', () => {
         hasCode('MALFORMED_CHAIN', /^chain\.jsonl line 2: /),
       );
     });
+
+    void it('rejects a line nested deeper than a bundle, before parsing it (MALFORMED_CHAIN)', () => {
+      // 4 MiB of brackets on one line of a handed chain: seconds of JSON.parse per line otherwise.
+      const deep = '['.repeat(CHAIN_LIMITS.maxLineBytes - 1);
+      assert.throws(
+        () => parseChainText(`{}\n${deep}\n`, 'chain.jsonl'),
+        hasCode('MALFORMED_CHAIN', /^chain\.jsonl line 2: line nests deeper than 32 levels/),
+      );
+      // Brackets inside a string are text, not nesting.
+      assert.equal(parseChainText(`{"a":"${'['.repeat(100)}"}`).length, 1);
+    });
   });
 
   void describe('when the chain is too large', () => {

@@ -2,6 +2,7 @@
 // attestations they point to. Line order carries no meaning; the links rebuild the graph.
 import { SathosError } from '../../errors.js';
 import { sha256Hex } from '../../digest.js';
+import { jsonNestingProblem } from '../../json-nesting.js';
 import type { LinkRef, NextLink, TransitionStatement } from '../record/transition.js';
 import { TRANSITION_PREDICATE_TYPE, assertTransitionStatement } from '../record/transition.js';
 import { nonBlankLines } from './text-lines.js';
@@ -11,6 +12,8 @@ export const CHAIN_LIMITS = {
   maxBytes: 256 * 1024 * 1024,
   maxLines: 100_000,
   maxLineBytes: 4 * 1024 * 1024,
+  /** JSON nesting of one line: a Sigstore bundle nests about six levels. */
+  maxLineDepth: 32,
 } as const;
 
 export interface ChainLine {
@@ -44,6 +47,13 @@ export function parseChainText(text: string, source = 'chain'): ChainLine[] {
           where,
         },
       );
+    }
+    // A bundle nests a few levels; a line of millions of brackets would take seconds to parse.
+    const deep = jsonNestingProblem(row, CHAIN_LIMITS.maxLineDepth);
+    if (deep !== undefined) {
+      throw new SathosError('MALFORMED_CHAIN', `line ${deep}: it is not a Sigstore bundle`, {
+        where,
+      });
     }
     try {
       lines.push({ line: number, bundle: JSON.parse(row) as unknown });
