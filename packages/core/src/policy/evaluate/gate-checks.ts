@@ -156,14 +156,39 @@ function anomalyFailures(demands: GateDemands, records: unknown): RuleResult[] {
   ];
 }
 
-/** The gate's checks for a decision about a declared environment; [] for any other step. */
+/**
+ * A step after the gate (the deploy) goes only where the gate decided: every decision record
+ * before it names its environment. Else a decision about a lenient environment (staging) would
+ * carry a deploy to a strict one (production) whose windows and approvals were never checked.
+ */
+function decidedElsewhere(records: unknown, environment: string): RuleResult[] {
+  if (!isCelList(records)) return [];
+  const elsewhere = new Set<string>();
+  for (const record of records) {
+    if (celPath(record, ['stage']) !== GATE_STAGE) continue;
+    const named = celPath(record, ['observations', 'environment']);
+    if (named !== environment)
+      elsewhere.add(typeof named === 'string' ? `"${named.slice(0, 64)}"` : 'no environment');
+  }
+  if (elsewhere.size === 0) return [];
+  return [
+    fail(
+      'sathos:environment',
+      `a step after the ${GATE_STAGE} goes to the environment the ${GATE_STAGE} was about`,
+      `the ${GATE_STAGE} was about ${[...elsewhere].slice(0, MAX_QUOTED).join(', ')}, not "${environment}"; run the gate for "${environment}"`,
+    ),
+  ];
+}
+
+/** The gate's checks for a decision about a declared environment, and for the steps after it. */
 export function gateFailures(
   policy: Policy,
   stage: string,
   environment: string,
   variables: CelVariables,
 ): RuleResult[] {
-  if (stage !== GATE_STAGE || environment === '') return [];
+  if (environment === '') return [];
+  if (stage !== GATE_STAGE) return decidedElsewhere(variables.values.records, environment);
   const env = Object.hasOwn(policy.environments, environment)
     ? policy.environments[environment]
     : undefined;
