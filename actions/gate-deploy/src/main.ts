@@ -117,6 +117,13 @@ async function approvalsFor(
   const head = commits.at(-1);
   if (head === undefined)
     throw new SathosError('USAGE', `pull request #${inputs.approvals.number} has no commits`);
+  // Reviews approve a commit: only those of the commit this run deploys are consent to deploy it
+  // (else any approved pull request, whatever it changed, would approve any commit).
+  if (head !== context.sha)
+    throw new SathosError(
+      'USAGE',
+      `pull request #${inputs.approvals.number}'s head is ${head.slice(0, 12)}, but this run deploys ${context.sha.slice(0, 12)}: its reviews did not approve what deploys; gate the pull request's head commit, or use approvals: environment`,
+    );
   return othersApprovals(
     await pullRequestApprovals(api, context.repository, inputs.approvals.number, head),
     env,

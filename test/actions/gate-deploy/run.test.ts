@@ -29,6 +29,7 @@ import { runGate, type GateRuntime } from '../../../actions/gate-deploy/src/main
 
 const REPOSITORY = 'octo-org/octo-repo';
 const SHA = '0123456789abcdef0123456789abcdef01234567';
+const OTHER_SHA = 'fedcba9876543210fedcba9876543210fedcba98';
 const builder = generateSigningKeyPair();
 const gateKeys = generateSigningKeyPair();
 const builderSigner = keySigner({ privateKeyPem: builder.privateKeyPem });
@@ -80,6 +81,14 @@ void describe('gate-deploy', () => {
           { user: { login: 'alice' }, state: 'approved', environments: [{ name: 'production' }] },
         ],
         [`${REPOSITORY}#4243`]: [],
+      },
+      // PR 7 was approved at another commit than the one this run deploys; PR 8 at this one.
+      pullRequests: { [`${REPOSITORY}#7`]: [OTHER_SHA], [`${REPOSITORY}#8`]: [SHA] },
+      pullReviews: {
+        [`${REPOSITORY}#7`]: [
+          { user: { login: 'carol' }, state: 'APPROVED', commit_id: OTHER_SHA },
+        ],
+        [`${REPOSITORY}#8`]: [{ user: { login: 'carol' }, state: 'APPROVED', commit_id: SHA }],
       },
     });
   });
@@ -276,6 +285,21 @@ void describe('gate-deploy', () => {
     const result = await gate(path, {}, '4242', 'the proxy-env sandbox here (no user namespaces)');
     assertDenied(result, /could read the gate's signing key.*proxy-env/);
     assert.equal(result.lines(), before, 'nothing was decided or appended');
+  });
+
+  void it("attack: a pull request approved at another commit than the run's does not approve the deploy — denied, no token", async () => {
+    // Run 4243 has no environment approval; PR 7 is approved, but its head is not what deploys.
+    const unrelated = await gate(
+      await chain('4243'),
+      { INPUT_APPROVALS: 'pull-request:7' },
+      '4243',
+    );
+    assertDenied(
+      unrelated,
+      /pull request #7's head is fedcba987654.*this run deploys 0123456789ab/,
+    );
+    const reviewed = await gate(await chain('4243'), { INPUT_APPROVALS: 'pull-request:8' }, '4243');
+    assert.equal(reviewed.io.outputs.get('decision'), 'allow', "the run's own commit, approved");
   });
 
   void it('a failing deploy command fails the step after the allow; no deploy record', async () => {
