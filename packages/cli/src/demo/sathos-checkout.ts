@@ -13,13 +13,16 @@ export const SATHOS_REPOSITORY = 'sathos-dev/sathos';
 const PIPELINE = '.github/workflows/sathos-pipeline.yml';
 
 /** The checkout holding this CLI (its bundle or its sources), else the working directory's, else none. */
-export function findSathosCheckout(from = fileURLToPath(import.meta.url)): string | undefined {
+export function findSathosCheckout(
+  from = fileURLToPath(import.meta.url),
+  cwd = process.cwd(),
+): string | undefined {
   const isCheckout = (dir: string) =>
     existsSync(join(dir, PIPELINE)) && existsSync(join(dir, 'actions'));
   for (let dir = dirname(from); dirname(dir) !== dir; dir = dirname(dir)) {
     if (isCheckout(dir)) return dir;
   }
-  return isCheckout(process.cwd()) ? resolve(process.cwd()) : undefined;
+  return isCheckout(cwd) ? resolve(cwd) : undefined;
 }
 
 async function copyIfPresent(from: string, to: string): Promise<boolean> {
