@@ -22,7 +22,11 @@ export interface DecisionLogOptions {
   /** Called once, with the reason, on the first `halt`. */
   readonly onHalt: (reason: string) => void;
   readonly clock: () => number;
-  /** Decisions kept in `decisions`; later ones are counted in `dropped` (a flood cannot grow memory). */
+  /**
+   * Decisions kept in `decisions`; later ones are counted in `dropped` (a flood cannot grow memory).
+   * A decision that is not `allow` is a finding, so past the bound up to as many more of them are
+   * still kept: a flood of allowed requests cannot push a finding out of the log.
+   */
   readonly maxLogged: number;
 }
 
@@ -44,8 +48,20 @@ function checkedVerdict(value: unknown): EgressVerdict | undefined {
 
 export class DecisionLog {
   readonly decisions: EgressDecision[] = [];
-  dropped = 0;
+  /** Decisions past both bounds, counted by action only (those not `allow` are uncited findings). */
+  readonly droppedByAction: Record<EgressAction, number> = {
+    allow: 0,
+    audit: 0,
+    block: 0,
+    halt: 0,
+  };
+  private flaggedPastBound = 0;
   private haltReason: string | undefined;
+
+  /** Every decision not kept in `decisions`. */
+  get dropped(): number {
+    return Object.values(this.droppedByAction).reduce((a, b) => a + b, 0);
+  }
 
   constructor(private readonly options: DecisionLogOptions) {}
 
@@ -64,8 +80,7 @@ export class DecisionLog {
     };
     const verdict = this.ask(request);
     const decision: EgressDecision = { request, verdict };
-    if (this.decisions.length < this.options.maxLogged) this.decisions.push(decision);
-    else this.dropped++;
+    this.keep(decision);
     try {
       this.options.onDecision?.(decision);
     } catch (error) {
@@ -75,6 +90,16 @@ export class DecisionLog {
       this.halt(`${host}:${port} (${protocol}): ${verdict.reason || verdict.rule}`);
     }
     return verdict;
+  }
+
+  private keep(decision: EgressDecision): void {
+    const { maxLogged } = this.options;
+    if (this.decisions.length < maxLogged) {
+      this.decisions.push(decision);
+    } else if (decision.verdict.action !== 'allow' && this.flaggedPastBound < maxLogged) {
+      this.flaggedPastBound++;
+      this.decisions.push(decision);
+    } else this.droppedByAction[decision.verdict.action]++;
   }
 
   /** Stops everything from here on; only the first reason is kept. */

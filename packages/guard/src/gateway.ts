@@ -12,7 +12,7 @@ import {
 } from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import type { EgressDecider, EgressDecision } from '@sathos/core';
+import type { EgressAction, EgressDecider, EgressDecision } from '@sathos/core';
 import { DecisionLog } from './decisions.js';
 import { serveStream, serveUdp } from './gateway-dns.js';
 import {
@@ -63,6 +63,8 @@ export interface Gateway {
   readonly refusals: readonly GatewayRefusal[];
   /** Decisions past the log's bound, counted only. */
   readonly droppedDecisions: number;
+  /** The same by action (live); any not `allow` is a finding the log could not itemize. */
+  readonly droppedByAction: Readonly<Record<EgressAction, number>>;
   /** Client connections open now. */
   readonly openConnections: number;
   /** The halt reason, once a request was halted or the decider threw. */
@@ -262,6 +264,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     proxySocketPath,
     dnsSocketPath,
     decisions: log.decisions,
+    droppedByAction: log.droppedByAction,
     refusals,
     get openConnections() {
       return sockets.size;

@@ -31,6 +31,7 @@ export function supervisedRun(report: SupervisionReport): SupervisedRun {
       : { haltCause: report.halted.cause, haltReason: report.halted.reason }),
     durationMs: report.durationMs,
     decisions: report.decisions,
+    droppedByAction: report.droppedByAction,
     sandbox: report.sandbox,
     sandboxNote: report.sandboxNote,
   };

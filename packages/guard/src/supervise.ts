@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { constants } from 'node:os';
 import {
   SathosError,
+  type EgressAction,
   type EgressDecider,
   type EgressDecision,
   type SandboxKind,
@@ -85,6 +86,8 @@ export interface SupervisionReport {
   readonly decisions: readonly EgressDecision[];
   /** Decisions past the log's bound, counted only. */
   readonly droppedDecisions: number;
+  /** The same by action: any not `allow` is a finding the log could not itemize. */
+  readonly droppedByAction: Readonly<Record<EgressAction, number>>;
   readonly refusals: readonly GatewayRefusal[];
 }
 
@@ -237,6 +240,7 @@ export async function supervise(options: SuperviseOptions): Promise<SupervisionR
     containment: step.containment,
     decisions: gateway.decisions,
     droppedDecisions: gateway.droppedDecisions,
+    droppedByAction: { ...gateway.droppedByAction },
     refusals: gateway.refusals,
   };
 }

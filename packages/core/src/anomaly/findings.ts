@@ -2,7 +2,7 @@
 // a step slower than its baseline allows) and the `anomaly` observation a step records in its
 // transition record (docs/spec.md §2.2), where the gate's policy reads it back.
 import type { AnomalyMode } from './settings.js';
-import type { EgressDecision, EgressProtocol, SandboxKind } from './events.js';
+import type { EgressAction, EgressDecision, EgressProtocol, SandboxKind } from './events.js';
 import { canonicalHost, canonicalHostEntryFor, quotedHost } from './hosts.js';
 import type { StepPlan } from './plan.js';
 
@@ -48,6 +48,11 @@ export interface SupervisedRun {
   readonly haltReason?: string;
   readonly durationMs: number;
   readonly decisions: readonly EgressDecision[];
+  /**
+   * Decisions the supervisor only counted (past its log's bounds), by action. Those not `allow` are
+   * findings it could not itemize: they count in `findingsOmitted`, so the gate still denies.
+   */
+  readonly droppedByAction?: Readonly<Partial<Record<EgressAction, number>>>;
   readonly sandbox?: SandboxKind;
   readonly sandboxNote?: string;
 }
@@ -146,6 +151,12 @@ export interface AnomalyObservation {
   readonly findingsOmitted?: number;
 }
 
+// A count from the supervisor: anything but a whole number ≥ 0 reads as one (fail closed).
+function countOf(value: unknown): number {
+  if (value === undefined) return 0;
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : 1;
+}
+
 /** The `anomaly` observation of a supervised step, for its transition record. */
 export function anomalyObservation(
   plan: StepPlan,
@@ -153,7 +164,14 @@ export function anomalyObservation(
   baselineDigest?: string,
 ): AnomalyObservation {
   const findings = runFindings(plan, run);
-  const count = (action: string) => run.decisions.filter((d) => d.verdict.action === action).length;
+  const dropped = (action: EgressAction) => countOf(run.droppedByAction?.[action]);
+  const count = (action: EgressAction) =>
+    run.decisions.filter((d) => d.verdict.action === action).length + dropped(action);
+  const omitted =
+    Math.max(0, findings.length - MAX_FINDINGS) +
+    dropped('audit') +
+    dropped('block') +
+    dropped('halt');
   return {
     version: 1,
     step: plan.step,
@@ -178,6 +196,6 @@ export function anomalyObservation(
       halted: count('halt'),
     },
     findings: findings.slice(0, MAX_FINDINGS),
-    ...(findings.length > MAX_FINDINGS ? { findingsOmitted: findings.length - MAX_FINDINGS } : {}),
+    ...(omitted > 0 ? { findingsOmitted: omitted } : {}),
   };
 }

@@ -333,6 +333,14 @@ describe('gateDeploy', () => {
     assert.equal(error.decision.allowed, false);
   });
 
+  it('denies after a step whose findings were only counted (findingsOmitted), none itemized', async () => {
+    // What the supervisor records when a flood pushed findings past its decision log's bounds.
+    const store = await chainToScan(RUN, {
+      anomaly: { version: 1, halted: false, findings: [], findingsOmitted: 2 },
+    });
+    await assertDenied(store, decide(store, 'staging'), /sathos:anomaly.*scan/);
+  });
+
   it('denies a decision signed by the pipeline instead of the gate, and no deploy follows a deny', async () => {
     const store = await chainToScan();
     await assertDenied(
