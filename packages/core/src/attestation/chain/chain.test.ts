@@ -157,6 +157,21 @@ void describe('decodeRecords', () => {
       );
     });
 
+    void it('rejects a payload nested deeper than a statement before parsing it (MALFORMED_STATEMENT)', () => {
+      // Records are decoded to plan the next link before any signature is checked.
+      const bundle = {
+        dsseEnvelope: {
+          payloadType: 'application/vnd.in-toto+json',
+          payload: Buffer.from('['.repeat(1_000_000)).toString('base64'),
+          signatures: [],
+        },
+      };
+      assert.throws(
+        () => decodeRecords([{ line: 1, bundle }], 'chain.jsonl'),
+        hasCode('MALFORMED_STATEMENT', /line 1: DSSE payload nests deeper than 128 levels/),
+      );
+    });
+
     void it('rejects a payload that is not JSON (MALFORMED_STATEMENT)', () => {
       assert.throws(
         () => decodeRecords([{ line: 1, bundle: dsse('not json') }]),

@@ -5,6 +5,7 @@ import { sha256Hex } from '../../digest.js';
 import { jsonNestingProblem } from '../../json-nesting.js';
 import type { LinkRef, NextLink, TransitionStatement } from '../record/transition.js';
 import { TRANSITION_PREDICATE_TYPE, assertTransitionStatement } from '../record/transition.js';
+import { STATEMENT_MAX_DEPTH } from '../record/statement.js';
 import { nonBlankLines } from './text-lines.js';
 
 /** Limits on a chain file, named so a reader knows what a hostile file costs us at most. */
@@ -111,9 +112,15 @@ export function decodeRecords(lines: readonly ChainLine[], source = 'chain'): Pl
   for (const { line, bundle } of lines) {
     const where = `${source} line ${line}`;
     const { payload, digest } = decodeDssePayload(bundle, where);
+    const text = payload.toString('utf8');
+    // Records are decoded to plan before any signature is checked: a forged line must cost little.
+    const deep = jsonNestingProblem(text, STATEMENT_MAX_DEPTH);
+    if (deep !== undefined) {
+      throw new SathosError('MALFORMED_STATEMENT', `DSSE payload ${deep}`, { where });
+    }
     let statement: unknown;
     try {
-      statement = JSON.parse(payload.toString('utf8'));
+      statement = JSON.parse(text);
     } catch (cause) {
       throw new SathosError('MALFORMED_STATEMENT', 'DSSE payload is not JSON', { where, cause });
     }

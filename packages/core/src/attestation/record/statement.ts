@@ -5,6 +5,11 @@ import type { DigestSet } from '../../digest.js';
 
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
+/**
+ * JSON nesting of a statement, checked before its payload is parsed (a payload of a million
+ * brackets costs seconds): a predicate read from a report nests at most 64 levels, with room.
+ */
+export const STATEMENT_MAX_DEPTH = 128;
 
 /** https://github.com/in-toto/attestation/blob/main/spec/v1/resource_descriptor.md */
 export interface ResourceDescriptor {

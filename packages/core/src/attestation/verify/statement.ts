@@ -5,6 +5,7 @@
 // v0.1 (still in wide use: npm, SLSA v0.2 provenance) is validated for the same shape and exposed
 // only through `subjects` and `predicateType`.
 import { SathosError } from '../../errors.js';
+import { jsonNestingProblem } from '../../json-nesting.js';
 import {
   digestSetNames,
   hashBytes,
@@ -13,6 +14,7 @@ import {
   type DigestAlgorithm,
 } from '../../digest.js';
 import {
+  STATEMENT_MAX_DEPTH,
   STATEMENT_TYPE,
   assertStatement,
   statementProblems,
@@ -48,9 +50,12 @@ function malformed(message: string, where: string | undefined, cause?: unknown):
 
 /** Parses and validates an in-toto payload (v1 or v0.1). */
 export function readStatement(payload: Buffer, where?: string): StatementView {
+  const text = payload.toString('utf8');
+  const deep = jsonNestingProblem(text, STATEMENT_MAX_DEPTH);
+  if (deep !== undefined) throw malformed(`the in-toto payload ${deep}`, where);
   let json: unknown;
   try {
-    json = JSON.parse(payload.toString('utf8'));
+    json = JSON.parse(text);
   } catch (cause) {
     throw malformed('the in-toto payload is not valid JSON', where, cause);
   }
