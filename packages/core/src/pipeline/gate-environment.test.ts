@@ -1,7 +1,9 @@
 // Attack: a decision about one environment used to deploy to another. The staging decision
 // passes (staging demands nothing); a deploy record for production is then appended after it —
 // production's approvals and change windows were never checked. The deploy must be refused, and
-// a verifier asked about production must reject a chain whose decision was about staging.
+// a verifier asked about production must reject a chain whose decision was about staging. And the
+// approvals production demands are people's: an app's approval and one login in two cases do not
+// make two approvers.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryChainStore } from '../attestation/chain/store.js';
@@ -14,6 +16,7 @@ import { publicGoodTrust } from '../identity/trust/trusted-root.js';
 import { parsePolicy } from '../policy/document/document.js';
 import type { StepPorts } from './record-step.js';
 import { StepDeniedError, recordStep } from './record-step.js';
+import type { Approval } from './gate.js';
 import { gateDeploy, recordDeploy } from './gate.js';
 import { requirementsFromPolicy, verifyChainWithPolicy } from './verify-chain-policy.js';
 
@@ -72,7 +75,7 @@ function ports(store: MemoryChainStore, who: ReturnType<typeof party>): StepPort
 }
 
 /** source → build → decision(staging, allowed): the honest chain for a staging deploy. */
-async function decidedForStaging(): Promise<MemoryChainStore> {
+async function built(): Promise<MemoryChainStore> {
   const store = new MemoryChainStore();
   await recordStep(
     {
@@ -84,10 +87,18 @@ async function decidedForStaging(): Promise<MemoryChainStore> {
     ports(store, builder),
   );
   await recordStep({ stage: 'build', subjects: ARTIFACT, run: RUN, policy }, ports(store, builder));
-  await gateDeploy(
-    { environment: 'staging', policy, artifacts: ARTIFACTS, verifierId: 'https://sathos.dev/g' },
+  return store;
+}
+
+const decide = (store: MemoryChainStore, environment: string, approvals: Approval[] = []) =>
+  gateDeploy(
+    { environment, policy, artifacts: ARTIFACTS, approvals, verifierId: 'https://sathos.dev/g' },
     { ...ports(store, gate), clock: () => new Date('2026-06-02T10:00:00Z') },
   );
+
+async function decidedForStaging(): Promise<MemoryChainStore> {
+  const store = await built();
+  await decide(store, 'staging');
   return store;
 }
 
@@ -157,5 +168,33 @@ void describe('gate: the decision binds its environment', () => {
     const acted = { done: false };
     await deploy(store, 'staging', acted);
     assert.equal(acted.done, true);
+  });
+});
+
+void describe('gate: approvals are distinct people', () => {
+  const by = (...logins: string[]): Approval[] =>
+    logins.map((login) => ({ by: login, source: 'environment-reviewers' }));
+
+  void it("attack: an app's approval (github-actions[bot]) is not counted unless the policy names it", async () => {
+    const error = await decide(
+      await built(),
+      'production',
+      by('alice', 'github-actions[bot]'),
+    ).catch((e: unknown) => e);
+    assert.ok(error instanceof StepDeniedError, String(error));
+    assert.match(error.message, /sathos:approvals.*1 found: alice/);
+  });
+
+  void it('attack: one login in two cases is one approver', async () => {
+    const error = await decide(await built(), 'production', by('alice', 'ALICE')).catch(
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof StepDeniedError, String(error));
+    assert.match(error.message, /sathos:approvals.*1 found/);
+  });
+
+  void it('two people approve: allowed', async () => {
+    const result = await decide(await built(), 'production', by('alice', 'bob'));
+    assert.equal(result.decision.allowed, true);
   });
 });

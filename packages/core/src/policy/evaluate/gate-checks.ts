@@ -108,8 +108,10 @@ function approvalFailures(demands: GateDemands, observations: unknown): RuleResu
   const demand = demands.approvals;
   if (demand === undefined) return [];
   const allowed = demand.from?.map((l) => l.toLowerCase());
-  const counted = [...recordedApprovers(observations)].filter(
-    (by) => allowed === undefined || allowed.includes(by),
+  // An app (`name[bot]`) is no person's consent — a workflow's GITHUB_TOKEN approves pull requests
+  // as github-actions[bot] — so it counts only when the policy names it.
+  const counted = [...recordedApprovers(observations)].filter((by) =>
+    allowed === undefined ? !by.endsWith('[bot]') : allowed.includes(by),
   );
   if (counted.length >= demand.required) return [];
   const who = allowed === undefined ? '' : ` from ${demand.from?.join(', ') ?? ''}`;
