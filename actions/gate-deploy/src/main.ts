@@ -40,6 +40,8 @@ import {
   type Fetch,
   type GitHubApi,
   type RunContext,
+  RUNNER_FILE_VARIABLES,
+  withRunnerFilesKept,
 } from '@sathos/github';
 import type { GateInputs } from './inputs.js';
 import { deniedSummary, allowedSummary } from './summary.js';
@@ -74,7 +76,9 @@ export function deployEnvironment(env: Env, token: string, inputs: GateInputs): 
       !name.startsWith('INPUT_') &&
       name !== 'ACTIONS_ID_TOKEN_REQUEST_URL' &&
       name !== 'ACTIONS_ID_TOKEN_REQUEST_TOKEN' &&
-      name !== 'ACTIONS_RUNTIME_TOKEN',
+      name !== 'ACTIONS_RUNTIME_TOKEN' &&
+      // Nor the runner's files: a line in GITHUB_ENV would hand the token to the job's later steps.
+      !(RUNNER_FILE_VARIABLES as readonly string[]).includes(name),
   );
   return {
     ...Object.fromEntries(kept),
@@ -222,11 +226,13 @@ async function gate(inputs: GateInputs, runtime: GateRuntime, progress: Progress
           });
           runtime.mask(token);
           io.info(`running the deploy command with a token for audience ${inputs.audience}`);
-          const outcome = await runtime.runDeploy(
-            script,
-            inputs.workspace,
-            deployEnvironment(env, token, inputs),
-            policy,
+          const outcome = await withRunnerFilesKept(env, () =>
+            runtime.runDeploy(
+              script,
+              inputs.workspace,
+              deployEnvironment(env, token, inputs),
+              policy,
+            ),
           );
           assertCommandSucceeded(outcome);
           // The supervisor's anomaly observation goes into the deploy record.

@@ -36,6 +36,7 @@ import {
   runCommand,
   type CommandRunner,
 } from './command.js';
+import { withRunnerFilesKept } from './runner-files.js';
 import type { AttestInputs, SubjectInputs } from './inputs.js';
 import { attestSummaries } from './summary.js';
 import { chainTrust, loadAttestTrust } from './trust.js';
@@ -209,7 +210,10 @@ async function attest(inputs: AttestInputs, runtime: AttestRuntime, plan: Attest
   if (inputs.run !== undefined) {
     io.info(`running the step's command (bash -e)`);
     const runner = runtime.runCommand ?? runCommand;
-    const outcome = await runner(inputs.run, inputs.workspace, commandEnvironment(env), policy);
+    const script = inputs.run;
+    const outcome = await withRunnerFilesKept(env, () =>
+      runner(script, inputs.workspace, commandEnvironment(env), policy),
+    );
     assertCommandSucceeded(outcome);
     observations = commandObservations(outcome);
   }
