@@ -14,6 +14,7 @@ import type { RunBinding } from '../attestation/record/transition.js';
 import { signerFromActor } from '../attestation/record/transition.js';
 import { verificationSummary } from '../attestation/evidence/predicates.js';
 import type { Policy } from '../policy/document/document.js';
+import { environmentLevel } from '../policy/document/environments.js';
 import type { Decision } from '../policy/evaluate/decision.js';
 import { decideStep } from '../policy/evaluate/decide-step.js';
 import { GATE_STAGE } from '../policy/evaluate/gate-checks.js';
@@ -120,9 +121,7 @@ function summaryOf(
     policy: { uri: input.policy.uri, digest: { sha256: input.policy.digest } },
     inputs: verified.records.map((r) => ({ uri: r.where, digest: { sha256: r.digest } })),
     passed,
-    levels: passed
-      ? [`SATHOS_DEPLOY_${input.environment.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`]
-      : [],
+    levels: passed ? [environmentLevel(input.environment)] : [],
   });
 }
 

@@ -80,4 +80,17 @@ void describe('deploy environments', () => {
     assert.equal(decide(policy('', ''), 'deploy').allowed, true);
     assert.equal(missingEnvironment({}, 'deploy', ''), undefined);
   });
+
+  void it('attack: refuses two environments GitHub and the summary cannot tell apart', () => {
+    for (const twin of ['Production', 'PRODUCTION', 'pro-duction', 'pro.duction']) {
+      const base = twin.includes('-') || twin.includes('.') ? 'pro_duction' : 'production';
+      assert.throws(
+        () => policy(`environments:\n  ${base}:\n    requiredStages: [build]\n  ${twin}:\n`, ''),
+        new RegExp(
+          `environments\\.${twin.replace('.', '\\.')} and environments\\.${base} are one environment`,
+        ),
+      );
+    }
+    assert.ok(policy('environments:\n  production:\n  production-eu:\n', ''));
+  });
 });

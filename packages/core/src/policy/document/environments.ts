@@ -26,6 +26,33 @@ const ENVIRONMENT_FIELDS = [
   'anomalies',
 ];
 
+/**
+ * The SLSA verification summary level a passing decision names (`SATHOS_DEPLOY_PRODUCTION`). GitHub
+ * environment names are case-insensitive and a level folds `.`, `-` and `_`, so two declared names
+ * that share a level are refused: a summary must say which environment passed.
+ */
+export function environmentLevel(name: string): string {
+  return `SATHOS_DEPLOY_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+function collisionProblems(names: readonly string[]): PolicyProblem[] {
+  const first = new Map<string, string>();
+  const problems: PolicyProblem[] = [];
+  for (const name of names) {
+    const level = environmentLevel(name);
+    const earlier = first.get(level);
+    if (earlier === undefined) first.set(level, name);
+    else
+      problems.push(
+        problem(
+          ['environments', name],
+          `environments.${name} and environments.${earlier} are one environment to GitHub and to the decision's summary (${level}); declare it once`,
+        ),
+      );
+  }
+  return problems;
+}
+
 export function environmentsProblems(value: unknown, stages: readonly string[]): PolicyProblem[] {
   if (value === undefined) return [];
   if (!isObject(value))
@@ -40,49 +67,56 @@ export function environmentsProblems(value: unknown, stages: readonly string[]):
         `environments has more than ${POLICY_LIMITS.maxEnvironments} entries`,
       ),
     ];
-  return names.flatMap((name) => {
-    const path = ['environments', name];
-    const env = value[name];
-    const problems: PolicyProblem[] = [];
-    if (!ENVIRONMENT_PATTERN.test(name))
-      problems.push(
-        problem(
-          path,
-          `environments.${name} is not a valid environment name (${String(ENVIRONMENT_PATTERN)})`,
-        ),
-      );
-    if (env === null || env === undefined) return problems;
-    if (!isObject(env))
-      return [
-        ...problems,
-        problem(path, `environments.${name} must be an object {${ENVIRONMENT_FIELDS.join(', ')}}`),
-      ];
-    problems.push(...unknownFields(env, ENVIRONMENT_FIELDS, path));
-    problems.push(...gateDemandProblems(env, path));
-    if (env.description !== undefined && !isString(env.description))
-      problems.push(
-        problem([...path, 'description'], `environments.${name}.description must be text`),
-      );
-    if (env.requiredStages !== undefined) {
-      problems.push(
-        ...stringListProblems(
-          env.requiredStages,
-          [...path, 'requiredStages'],
-          POLICY_LIMITS.maxStages,
-          (s, p) =>
-            stages.includes(s)
-              ? []
-              : [
-                  problem(
-                    p,
-                    `environments.${name}.requiredStages names stage "${s}" the policy does not declare`,
-                  ),
-                ],
-        ),
-      );
-    }
-    return problems;
-  });
+  const collisions = collisionProblems(names);
+  return [
+    ...collisions,
+    ...names.flatMap((name) => {
+      const path = ['environments', name];
+      const env = value[name];
+      const problems: PolicyProblem[] = [];
+      if (!ENVIRONMENT_PATTERN.test(name))
+        problems.push(
+          problem(
+            path,
+            `environments.${name} is not a valid environment name (${String(ENVIRONMENT_PATTERN)})`,
+          ),
+        );
+      if (env === null || env === undefined) return problems;
+      if (!isObject(env))
+        return [
+          ...problems,
+          problem(
+            path,
+            `environments.${name} must be an object {${ENVIRONMENT_FIELDS.join(', ')}}`,
+          ),
+        ];
+      problems.push(...unknownFields(env, ENVIRONMENT_FIELDS, path));
+      problems.push(...gateDemandProblems(env, path));
+      if (env.description !== undefined && !isString(env.description))
+        problems.push(
+          problem([...path, 'description'], `environments.${name}.description must be text`),
+        );
+      if (env.requiredStages !== undefined) {
+        problems.push(
+          ...stringListProblems(
+            env.requiredStages,
+            [...path, 'requiredStages'],
+            POLICY_LIMITS.maxStages,
+            (s, p) =>
+              stages.includes(s)
+                ? []
+                : [
+                    problem(
+                      p,
+                      `environments.${name}.requiredStages names stage "${s}" the policy does not declare`,
+                    ),
+                  ],
+          ),
+        );
+      }
+      return problems;
+    }),
+  ];
 }
 
 /** The environments of a valid section; `name: {}` or `name:` alone declares one with no extra demand. */
