@@ -2,6 +2,7 @@
 // else seeded from the API's job timings, else fresh; and taught only by a run that earned it (the
 // supervisor saw nothing refused, and vouch.ts found its chain verified and allowed), then saved.
 import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import {
   BASELINE_LIMITS,
@@ -133,6 +134,22 @@ async function writeAtomically(path: string, text: string): Promise<void> {
   await rename(temporary, path);
 }
 
+/**
+ * What the chain file held (`sha256:<hex>`, or `absent`): taken before the command runs and again
+ * after the chain is vouched for, so a command that rewrote the chain (dropping the record its
+ * policy denied) cannot have the run vouched for by a chain it made.
+ */
+export async function chainFingerprint(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
+    return `unreadable: ${(error as Error).message}`;
+  }
+  return `sha256:${hash.digest('hex')}`;
+}
+
 export interface Learning {
   readonly result?: LearnResult;
   readonly note?: string;
@@ -148,15 +165,22 @@ export async function learn(
   run: SupervisedRun,
   report: SupervisionReport,
   path: string,
+  /** chainFingerprint of the chain before the command ran. */
+  chainBefore: string | undefined,
 ): Promise<Learning> {
   if (!inputs.recordBaseline || inputs.baselineKey === undefined || policy === undefined) return {};
-  const refusal = await vouchForRun({
+  const vouched = await vouchForRun({
     policy,
     chainPath: inputs.chain,
     ...(inputs.trustedRoot === undefined ? {} : { trustedRoot: inputs.trustedRoot }),
     publicKeys: inputs.publicKeys,
     context,
   });
+  const refusal =
+    vouched ??
+    (chainBefore !== undefined && chainBefore === (await chainFingerprint(inputs.chain))
+      ? undefined
+      : 'the chain file changed while the step ran: the chain it held before is not the one vouched for');
   const result = learnRun(loaded.baseline, {
     ...run,
     at: runtime.now(),

@@ -31,7 +31,7 @@ import {
   supervisionReportFields,
   type SupervisionReport,
 } from '@sathos/guard';
-import { learn, loadBaseline, type Learning } from './baseline.js';
+import { chainFingerprint, learn, loadBaseline, type Learning } from './baseline.js';
 import type { GuardInputs } from './inputs.js';
 import { guardSummary } from './summary.js';
 import { trustsRestoredBaseline } from './vouch.js';
@@ -50,7 +50,8 @@ export function defaultRuntime(): Runtime {
     env: process.env,
     fetch: globalThis.fetch,
     io: actionsIO(),
-    cache: actionsCacheBackend(),
+    // A chunk of its own in dist/: loaded only when a baseline is restored or saved.
+    cache: actionsCacheBackend(() => import('@actions/cache')),
     now: Date.now,
   };
 }
@@ -143,6 +144,8 @@ export async function run(inputs: GuardInputs, runtime: Runtime = defaultRuntime
     for (const note of loaded.notes) io.info(note);
     // A pull request's run may restore a cache its own code saved: its hosts are only audited.
     const trusted = trustsRestoredBaseline(context.eventName);
+    // Taken before the command, which can write the chain file (see learn).
+    const chainBefore = inputs.recordBaseline ? await chainFingerprint(inputs.chain) : undefined;
     const aborts = abortOnSignals();
     const supervised = await superviseStep({
       command: 'bash',
@@ -177,6 +180,7 @@ export async function run(inputs: GuardInputs, runtime: Runtime = defaultRuntime
       supervisedRun,
       report,
       baselinePath,
+      chainBefore,
     );
     if (learning.note !== undefined) io.info(learning.note);
     const reportPath = join(dir, 'report.json');

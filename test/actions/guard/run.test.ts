@@ -290,9 +290,9 @@ void describe('the guard action', () => {
     );
   });
 
-  void it('learns nothing after a step its policy denied (a poisoned run recorded, then guarded)', async () => {
-    // The chain verifies record by record, but its build step was denied: the run earned nothing.
-    const denied = fx.chainPath('denied');
+  /** A chain of this run whose build step its policy denied (recorded, signed, verifying record by record). */
+  const deniedChain = async (name: string): Promise<string> => {
+    const denied = fx.chainPath(name);
     mkdirSync(join(denied, '..'), { recursive: true });
     writeFileSync(denied, readFileSync(fx.chainPath('verified')));
     const signer = keySigner({ privateKeyPem: fx.recordKey.privateKeyPem });
@@ -328,6 +328,12 @@ void describe('the guard action', () => {
       ),
       /POLICY_DENIED|denied/,
     );
+    return denied;
+  };
+
+  void it('learns nothing after a step its policy denied (a poisoned run recorded, then guarded)', async () => {
+    // The chain verifies record by record, but its build step was denied: the run earned nothing.
+    const denied = await deniedChain('denied');
     const { report } = await guard({
       run: 'true',
       policy: auditPolicy,
@@ -341,6 +347,22 @@ void describe('the guard action', () => {
       String(report.baselineNote),
       /the chain of custody does not vouch for this run \(POLICY_DENIED/,
     );
+  });
+
+  void it('learns nothing when the command cut the denied record off the chain while it ran', async () => {
+    // Attack: the chain is vouched for after the command; the command drops the chain's last line
+    // (the denied build record), so what is left verifies and the run would teach the baseline.
+    const denied = await deniedChain('denied-cut');
+    const { report } = await guard({
+      run: `sed -i '$d' '${denied}'`,
+      policy: auditPolicy,
+      'baseline-key': 'poisoned-cut',
+      'record-baseline': 'true',
+      chain: denied,
+      'public-keys': publicKey,
+    });
+    assert.equal(report.baselineRecorded, false);
+    assert.match(String(report.baselineNote), /the chain file changed while the step ran/);
   });
 
   void it('halts past max-duration and fails the step; passes a failing status on', async () => {
