@@ -102,8 +102,10 @@ function workflowPattern(value: string): ClaimRequirement {
   const pattern = value.replace(/^\^/, '').replace(/^https:\/\//, '');
   const firstSegment = pattern.split('/')[0] ?? '';
   const hosted = /^[A-Za-z0-9-]+(\\?\.[A-Za-z0-9-]+)+$/.test(firstSegment);
-  const whole = `${hosted ? '' : 'github\\.com/'}${pattern}${pattern.includes('@') ? '' : '@.+'}`;
-  const problem = wholePatternProblem(whole);
+  // Grouped: a top-level `|` must not split the frame (prefix, ref) from some of its branches.
+  const whole = `${hosted ? '' : 'github\\.com/'}(?:${pattern})${pattern.includes('@') ? '' : '@.+'}`;
+  // Alone first: a pattern valid only inside the frame (`a)|(b`) would close the group early.
+  const problem = wholePatternProblem(pattern) ?? wholePatternProblem(whole);
   if (problem !== undefined) {
     throw usage(`--signer-workflow is not a valid RE2 pattern: ${problem}`);
   }
