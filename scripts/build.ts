@@ -1,6 +1,13 @@
 // `npm run build`: bundles every action and the sathos CLI (printing what weighs what in each),
 // then generates every action.yml.
-import { generateActionYmls, generateBundles, writeGenerated } from './lib/generate.js';
+import {
+  generateActionYmls,
+  generateBundles,
+  ownedDirectories,
+  removeStray,
+  strayFiles,
+  writeGenerated,
+} from './lib/generate.js';
 import { repoRoot, runScript } from './lib/run-script.js';
 
 runScript('build', async () => {
@@ -13,6 +20,13 @@ runScript('build', async () => {
     })),
     ...(await generateActionYmls(repoRoot)),
   ];
+  const stray = await strayFiles(
+    repoRoot,
+    await ownedDirectories(repoRoot, () => undefined),
+    files,
+  );
+  await removeStray(repoRoot, stray);
+  for (const path of stray) log(`removed ${path} (no longer generated)`);
   await writeGenerated(repoRoot, files);
   for (const file of files) log(`wrote ${file.path}`);
   return 0;

@@ -1,5 +1,6 @@
 // Bundles one entry point with esbuild, in memory, so build and check-dist produce the very same
 // bytes: same sources and lockfile in, byte-identical bundle out.
+import { relative } from 'node:path';
 import { build, type BuildOptions, type LogLevel, type Metafile } from 'esbuild';
 import { leaveOutOptional, sideEffectFree } from './bundle-plugins.js';
 import type { BundleTarget } from './targets.js';
@@ -17,9 +18,18 @@ export function bannerFor(target: BundleTarget): string {
   return target.executable ? `${SHEBANG}\n${REQUIRE_SHIM}` : REQUIRE_SHIM;
 }
 
-/** A bundle's bytes and esbuild's account of which input contributed what. */
-export interface Bundled {
+/** One file esbuild wrote: its path relative to the root and its bytes. */
+export interface BundleFile {
+  path: string;
   contents: Uint8Array;
+}
+
+/**
+ * A bundle's files and esbuild's account of which input contributed what. `files[0]` is the
+ * entry (target.outfile); a split target adds its chunks after it, sorted by path.
+ */
+export interface Bundled {
+  files: [BundleFile, ...BundleFile[]];
   metafile: Metafile;
 }
 
@@ -34,13 +44,60 @@ export async function bundle(
       cause: error,
     });
   });
-  const [output, ...rest] = result.outputFiles;
-  if (output === undefined || rest.length > 0) {
+  const loaded = reachableOutputs(result.metafile, target.outfile);
+  const files = result.outputFiles
+    .map((file) => ({
+      path: relative(root, file.path).split('\\').join('/'),
+      contents: file.contents,
+    }))
+    .filter((file) => loaded.has(file.path));
+  const entry = files.find((file) => file.path === target.outfile);
+  const chunks = files.filter((file) => file !== entry);
+  if (entry === undefined || (!target.split && chunks.length > 0)) {
     throw new Error(
-      `esbuild wrote ${result.outputFiles.length} files for ${target.source}; expected one`,
+      `esbuild wrote ${files.map((file) => file.path).join(', ')} for ${target.source}; expected ${target.outfile}${target.split ? ' and its chunks' : ' alone'}`,
     );
   }
-  return { contents: output.contents, metafile: result.metafile };
+  chunks.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const outputs = Object.fromEntries(
+    Object.entries(result.metafile.outputs).filter(([path]) => loaded.has(path)),
+  );
+  return { files: [entry, ...chunks], metafile: { ...result.metafile, outputs } };
+}
+
+/**
+ * The outputs the entry can ever load: itself and every chunk it imports, statically or with
+ * import(), transitively. esbuild makes a chunk for every import() it meets, even one inside code
+ * tree-shaking then drops (the guard's Actions cache in a bundle that never restores a baseline);
+ * such a chunk is never loaded, so it is not shipped.
+ */
+export function reachableOutputs(metafile: Metafile, entry: string): Set<string> {
+  const seen = new Set<string>();
+  const queue = [entry];
+  for (let path = queue.pop(); path !== undefined; path = queue.pop()) {
+    const output = metafile.outputs[path];
+    if (output === undefined || seen.has(path)) continue;
+    seen.add(path);
+    for (const imported of output.imports) {
+      if (!imported.external) queue.push(imported.path);
+    }
+  }
+  return seen;
+}
+
+// A split target writes its entry and, beside it, one chunk per dynamically imported part (what
+// only one path needs: OpenPGP, CMS parsing, the Actions cache), loaded when that path runs.
+// Chunk names carry esbuild's content hash, so the same inputs give the same names.
+function outputOptions(target: BundleTarget): BuildOptions {
+  if (!target.split) return { outfile: target.outfile };
+  const slash = target.outfile.lastIndexOf('/');
+  const entryName = target.outfile.slice(slash + 1).replace(/\.js$/, '');
+  return {
+    outdir: target.outfile.slice(0, slash),
+    entryNames: entryName,
+    chunkNames: 'chunk-[hash]',
+    splitting: true,
+  };
 }
 
 // Everything that decides the bundle's bytes is here, so the output is a function of the inputs.
@@ -54,7 +111,7 @@ function options(
   return {
     absWorkingDir: root,
     entryPoints: [target.source],
-    outfile: target.outfile,
+    ...outputOptions(target),
     bundle: true,
     platform: 'node',
     target: 'node24',

@@ -1,6 +1,6 @@
 // Produces every generated file in memory: `npm run build` writes them, check-dist compares them.
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
 import type { LogLevel } from 'esbuild';
 import { resolveConfig } from 'prettier';
 import { parseActionSource, parseTemplate } from './action-source.js';
@@ -25,11 +25,43 @@ export async function generateBundles(
 ): Promise<GeneratedFile[]> {
   const files: GeneratedFile[] = [];
   for (const target of await bundleTargets(root, log)) {
-    const { contents, metafile } = await bundle(root, target, logLevel);
-    report?.(reportLines(target.outfile, contents.byteLength, metafile));
-    files.push({ path: target.outfile, contents, executable: target.executable });
+    const bundled = await bundle(root, target, logLevel);
+    const size = bundled.files.reduce((sum, file) => sum + file.contents.byteLength, 0);
+    report?.(reportLines(target.outfile, size, bundled.metafile));
+    for (const file of bundled.files) files.push({ ...file, executable: target.executable });
   }
   return files;
+}
+
+/** The directories whose every file the build owns: each split bundle's (an action's dist/). */
+export async function ownedDirectories(root: string, log: Log): Promise<string[]> {
+  return (await bundleTargets(root, log))
+    .filter((target) => target.split)
+    .map((target) => dirname(target.outfile));
+}
+
+/** Files in the owned directories that the build did not generate (a chunk from an older build). */
+export async function strayFiles(
+  root: string,
+  directories: readonly string[],
+  files: readonly GeneratedFile[],
+): Promise<string[]> {
+  const generated = new Set(files.map((file) => file.path));
+  const stray: string[] = [];
+  for (const directory of directories) {
+    let entries;
+    try {
+      entries = await readdir(join(root, directory), { withFileTypes: true, recursive: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      if (entry.isDirectory()) continue;
+      const path = relative(root, join(entry.parentPath, entry.name)).split(sep).join('/');
+      if (!generated.has(path)) stray.push(path);
+    }
+  }
+  return stray.sort();
 }
 
 /** Every action.yml, from action-template.yml and each action.src.yml. */
@@ -63,4 +95,9 @@ export async function writeGenerated(root: string, files: readonly GeneratedFile
     await writeFile(path, file.contents);
     await chmod(path, file.executable ? 0o755 : 0o644);
   }
+}
+
+/** Removes files the build no longer generates from the directories it owns (old chunks). */
+export async function removeStray(root: string, stray: readonly string[]): Promise<void> {
+  for (const path of stray) await rm(join(root, path), { force: true });
 }

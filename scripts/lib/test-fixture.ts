@@ -35,10 +35,31 @@ const FILES: Record<string, string> = {
   'node_modules/cjs-dep/index.js': "exports.joined = require('node:path').posix.join('a', 'b');\n",
 };
 
+// An action that loads one module with import() (a chunk beside dist/index.js) and holds another
+// import() only in code nothing calls (a chunk esbuild makes but nothing can load).
+const LAZY_FILES: Record<string, string> = {
+  'actions/lazy/action.src.yml': 'name: Lazy\ndescription: Loads a module on demand.\n',
+  'actions/lazy/src/index.ts': [
+    "import { used } from './both.js';",
+    "const { later } = await import('./later.js');",
+    'console.log(used(), later());',
+    '',
+  ].join('\n'),
+  'actions/lazy/src/both.ts': [
+    "export const used = (): string => 'used';",
+    "export const unused = async (): Promise<string> => (await import('./never.js')).never;",
+    '',
+  ].join('\n'),
+  'actions/lazy/src/later.ts': "export const later = (): string => 'loaded later';\n",
+  'actions/lazy/src/never.ts': "export const never = 'never-loaded-marker';\n",
+};
+
 /** Creates the fixture repository in a new temporary directory and returns its path. */
-export async function makeFixture(options: { cli?: boolean } = {}): Promise<string> {
+export async function makeFixture(
+  options: { cli?: boolean; lazy?: boolean } = {},
+): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'sathos-build-'));
-  const files = { ...FILES };
+  const files = { ...FILES, ...(options.lazy === true ? LAZY_FILES : {}) };
   if (options.cli === true) {
     files['packages/cli/src/bin.ts'] = "console.log('sathos fixture');\n";
   }

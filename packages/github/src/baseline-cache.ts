@@ -4,7 +4,7 @@
 // @actions/cache, tests a directory.
 import { copyFile, mkdir, readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import * as cache from '@actions/cache';
+import type * as ActionsCacheModule from '@actions/cache';
 import { SathosError, STEP_ID_PATTERN, describeCause } from '@sathos/core';
 
 export interface CacheBackend {
@@ -13,14 +13,27 @@ export interface CacheBackend {
   save(path: string, key: string): Promise<void>;
 }
 
-/** The runner's Actions cache. */
-export function actionsCacheBackend(): CacheBackend {
+/** The part of @actions/cache the backend calls. */
+export type ActionsCache = Pick<
+  typeof ActionsCacheModule,
+  'isFeatureAvailable' | 'restoreCache' | 'saveCache'
+>;
+
+/**
+ * The runner's Actions cache. @actions/cache (with the Azure storage client and undici it brings)
+ * is loaded by `load` only when a baseline is restored or saved. The caller writes the import() —
+ * `() => import('@actions/cache')` — so only its bundle gets the chunk: an import() in this shared
+ * module would make esbuild keep that chunk's code live in every action's shared chunks.
+ */
+export function actionsCacheBackend(load: () => Promise<ActionsCache>): CacheBackend {
   return {
     restore: async (path, prefix) => {
+      const cache = await load();
       if (!cache.isFeatureAvailable()) return undefined;
       return cache.restoreCache([path], prefix, [prefix]);
     },
     save: async (path, key) => {
+      const cache = await load();
       if (!cache.isFeatureAvailable())
         throw new Error('the Actions cache service is not available to this job');
       await cache.saveCache([path], key);

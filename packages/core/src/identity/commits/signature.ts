@@ -6,7 +6,7 @@ import { matchAllowedSigner } from './ssh/allowed-signers-match.js';
 import type { SignerSet } from './signers.js';
 import type { CommitSignatureFormat } from './types.js';
 import type { GitCommit } from './git/commit-object.js';
-import { checkGitsignSignature, X509_SIGNATURE_ARMOR } from './gitsign/gitsign.js';
+import { X509_SIGNATURE_ARMOR } from './gitsign/armor.js';
 import { PGP_SIGNATURE_ARMOR, verifyPgpSignature } from './openpgp/signature.js';
 import { sshFingerprint } from './ssh/key.js';
 import { parseSshSignature, SSH_SIGNATURE_ARMOR, verifySshSignatureOver } from './ssh/sshsig.js';
@@ -93,8 +93,11 @@ export async function checkCommitSignature(
       return checkSsh(commit, signature ?? '', sets, keyTime);
     case 'openpgp':
       return checkPgp(commit, signature ?? '', sets, keyTime);
-    case 'x509':
+    case 'x509': {
+      // CMS parsing (pkijs, asn1js) loads only for a commit that carries an x509 signature.
+      const { checkGitsignSignature } = await import('./gitsign/gitsign.js');
       return checkGitsignSignature(commit, signature ?? '', sets, trust ?? publicGoodTrust());
+    }
     case 'unknown':
       throw new SathosError(
         'SIGNATURE_INVALID',

@@ -9,7 +9,7 @@ import { verifyGitsignSignature } from './verify.js';
 import { describeRule, signerMatchesRule } from '../../signers/identity-rule.js';
 import type { Trust } from '../../trust/trusted-root.js';
 
-export const X509_SIGNATURE_ARMOR = '-----BEGIN SIGNED MESSAGE-----';
+export { X509_SIGNATURE_ARMOR } from './armor.js';
 
 export interface GitsignCheck {
   /** The certificate's subject alternative name. */

@@ -4,17 +4,7 @@
 // hard revocation rejects the key whenever it was issued. The key's validity is judged at `validAt`
 // (the trusted verification time, or the committer time when the policy asks for it).
 import { createHash } from 'node:crypto';
-import {
-  createMessage,
-  enums,
-  readKeys,
-  readSignature,
-  verify,
-  type Key,
-  type KeyID,
-  type PublicKey,
-  type SignaturePacket,
-} from 'openpgp';
+import type { Key, KeyID, PublicKey, SignaturePacket } from 'openpgp';
 import { SathosError, describeCause } from '../../../errors.js';
 
 /** An armored key text larger than this is refused. */
@@ -26,6 +16,11 @@ const PUBLIC_KEY_BLOCK =
   /-----BEGIN PGP PUBLIC KEY BLOCK-----[\s\S]*?-----END PGP PUBLIC KEY BLOCK-----/g;
 
 export const PGP_SIGNATURE_ARMOR = '-----BEGIN PGP SIGNATURE-----';
+
+// openpgp.js is loaded only when a policy names OpenPGP keys or a commit carries an OpenPGP
+// signature: it is the heaviest library a bundle carries, and most runs never touch it (the action
+// bundles put it in a chunk of its own).
+const openpgp = () => import('./library.js');
 
 export interface PgpSigner {
   /** The user ID of the key that names the committer's email. */
@@ -56,6 +51,7 @@ export async function readPgpKeys(armored: string, source = 'pgpKeys'): Promise<
       { where: source },
     );
   }
+  const { readKeys } = await openpgp();
   const keys: Key[] = [];
   for (const [i, block] of blocks.entries()) {
     try {
@@ -96,19 +92,23 @@ function rejected(message: string, cause?: unknown): SathosError {
   return new SathosError('SIGNATURE_INVALID', message, cause === undefined ? {} : { cause });
 }
 
+// RFC 4880 §9.4 hash algorithm IDs and §5.2.1 signature type 0x00 (binary document), as numbers so
+// this table needs no openpgp.js (its enums hold the same values).
 const QUICK_CHECK_HASHES: ReadonlyMap<number, string> = new Map([
-  [enums.hash.sha1, 'sha1'],
-  [enums.hash.sha224, 'sha224'],
-  [enums.hash.sha256, 'sha256'],
-  [enums.hash.sha384, 'sha384'],
-  [enums.hash.sha512, 'sha512'],
+  [2, 'sha1'],
+  [11, 'sha224'],
+  [8, 'sha256'],
+  [9, 'sha384'],
+  [10, 'sha512'],
 ]);
+const BINARY_SIGNATURE = 0;
 
 /** The digest a v4 binary signature signs: the payload, the hashed fields, and the v4 trailer. */
 function v4BinaryDigest(packet: SignaturePacket, payload: Buffer): Buffer | undefined {
   const algorithm = QUICK_CHECK_HASHES.get(packet.hashAlgorithm ?? -1);
   const hashed = packet.signatureData;
-  if (packet.version !== 4 || packet.signatureType !== enums.signature.binary) return undefined;
+  const type: number | null = packet.signatureType; // openpgp's enum, compared by its number
+  if (packet.version !== 4 || type !== BINARY_SIGNATURE) return undefined;
   if (algorithm === undefined || hashed === null) return undefined;
   const trailer = Buffer.alloc(6);
   trailer[0] = 4;
@@ -150,6 +150,7 @@ export async function verifyPgpSignature(input: {
   readonly validAt: Date;
   readonly email: string;
 }): Promise<PgpSigner> {
+  const { createMessage, readSignature, verify } = await openpgp();
   const signature = await readSignature({ armoredSignature: input.armoredSignature }).catch(
     (cause: unknown) => {
       throw rejected(`the OpenPGP signature cannot be read: ${describeCause(cause)}`, cause);
