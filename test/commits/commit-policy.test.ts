@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '@sathos/cli';
+import { runCli } from '../../packages/cli/src/index.js';
 import type { CommitPolicy, CommitsVerification } from '@sathos/core';
 import { verifyCommits } from '@sathos/core';
 import { openGitRepository } from '@sathos/node';

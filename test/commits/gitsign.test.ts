@@ -7,7 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '@sathos/cli';
+import { runCli } from '../../packages/cli/src/index.js';
 import { trustFromJSON, verifyCommits, type CommitPolicy, type CommitVerdict } from '@sathos/core';
 import { openGitRepository } from '@sathos/node';
 import { startSigstoreStandIn, type SigstoreStandIn } from '@sathos/testkit';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { runCli } from '@sathos/cli';
+import { runCli } from '../../packages/cli/src/index.js';
 import type { CommitPolicy, CommitVerdict } from '@sathos/core';
 import { verifyCommits } from '@sathos/core';
 import { openGitRepository } from '@sathos/node';

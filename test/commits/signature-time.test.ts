@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '@sathos/cli';
+import { runCli } from '../../packages/cli/src/index.js';
 import type { CommitVerdict } from '@sathos/core';
 import { parsePolicy } from '@sathos/core';
 import { TestRepo, allowedSignersLine, type SshKeyFiles } from './repo-builder.js';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '@sathos/cli';
+import { runCli } from '../../packages/cli/src/index.js';
 import { generateSigningKeyPair } from '@sathos/core';
 import { TestRepo, allowedSignersLine, type SshKeyFiles } from './repo-builder.js';
 

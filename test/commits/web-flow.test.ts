@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readKeys, readSignature, type PublicKey, type SignaturePacket } from 'openpgp';
-import { runCli } from '@sathos/cli';
+import { runCli } from '../../packages/cli/src/index.js';
 import type { CommitVerdict, GitCommit } from '@sathos/core';
 import { parseCommit, readPgpKeys, verifyPgpSignature } from '@sathos/core';
 import { TestRepo } from './repo-builder.js';

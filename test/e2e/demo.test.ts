@@ -7,7 +7,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '@sathos/cli';
+import { runCli } from '../../packages/cli/src/index.js';
 
 interface Cli {
   code: number;

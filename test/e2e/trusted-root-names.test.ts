@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { runCli } from '@sathos/cli';
+import { runCli } from '../../packages/cli/src/index.js';
 import { vectorsDir } from '../vectors/vector-cases.js';
 
 const DATA = join(vectorsDir(), 'cli-cli/pkg/cmd/attestation/test/data');

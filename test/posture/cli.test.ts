@@ -7,7 +7,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
-import { runCli } from '@sathos/cli';
+import { runCli } from '../../packages/cli/src/index.js';
 import { startGitHubStandIn } from '@sathos/github/testing';
 
 const FIXTURES = new URL('../fixtures/workflows/', import.meta.url).pathname;

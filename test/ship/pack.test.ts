@@ -67,6 +67,28 @@ void describe('the packed CLI', () => {
     assert.deepEqual(manifest.engines, { node: '>=24' });
   });
 
+  // A manifest entry pointing outside the tarball (exports on ./src/index.ts) breaks anyone who
+  // imports the package; every file the manifest names must be one the tarball carries.
+  void it('names in bin and exports only files the tarball carries', async () => {
+    const manifest = JSON.parse(await readFile(join(cliDir, 'package.json'), 'utf8')) as {
+      bin?: Record<string, string>;
+      exports?: unknown;
+      main?: string;
+    };
+    const targets = (value: unknown): string[] =>
+      typeof value === 'string'
+        ? [value]
+        : typeof value === 'object' && value !== null
+          ? Object.values(value).flatMap(targets)
+          : [];
+    const named = [...Object.values(manifest.bin ?? {}), ...targets(manifest.exports)];
+    if (manifest.main !== undefined) named.push(manifest.main);
+    assert.ok(named.length > 0, 'the manifest names no file (no bin)');
+    for (const path of named) {
+      assert.ok(packedFiles.includes(path.replace(/^\.\//, '')), `${path} is not in the tarball`);
+    }
+  });
+
   void it('installs offline into an empty prefix, runs the demo and verifies its chain', async () => {
     await npm(
       [

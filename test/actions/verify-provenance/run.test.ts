@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '@sathos/cli';
+import { runCli } from '../../../packages/cli/src/index.js';
 import { recordingIO, type RecordedIO } from '@sathos/github';
 import type { SignerFlags } from '@sathos/core';
 import { run } from '../../../actions/verify-provenance/src/main.js';
