@@ -12,7 +12,7 @@ import {
   type JobSigner,
   type RunContext,
 } from '@sathos/github';
-import { superviseScript } from '@sathos/guard';
+import { superviseScript, supervisorIsolation } from '@sathos/guard';
 
 export const BUILDER_ID = 'https://github.com/sathos/sathos/actions/attest-build';
 
@@ -37,7 +37,11 @@ export const buildPlan: AttestPlan = {
 export async function run(
   inputs: AttestInputs,
   // The run: input's command runs under the anomaly supervisor; its findings go into the record.
-  runtime: AttestRuntime = { ...defaultAttestRuntime(), runCommand: superviseScript },
+  runtime: AttestRuntime = {
+    ...defaultAttestRuntime(),
+    runCommand: superviseScript,
+    commandIsolation: supervisorIsolation,
+  },
 ): Promise<void> {
   await runAttest(inputs, runtime, buildPlan);
 }

@@ -8,7 +8,7 @@ import {
   type AttestPlan,
   type AttestRuntime,
 } from '@sathos/github';
-import { superviseScript } from '@sathos/guard';
+import { superviseScript, supervisorIsolation } from '@sathos/guard';
 import { stepEvidence } from './evidence.js';
 
 export function stepPlan(inputs: AttestInputs): AttestPlan {
@@ -21,7 +21,11 @@ export function stepPlan(inputs: AttestInputs): AttestPlan {
 export async function run(
   inputs: AttestInputs,
   // The run: input's command runs under the anomaly supervisor; its findings go into the record.
-  runtime: AttestRuntime = { ...defaultAttestRuntime(), runCommand: superviseScript },
+  runtime: AttestRuntime = {
+    ...defaultAttestRuntime(),
+    runCommand: superviseScript,
+    commandIsolation: supervisorIsolation,
+  },
 ): Promise<void> {
   await runAttest(inputs, runtime, stepPlan(inputs));
 }

@@ -2,10 +2,9 @@
 // read fails the step with the one line that says which; nothing is verified or requested.
 import { collectSubjects, JsonlFileStore } from '@sathos/node';
 import { actionsIO, attestFailureLine } from '@sathos/github';
-import { superviseScript } from '@sathos/guard';
+import { superviseScript, supervisorIsolation } from '@sathos/guard';
 import type { ArtifactInput } from '@sathos/core';
 import { readGateInputs, type GateInputs } from './inputs.js';
-import { supervisorIsolation } from './isolation.js';
 import { runGate, type GateRuntime } from './main.js';
 
 function runtime(): GateRuntime {

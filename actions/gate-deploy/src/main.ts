@@ -19,6 +19,7 @@ import {
   type Policy,
 } from '@sathos/core';
 import {
+  assertCommandIsolated,
   assertCommandSucceeded,
   assertIdTokenAvailable,
   attestFailureLine,
@@ -35,6 +36,7 @@ import {
   resolveSigning,
   runBinding,
   type ActionIO,
+  type CommandIsolation,
   type CommandRunner,
   type Env,
   type Fetch,
@@ -60,7 +62,7 @@ export interface GateRuntime {
    * Why the deploy command could reach into the gate's process (and so read its signing key and
    * the runner's token-request credentials), or undefined when it cannot. Asked before any token.
    */
-  readonly deployIsolation: () => Promise<string | undefined>;
+  readonly deployIsolation: CommandIsolation;
   /** Masks a secret in the log (`::add-mask::`). */
   readonly mask: (secret: string) => void;
   readonly now: () => Date;
@@ -141,16 +143,6 @@ async function verifyKeys(paths: readonly string[]) {
   return keys.flat();
 }
 
-/** The deploy command may not run where it could read the gate's credentials (isolation.ts). */
-async function assertDeployIsolated(runtime: GateRuntime): Promise<void> {
-  const exposed = await runtime.deployIsolation();
-  if (exposed === undefined) return;
-  throw new SathosError(
-    'USAGE',
-    `refused before deciding: the run: command could read the gate's signing key and token-request credentials from its process, as ${exposed}; allow unprivileged user namespaces on the runner (or run it as root)`,
-  );
-}
-
 /** How far the gate got: a failure after the allow is a failed deploy, not a deny. */
 interface Progress {
   allowed: boolean;
@@ -160,7 +152,11 @@ async function gate(inputs: GateInputs, runtime: GateRuntime, progress: Progress
   const { env, io } = runtime;
   // Preflight: a keyless signer or a deploy token needs id-token: write; say so before any work.
   if (inputs.signing.kind !== 'key' || inputs.run !== undefined) assertIdTokenAvailable(env);
-  if (inputs.run !== undefined) await assertDeployIsolated(runtime);
+  if (inputs.run !== undefined)
+    await assertCommandIsolated(
+      runtime.deployIsolation,
+      "the gate's signing key and token-request credentials",
+    );
   const context = readRunContext(env);
   const api = { apiUrl: context.apiUrl, token: inputs.githubToken, fetch: runtime.fetch };
   const policy = await readPolicyInput(inputs.policy, api);

@@ -196,6 +196,8 @@ export class AttestFixture {
       openChain: (path) => new JsonlFileStore(path),
       pushToRegistry: (image, bundle, credentials) =>
         pushAttestation({ image, bundle, ...(credentials === undefined ? {} : { credentials }) }),
+      // The bare runner: the tests that run commands through it are not about isolation.
+      commandIsolation: () => Promise.resolve(undefined),
     };
   }
 

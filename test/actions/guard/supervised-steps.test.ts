@@ -23,13 +23,13 @@ import {
 } from '@sathos/core';
 import { readAttestInputs, readRunContext, recordingIO, runBinding } from '@sathos/github';
 import { startGitHubStandIn, type GitHubStandIn } from '@sathos/github/testing';
-import { superviseScript } from '@sathos/guard';
+
 import { countingServer, type CountingServer } from '../../../packages/guard/src/test-servers.js';
 import { JsonlFileStore, collectSubjects } from '@sathos/node';
 import { run as runAttestStep } from '../../../actions/attest-step/src/main.js';
 import { readGateInputs } from '../../../actions/gate-deploy/src/inputs.js';
 import { runGate } from '../../../actions/gate-deploy/src/main.js';
-import { supervisorIsolation } from '../../../actions/gate-deploy/src/isolation.js';
+import { superviseScript, supervisorIsolation } from '@sathos/guard';
 
 const REPOSITORY = 'octo-org/octo-repo';
 const SHA = '0123456789abcdef0123456789abcdef01234567';
@@ -173,6 +173,7 @@ void describe('the supervisor behind attest-step and gate-deploy run:', () => {
       openChain: (p) => new JsonlFileStore(p),
       pushToRegistry: () => Promise.reject(new Error('no registry in this test')),
       runCommand: superviseScript,
+      commandIsolation: supervisorIsolation,
     });
     return io;
   }

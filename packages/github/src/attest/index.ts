@@ -2,6 +2,7 @@
 // written, whom to trust, the summary, and the run that ties them to core's attestStep.
 export * from './inputs.js';
 export * from './command.js';
+export * from './isolation.js';
 export * from './runner-files.js';
 export * from './uploading-store.js';
 export * from './registry-store.js';

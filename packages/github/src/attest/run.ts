@@ -36,6 +36,7 @@ import {
   runCommand,
   type CommandRunner,
 } from './command.js';
+import { assertCommandIsolated, type CommandIsolation } from './isolation.js';
 import { withRunnerFilesKept } from './runner-files.js';
 import type { AttestInputs, SubjectInputs } from './inputs.js';
 import { attestSummaries } from './summary.js';
@@ -55,6 +56,8 @@ export interface AttestRuntime {
   readonly pushToRegistry: RegistryPush;
   /** Runs the `run:` input: the actions hand in the anomaly supervisor (default: bare runCommand). */
   readonly runCommand?: CommandRunner;
+  /** Why the `run:` command could read this action's process (isolation.ts); asked before any work. */
+  readonly commandIsolation: CommandIsolation;
 }
 
 /** The step's own part: its evidence about each part of its subjects. */
@@ -197,6 +200,11 @@ async function attest(inputs: AttestInputs, runtime: AttestRuntime, plan: Attest
   const { env, io } = runtime;
   // Preflight: the missing `permissions:` line is named before any work is done.
   if (inputs.signing.kind !== 'key') assertIdTokenAvailable(env);
+  if (inputs.run !== undefined)
+    await assertCommandIsolated(
+      runtime.commandIsolation,
+      "this action's signing key and the runner's token-request credentials",
+    );
   const context = readRunContext(env);
   await assertChainStarted(runtime.openChain(inputs.chain));
   const policy: Policy | undefined = await readPolicy(inputs, runtime, context);

@@ -25,7 +25,8 @@ export function hashingProgress(
   };
 }
 
-export function defaultAttestRuntime(): AttestRuntime {
+/** The runner's edge; the action adds the supervisor and its isolation probe (@sathos/guard). */
+export function defaultAttestRuntime(): Omit<AttestRuntime, 'commandIsolation'> {
   const io = actionsIO();
   return {
     env: process.env,

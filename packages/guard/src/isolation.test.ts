@@ -1,6 +1,6 @@
-// Why gate-deploy asks the supervisor for a pid namespace before it runs the `run:` command: the
-// gate's process holds its signing key and the runner's token-request credentials in its initial
-// environment, and a command that can see the gate's process reads them from /proc/<pid>/environ
+// Why the actions ask the supervisor for a pid namespace before they run a `run:` command: the
+// action's process holds its signing key and the runner's token-request credentials in its initial
+// environment, and a command that can see that process reads them from /proc/<pid>/environ
 // however clean its own environment is. Built as the attack: a real command under the real
 // supervisor tries to read this process's environment.
 import { describe, it } from 'node:test';
@@ -9,8 +9,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { anomalySettings } from '@sathos/core';
-import { chooseSandbox, superviseStep } from '@sathos/guard';
-import { supervisorIsolation } from '../../../actions/gate-deploy/src/isolation.js';
+import { chooseSandbox } from './sandbox.js';
+import { superviseStep } from './supervise-step.js';
+import { supervisorIsolation } from './isolation.js';
 
 /** Runs the reader under the supervisor's `sandbox`; true when it read this process's environ. */
 async function readsGateEnvironment(sandbox: 'proxy-env' | 'auto'): Promise<boolean> {
@@ -32,9 +33,16 @@ async function readsGateEnvironment(sandbox: 'proxy-env' | 'auto'): Promise<bool
   }
 }
 
-void describe('gate-deploy: the deploy command and the gate process', () => {
+void describe("supervisorIsolation: the run: command and the action's process", () => {
   void it('attack: under the proxy-env sandbox the command reads the gate process environment', async () => {
     assert.equal(await readsGateEnvironment('proxy-env'), true);
+  });
+
+  void it('a forced fallback sandbox is named as exposing the process', async () => {
+    assert.match(
+      (await supervisorIsolation('proxy-env')) ?? '',
+      /proxy-env sandbox.*pid namespace/,
+    );
   });
 
   void it('the gate runs the command only where the supervisor gives it a pid namespace', async () => {
