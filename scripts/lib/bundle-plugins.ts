@@ -73,3 +73,42 @@ export function leaveOutOptional(): Plugin {
     },
   };
 }
+
+/**
+ * Dependencies replaced, for one importer only, by a stand-in whose every use throws naming what
+ * was left out. @actions/http-client imports undici (460 kB) for getAgentDispatcher() alone — a
+ * proxy dispatcher for fetch() — which neither SATHOS nor @actions/cache or @actions/core calls;
+ * the import is static, so the whole of undici came with every HttpClient (the guard's cache).
+ */
+export const STUBBED_IMPORTS: readonly { importer: string; path: string; exports: string[] }[] = [
+  { importer: '/node_modules/@actions/http-client/', path: 'undici', exports: ['ProxyAgent'] },
+];
+
+/** The stand-in module's source: each named export is a class whose construction throws. */
+export function stubSource(path: string, exports: readonly string[]): string {
+  return exports
+    .map((name) => {
+      const message = `${path}'s ${name} is left out of this bundle (scripts/lib/bundle-plugins.ts)`;
+      return `export class ${name} { constructor() { throw new Error(${JSON.stringify(message)}); } }`;
+    })
+    .join('\n');
+}
+
+export function stubImports(): Plugin {
+  return {
+    name: 'sathos-stub-imports',
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, (args) => {
+        const importer = args.importer.split(sep).join('/');
+        const stub = STUBBED_IMPORTS.find(
+          (entry) => entry.path === args.path && importer.includes(entry.importer),
+        );
+        return stub === undefined ? undefined : { path: stub.path, namespace: 'sathos-stubbed' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'sathos-stubbed' }, (args) => {
+        const stub = STUBBED_IMPORTS.find((entry) => entry.path === args.path);
+        return { contents: stubSource(args.path, stub?.exports ?? []), loader: 'js' };
+      });
+    },
+  };
+}

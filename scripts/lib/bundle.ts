@@ -2,7 +2,7 @@
 // bytes: same sources and lockfile in, byte-identical bundle out.
 import { relative } from 'node:path';
 import { build, type BuildOptions, type LogLevel, type Metafile } from 'esbuild';
-import { leaveOutOptional, sideEffectFree } from './bundle-plugins.js';
+import { leaveOutOptional, sideEffectFree, stubImports } from './bundle-plugins.js';
 import type { BundleTarget } from './targets.js';
 
 // Bundled CommonJS dependencies call require(); an ESM bundle has none unless we make one.
@@ -123,7 +123,7 @@ function options(
     keepNames: true,
     treeShaking: true,
     metafile: true,
-    plugins: [sideEffectFree(root), leaveOutOptional()],
+    plugins: [stubImports(), sideEffectFree(root), leaveOutOptional()],
     legalComments: 'eof',
     charset: 'utf8',
     logLevel,
