@@ -27,11 +27,18 @@ export async function generateBundles(
   for (const target of await bundleTargets(root, log)) {
     const bundled = await bundle(root, target, logLevel);
     const size = bundled.files.reduce((sum, file) => sum + file.contents.byteLength, 0);
-    report?.(reportLines(target.outfile, size, bundled.metafile));
+    // A split bundle is reported as its whole directory: entry plus every chunk it can load.
+    const label =
+      bundled.files.length > 1
+        ? `${dirname(target.outfile)}/ (${bundled.files.length} files, entry ${kB(bundled.files[0].contents.byteLength)})`
+        : target.outfile;
+    report?.(reportLines(label, size, bundled.metafile));
     for (const file of bundled.files) files.push({ ...file, executable: target.executable });
   }
   return files;
 }
+
+const kB = (bytes: number): string => `${(bytes / 1000).toFixed(1)} kB`;
 
 /** The directories whose every file the build owns: each split bundle's (an action's dist/). */
 export async function ownedDirectories(root: string, log: Log): Promise<string[]> {
