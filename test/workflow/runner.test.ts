@@ -249,6 +249,26 @@ void describe('the local workflow runner refuses what it cannot run faithfully',
     assert.deepEqual(result.tokenRequests, []);
   });
 
+  void it("is a self-hosted runner: a step only for GitHub's hosted runners is skipped", async () => {
+    // The stage workflows lift the hosted runners' user-namespace restriction with sudo sysctl
+    // under this `if:`; run here, that step must not touch this machine.
+    sha = repo.commit({
+      '.github/workflows/hosted.yml':
+        'on: push\npermissions: {}\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - if: runner.environment == \'github-hosted\'\n        run: exit 1\n      - run: test "$RUNNER_ENVIRONMENT" = self-hosted\n',
+    });
+    const result = await runWorkflow({
+      repository: 'octo-org/app',
+      repositoryDir: repo.dir,
+      workflowPath: '.github/workflows/hosted.yml',
+      sha,
+      workDir: repo.workDir('hosted'),
+      issueToken: () => 'unused',
+      hostEnv: { PATH: process.env.PATH ?? '', HOME: repo.root },
+    });
+    assert.equal(result.jobs.j?.result, 'success');
+    assert.equal(result.conclusion, 'success');
+  });
+
   void it("kills a step past the job's timeout-minutes and fails the job", async () => {
     sha = repo.commit({
       '.github/workflows/slow.yml':

@@ -58,7 +58,7 @@ export function jobClaims(run: RunIdentity, job: JobIdentity): JobClaims {
     run_id: run.runId,
     run_attempt: run.runAttempt,
     event_name: run.eventName,
-    runner_environment: 'github-hosted',
+    runner_environment: 'self-hosted', // as runner.environment: this machine runs the job
     ...(job.environment === undefined ? {} : { environment: job.environment }),
   };
 }

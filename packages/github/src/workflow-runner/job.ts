@@ -105,7 +105,9 @@ async function jobScope(
   await writeFile(summaryFile, '');
   const scopeContexts = {
     ...contexts,
-    runner: { temp: dirs.temp, os: 'Linux', arch: 'X64', environment: 'github-hosted' },
+    // A job run here runs on this machine, a self-hosted runner in GitHub's terms: steps guarded by
+    // `runner.environment == 'github-hosted'` (the hosted runners' sysctl, docs/anomaly.md) are skipped.
+    runner: { temp: dirs.temp, os: 'Linux', arch: 'X64', environment: 'self-hosted' },
     github: { ...run.github, job: job.id.value, workspace: dirs.workspace },
     steps: {},
   };

@@ -215,7 +215,7 @@ function runnerEnv(o: RunOptions, f: RunFacts, eventPath: string): Record<string
     CI: 'true',
     GITHUB_ACTIONS: 'true',
     RUNNER_OS: 'Linux',
-    RUNNER_ENVIRONMENT: 'github-hosted',
+    RUNNER_ENVIRONMENT: 'self-hosted',
     GITHUB_REPOSITORY: o.repository,
     GITHUB_REPOSITORY_OWNER: f.owner,
     GITHUB_SHA: o.sha,
