@@ -17,7 +17,7 @@ import {
 } from '@actions/expressions/ast';
 
 /** Every named context of workflow expressions (contexts reference, GitHub Actions docs). */
-const CONTEXTS = [
+export const CONTEXT_NAMES = [
   'github',
   'env',
   'vars',
@@ -30,7 +30,7 @@ const CONTEXTS = [
   'matrix',
   'needs',
   'inputs',
-];
+] as const;
 const BOOLEAN_FUNCTIONS = new Set([
   'contains',
   'startswith',
@@ -103,7 +103,7 @@ export function expressionReads(expression: string): readonly ExpressionRead[] {
   const known = cache.get(expression);
   if (known !== undefined) return known;
   const lexed = new Lexer(expression).lex();
-  const parsed = new Parser(lexed.tokens, CONTEXTS, []).parse();
+  const parsed = new Parser(lexed.tokens, [...CONTEXT_NAMES], []).parse();
   const out: ExpressionRead[] = [];
   walk(parsed, true, out);
   // The same expression recurs across jobs and workflows (secrets, event fields); parse it once.

@@ -15,24 +15,13 @@ import {
   isString,
 } from '@actions/workflow-parser';
 import { SathosError, describeCause } from '@sathos/core';
+import { CONTEXT_NAMES } from '../posture/expressions.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-/** Every context a step may read; contexts a scope does not hold are empty. */
-export const CONTEXT_NAMES = [
-  'github',
-  'env',
-  'vars',
-  'job',
-  'jobs',
-  'steps',
-  'runner',
-  'secrets',
-  'strategy',
-  'matrix',
-  'needs',
-  'inputs',
-] as const;
+// Every context a step may read (the posture check parses with the same list); contexts a scope
+// does not hold are empty.
+export { CONTEXT_NAMES };
 export type ContextName = (typeof CONTEXT_NAMES)[number];
 export type Contexts = Partial<Record<ContextName, Json>>;
 
