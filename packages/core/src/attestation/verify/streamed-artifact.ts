@@ -4,8 +4,9 @@
 // pass. Memory stays one chunk whatever the artifact's size; nothing is held to verify later.
 import { createHash, createVerify, type Hash, type KeyObject, type Verify } from 'node:crypto';
 import type { Bundle } from '@sigstore/bundle';
-import { X509Certificate, crypto as sigstoreCrypto } from '@sigstore/core';
+import { crypto as sigstoreCrypto } from '@sigstore/core';
 import { DIGEST_ALGORITHMS, type Digest } from '../../digest.js';
+import { leafCertificate } from './leaf-certificate.js';
 
 /** protobuf HashAlgorithm → node:crypto name (unspecified means SHA-256, as sigstore-js reads it). */
 export const MESSAGE_HASHES: Readonly<Record<number, string>> = {
@@ -43,17 +44,11 @@ export interface PendingSignature {
 
 /** The public key of a certificate-signed bundle's leaf; undefined for key-signed bundles. */
 export function leafKey(bundle: Bundle): KeyObject | undefined {
-  const material = bundle.verificationMaterial.content;
-  const raw =
-    material.$case === 'certificate'
-      ? material.certificate.rawBytes
-      : material.$case === 'x509CertificateChain'
-        ? material.x509CertificateChain.certificates[0]?.rawBytes
-        : undefined;
-  if (raw === undefined) return undefined;
+  const leaf = leafCertificate(bundle);
+  if (leaf === undefined) return undefined;
   try {
     // The key sigstore-js hands to the signature check: the leaf's SubjectPublicKeyInfo.
-    return sigstoreCrypto.createPublicKey(X509Certificate.parse(Buffer.from(raw)).publicKey);
+    return sigstoreCrypto.createPublicKey(leaf.publicKey);
   } catch {
     return undefined;
   }

@@ -4,27 +4,12 @@
 // transparency log; everything else is checked against Sigstore's public-good root. The choice
 // selects trust material only: a certificate that chains to neither root still fails verification.
 import type { Bundle } from '@sigstore/bundle';
-import { X509Certificate } from '@sigstore/core';
+import type { X509Certificate } from '@sigstore/core';
 import { githubTrust, publicGoodTrust, type Trust } from '../../identity/trust/trusted-root.js';
 import { bundleFromDocument } from './bundle-input.js';
+import { leafCertificate } from './leaf-certificate.js';
 
 export type EmbeddedInstance = 'public-good' | 'github';
-
-function leafCertificate(bundle: Bundle): X509Certificate | undefined {
-  const material = bundle.verificationMaterial.content;
-  const raw =
-    material.$case === 'certificate'
-      ? material.certificate.rawBytes
-      : material.$case === 'x509CertificateChain'
-        ? material.x509CertificateChain.certificates[0]?.rawBytes
-        : undefined;
-  if (raw === undefined) return undefined;
-  try {
-    return X509Certificate.parse(Buffer.from(raw));
-  } catch {
-    return undefined;
-  }
-}
 
 /** True when a CA of `trust` has the subject that issued `leaf` (a name match, not yet a proof). */
 function issuedUnder(trust: Trust, leaf: X509Certificate): boolean {
