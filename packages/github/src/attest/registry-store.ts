@@ -3,10 +3,10 @@
 // push succeeds, then the file is written, or the step fails with the file as it was.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { SathosError, describeCause, type ChainLine, type ChainStore } from '@sathos/core';
+import { SathosError, describeCause, type ChainStore } from '@sathos/core';
 import { readBoundedFile } from '@sathos/node';
 import type { Env } from '../inputs.js';
-import { stepDenied } from './denied.js';
+import { PublishFirstStore } from './publish-first-store.js';
 
 export interface PushedReferrer {
   readonly image: string;
@@ -67,30 +67,19 @@ export async function dockerLogin(env: Env, host: string): Promise<RegistryLogin
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-export class RegistryStore implements ChainStore {
-  readonly location: string;
+export class RegistryStore extends PublishFirstStore {
   readonly pushed: PushedReferrer[] = [];
 
   constructor(
-    private readonly inner: ChainStore,
+    inner: ChainStore,
     private readonly images: readonly string[],
     private readonly push: RegistryPush,
     private readonly env: Env,
   ) {
-    this.location = inner.location;
+    super(inner);
   }
 
-  read(): Promise<ChainLine[]> {
-    return this.inner.read();
-  }
-
-  append(bundle: unknown): Promise<void> {
-    return this.appendAll([bundle]);
-  }
-
-  async appendAll(bundles: readonly unknown[]): Promise<void> {
-    // A denied step is recorded in the chain file, never attached where cosign or gh would find it.
-    if (stepDenied(bundles)) return this.inner.appendAll(bundles);
+  protected async publish(bundles: readonly unknown[]): Promise<void> {
     for (const image of this.images) {
       const login = await dockerLogin(this.env, image.split('/')[0] ?? '');
       for (const [index, bundle] of bundles.entries()) {
@@ -106,6 +95,5 @@ export class RegistryStore implements ChainStore {
         }
       }
     }
-    await this.inner.appendAll(bundles);
   }
 }

@@ -2,10 +2,10 @@
 // to the chain file: every upload succeeds, then the file is written (write, then rename), or the
 // step fails and the file is byte for byte what it was. GitHub has no transaction: attestations
 // uploaded before a failure stay there, and the error says how many.
-import { SathosError, type ChainLine, type ChainStore } from '@sathos/core';
+import { SathosError, type ChainStore } from '@sathos/core';
 import { uploadAll, type UploadedAttestation } from '../attestations/index.js';
 import type { AttestationsApi } from '../attestations/http.js';
-import { stepDenied } from './denied.js';
+import { PublishFirstStore } from './publish-first-store.js';
 
 export interface UploadTarget extends AttestationsApi {
   readonly repository: string;
@@ -13,29 +13,18 @@ export interface UploadTarget extends AttestationsApi {
   readonly serverUrl: string;
 }
 
-export class UploadingStore implements ChainStore {
-  readonly location: string;
+export class UploadingStore extends PublishFirstStore {
   /** Every attestation stored, in the order of the bundles appended. */
   readonly uploaded: UploadedAttestation[] = [];
 
   constructor(
-    private readonly inner: ChainStore,
+    inner: ChainStore,
     private readonly target: UploadTarget,
   ) {
-    this.location = inner.location;
+    super(inner);
   }
 
-  read(): Promise<ChainLine[]> {
-    return this.inner.read();
-  }
-
-  append(bundle: unknown): Promise<void> {
-    return this.appendAll([bundle]);
-  }
-
-  async appendAll(bundles: readonly unknown[]): Promise<void> {
-    // A denied step is recorded in the chain file, never stored where GitHub's tools would trust it.
-    if (stepDenied(bundles)) return this.inner.appendAll(bundles);
+  protected async publish(bundles: readonly unknown[]): Promise<void> {
     const result = await uploadAll({ ...this.target, bundles });
     this.uploaded.push(...result.uploaded);
     if (!result.ok) {
@@ -49,6 +38,5 @@ export class UploadingStore implements ChainStore {
         { ...(result.error.where === undefined ? {} : { where: result.error.where }) },
       );
     }
-    await this.inner.appendAll(bundles);
   }
 }
