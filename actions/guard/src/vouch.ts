@@ -2,21 +2,18 @@
 // pull request cannot trigger with its own code, and the run's chain of custody so far verifies and
 // its policy allows every record. A baseline learned from anything less could be poisoned.
 import {
-  MAX_TRUSTED_ROOT_BYTES,
   SathosError,
   createBundleVerifier,
   describeCause,
-  githubTrust,
   parseChainText,
   parsePublicKeys,
   publicGoodTrust,
-  trustFromJSON,
   verifyChainSoFar,
   type Policy,
   type Trust,
   type TrustedPublicKey,
 } from '@sathos/core';
-import { readInputFile, runBinding, type RunContext } from '@sathos/github';
+import { readInputFile, readTrustedRootInput, runBinding, type RunContext } from '@sathos/github';
 
 /** Events whose code is the repository's own (no pull request's): the only ones that may teach. */
 export const LEARNING_EVENTS = ['push', 'schedule', 'workflow_dispatch'] as const;
@@ -30,18 +27,7 @@ const MAX_CHAIN_BYTES = 256 * 1024 * 1024;
 const MAX_KEY_BYTES = 64 * 1024;
 
 async function loadTrust(path: string | undefined): Promise<Trust> {
-  if (path === undefined || path === 'embedded:public-good') return publicGoodTrust();
-  if (path === 'embedded:github') return githubTrust();
-  const text = await readInputFile(path, 'trusted-root', MAX_TRUSTED_ROOT_BYTES);
-  try {
-    return trustFromJSON(JSON.parse(text), path);
-  } catch (cause) {
-    if (cause instanceof SathosError) throw cause;
-    throw new SathosError('TRUST_ROOT_UNREADABLE', 'the trusted root is not JSON', {
-      where: path,
-      cause,
-    });
-  }
+  return path === undefined ? publicGoodTrust() : readTrustedRootInput(path);
 }
 
 async function loadKeys(paths: readonly string[]): Promise<TrustedPublicKey[]> {

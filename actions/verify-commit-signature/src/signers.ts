@@ -2,16 +2,18 @@
 // repository — an allowed_signers file and/or a file of OpenPGP keys (signers only: no protected
 // paths, merge commits and web-flow commits refused). And the trust roots gitsign commits need.
 import {
-  MAX_TRUSTED_ROOT_BYTES,
   SathosError,
-  githubTrust,
   publicGoodTrust,
-  trustFromJSON,
   type CommitPolicy,
   type Policy,
   type Trust,
 } from '@sathos/core';
-import { readInputFile, readPolicyInput, type GitHubApi } from '@sathos/github';
+import {
+  readInputFile,
+  readPolicyInput,
+  readTrustedRootInput,
+  type GitHubApi,
+} from '@sathos/github';
 import type { SignerSource } from './inputs.js';
 
 /** Signer files are keys, not archives: a larger file is refused before it is parsed. */
@@ -67,17 +69,5 @@ export async function loadSigners(source: SignerSource, api: GitHubApi): Promise
 
 /** The trust roots for gitsign commits: a trusted_root.json, an embedded root by name, or public-good. */
 export async function loadTrust(path: string | undefined): Promise<Trust> {
-  if (path === undefined || path === 'embedded:public-good') return publicGoodTrust();
-  if (path === 'embedded:github') return githubTrust();
-  const text = await readInputFile(path, 'trusted-root', MAX_TRUSTED_ROOT_BYTES);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (cause) {
-    throw new SathosError('TRUST_ROOT_UNREADABLE', 'the trusted root is not JSON', {
-      where: path,
-      cause,
-    });
-  }
-  return trustFromJSON(json, path);
+  return path === undefined ? publicGoodTrust() : readTrustedRootInput(path);
 }

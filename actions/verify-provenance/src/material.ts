@@ -5,20 +5,16 @@ import { glob, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import {
   MAX_PUBLIC_KEY_BYTES,
-  MAX_TRUSTED_ROOT_BYTES,
   SathosError,
   digestsOfStream,
   formatDigest,
-  githubTrust,
   parseDigest,
   parsePublicKeys,
-  publicGoodTrust,
-  trustFromJSON,
   type ArtifactInput,
   type Trust,
   type TrustedPublicKey,
 } from '@sathos/core';
-import { readInputFile } from '@sathos/github';
+import { readInputFile, readTrustedRootInput } from '@sathos/github';
 
 /** Every file a pattern names (a plain path names itself); a pattern naming none is a usage error. */
 async function filesOf(pattern: string): Promise<string[]> {
@@ -59,19 +55,7 @@ export async function readArtifacts(
 
 /** The trusted root named, or undefined: each bundle is then judged by its issuer's embedded root. */
 export async function readTrust(path: string | undefined): Promise<Trust | undefined> {
-  if (path === undefined) return undefined;
-  if (path === 'embedded:public-good') return publicGoodTrust();
-  if (path === 'embedded:github') return githubTrust();
-  const text = await readInputFile(path, 'trusted-root', MAX_TRUSTED_ROOT_BYTES);
-  try {
-    return trustFromJSON(JSON.parse(text), path);
-  } catch (cause) {
-    if (cause instanceof SathosError) throw cause;
-    throw new SathosError('TRUST_ROOT_UNREADABLE', 'the trusted root is not JSON', {
-      where: path,
-      cause,
-    });
-  }
+  return path === undefined ? undefined : readTrustedRootInput(path);
 }
 
 export async function readKeys(paths: readonly string[]): Promise<TrustedPublicKey[]> {

@@ -6,19 +6,15 @@
 import { createPublicKey } from 'node:crypto';
 import {
   BUILTIN_STAGES,
-  MAX_TRUSTED_ROOT_BYTES,
   SathosError,
-  githubTrust,
   keyTrust,
   parsePublicKeys,
-  publicGoodTrust,
   rootChoosingVerifier,
-  trustFromJSON,
   type ChainTrust,
   type Policy,
   type Trust,
 } from '@sathos/core';
-import { readInputFile } from '../files.js';
+import { readTrustedRootInput } from '../files.js';
 import type { JobSigner, SigningChoice } from '../signing.js';
 
 /**
@@ -26,20 +22,7 @@ import type { JobSigner, SigningChoice } from '../signing.js';
  * each bundle by its own embedded root, so a chain may hold records of both instances.
  */
 export async function loadAttestTrust(path: string | undefined): Promise<Trust | undefined> {
-  if (path === 'embedded:public-good') return publicGoodTrust();
-  if (path === 'embedded:github') return githubTrust();
-  if (path === undefined) return undefined;
-  const text = await readInputFile(path, 'trusted-root', MAX_TRUSTED_ROOT_BYTES);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (cause) {
-    throw new SathosError('TRUST_ROOT_UNREADABLE', 'the trusted root is not JSON', {
-      where: path,
-      cause,
-    });
-  }
-  return trustFromJSON(json, path);
+  return path === undefined ? undefined : readTrustedRootInput(path);
 }
 
 /** The public key of the signing key, so the job's own key-signed records verify. */
