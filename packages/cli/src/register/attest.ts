@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { attestCommand } from '../commands/attest.js';
 import { stderrProgress } from '../progress.js';
-import { type RecordOutcome, collect, jsonOption } from './shared.js';
+import { type RecordOutcome, collect, jsonOption, withoutPolicyOptions } from './shared.js';
 
 /** The options every step signer takes (attest, verify-commits --chain). */
 export function signingOptions(command: Command): Command {
@@ -50,18 +50,8 @@ export function registerAttest(program: Command, record: RecordOutcome): void {
       '--verify-key <public.pem>',
       'public key of key-signed records so far (repeatable)',
       collect,
-    )
-    .option(
-      '--require-stage <stage>',
-      'without --policy: a required stage, in order (repeatable)',
-      collect,
-    )
-    .option(
-      '--cert-identity <san>',
-      'without --policy: exact subject every record must be signed by',
-    )
-    .option('--cert-identity-regexp <re>', 'without --policy: pattern for every signer subject')
-    .option('--cert-oidc-issuer <url>', 'without --policy: exact OIDC issuer of every signer')
+    );
+  withoutPolicyOptions(command)
     .option('--junit <file>', 'JUnit XML → test-result evidence (repeatable)', collect)
     .option('--sarif <file>', 'SARIF 2.1.0 → vulns evidence (repeatable)', collect)
     .option('--sbom <file>', 'SPDX or CycloneDX JSON → SBOM evidence')

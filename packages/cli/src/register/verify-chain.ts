@@ -1,10 +1,10 @@
 // `sathos verify-chain`: its arguments and options.
 import type { Command } from 'commander';
 import { verifyChainCommand } from '../commands/verify-chain.js';
-import { type RecordOutcome, collect, jsonOption } from './shared.js';
+import { type RecordOutcome, collect, jsonOption, withoutPolicyOptions } from './shared.js';
 
 export function registerVerifyChain(program: Command, record: RecordOutcome): void {
-  program
+  const command = program
     .command('verify-chain')
     .description('verify the whole chain of custody for the artifacts (docs/spec.md §5)')
     .argument('<chain>', 'chain file: JSON Lines of Sigstore bundles')
@@ -32,18 +32,8 @@ export function registerVerifyChain(program: Command, record: RecordOutcome): vo
       '--trusted-root <file>',
       "trusted_root.json, embedded:public-good or embedded:github (default: each certificate issuer's)",
     )
-    .option('--key <public-key.pem>', 'public key of key-signed records (repeatable)', collect)
-    .option(
-      '--require-stage <stage>',
-      'without --policy: a required stage, in order (repeatable)',
-      collect,
-    )
-    .option(
-      '--cert-identity <san>',
-      'without --policy: exact subject every record must be signed by',
-    )
-    .option('--cert-identity-regexp <re>', 'without --policy: pattern for every signer subject')
-    .option('--cert-oidc-issuer <url>', 'without --policy: exact OIDC issuer of every signer')
+    .option('--key <public-key.pem>', 'public key of key-signed records (repeatable)', collect);
+  withoutPolicyOptions(command)
     .option('--owner <owner>', 'every signer: GitHub owner of the source repository (claim)')
     .option('--repo <owner/repo>', 'every signer: GitHub source repository (claim)')
     .option('--signer-workflow <[host/]owner/repo/path>', 'every signer: this workflow, any ref')
