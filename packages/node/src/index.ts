@@ -6,3 +6,4 @@ export * from './files.js';
 export * from './git.js';
 export * from './subjects/index.js';
 export * from './oci/index.js';
+export * from './evidence/reports.js';

@@ -4,19 +4,8 @@
 // platform vouches for it. A report that cannot be read is REPORT_INVALID naming the file (exit 2).
 import { hostname } from 'node:os';
 import type { ResourceDescriptor, RunBinding, Statement } from '@sathos/core';
-import {
-  REPORT_LIMITS,
-  STATEMENT_TYPE,
-  SathosError,
-  localProvenance,
-  parseJUnit,
-  parseSarif,
-  parseSbom,
-  sbomStatementOf,
-  testResultStatement,
-  vulnsStatement,
-} from '@sathos/core';
-import { readBoundedFile } from '@sathos/node';
+import { REPORT_LIMITS, STATEMENT_TYPE, SathosError, localProvenance } from '@sathos/core';
+import { readBoundedFile, readReportEvidence } from '@sathos/node';
 
 export interface EvidenceFlags {
   readonly junit?: readonly string[];
@@ -26,7 +15,7 @@ export interface EvidenceFlags {
   readonly predicateType?: string;
 }
 
-type PartEvidence = (subjects: readonly ResourceDescriptor[]) => Statement;
+type PartEvidence = (subjects: readonly ResourceDescriptor[]) => Statement[];
 
 async function report(path: string, maxBytes: number) {
   const bytes = await readBoundedFile(path, {
@@ -59,7 +48,7 @@ async function predicateOf(o: EvidenceFlags): Promise<PartEvidence | undefined> 
     throw new SathosError('REPORT_INVALID', 'a predicate is a JSON object', { where: o.predicate });
   }
   const type = o.predicateType;
-  return (subject) => ({ _type: STATEMENT_TYPE, subject, predicateType: type, predicate });
+  return (subject) => [{ _type: STATEMENT_TYPE, subject, predicateType: type, predicate }];
 }
 
 /** The source a run builds, as a URI: GitHub's for owner/name, the repository itself when a URI. */
@@ -79,23 +68,15 @@ export async function evidenceFromFlags(
   run: RunBinding,
   started: Date,
 ): Promise<(subjects: readonly ResourceDescriptor[]) => Statement[]> {
-  const builders: PartEvidence[] = [];
-  if ((o.junit ?? []).length > 0) {
-    const tests = parseJUnit(
-      await Promise.all((o.junit ?? []).map((p) => report(p, REPORT_LIMITS.maxReportBytes))),
-    );
-    builders.push((s) => testResultStatement(s, tests));
-  }
-  if ((o.sarif ?? []).length > 0) {
-    const scan = parseSarif(
-      await Promise.all((o.sarif ?? []).map((p) => report(p, REPORT_LIMITS.maxReportBytes))),
-    );
-    builders.push((s) => vulnsStatement(s, scan, { time: started }));
-  }
-  if (o.sbom !== undefined) {
-    const sbom = parseSbom(await report(o.sbom, REPORT_LIMITS.maxSbomBytes));
-    builders.push((s) => sbomStatementOf(s, sbom));
-  }
+  const reports = await readReportEvidence(
+    {
+      ...(o.junit === undefined ? {} : { junit: o.junit }),
+      ...(o.sarif === undefined ? {} : { sarif: o.sarif }),
+      ...(o.sbom === undefined ? {} : { sbom: o.sbom }),
+    },
+    { scannedOn: started },
+  );
+  const builders: PartEvidence[] = [reports];
   const predicate = await predicateOf(o);
   if (predicate !== undefined) builders.push(predicate);
   if (stage === 'build') {
@@ -105,7 +86,7 @@ export async function evidenceFromFlags(
       source: { uri: sourceUri(run.repository), commit: run.commit },
       startedOn: started,
     };
-    builders.push((s) => localProvenance(s, build));
+    builders.push((s) => [localProvenance(s, build)]);
   }
-  return (subjects) => builders.map((build) => build(subjects));
+  return (subjects) => builders.flatMap((build) => build(subjects));
 }
