@@ -62,6 +62,8 @@ export const USAGE_CODES = [
   'SUBJECT_INVALID',
   /** A JUnit, SARIF or SBOM report that is malformed, truncated, oversized or hostile (names the file). */
   'REPORT_INVALID',
+  /** The supervisor's sandbox could not be set up (its iptables rules): the step did not run. */
+  'SANDBOX_FAILED',
 ] as const;
 
 export type RejectionCode = (typeof REJECTION_CODES)[number];
