@@ -112,3 +112,21 @@ export function stubImports(): Plugin {
     },
   };
 }
+
+/**
+ * Leaves the target's sibling imports (`./main.js` from an action's entry) as runtime imports of the
+ * file beside the output, which its own target bundles. Only imports made by the entry file itself
+ * match, so a module deeper in the graph with the same specifier is bundled as usual.
+ */
+export function leaveSiblings(entry: string, siblings: readonly string[]): Plugin {
+  return {
+    name: 'sathos-leave-siblings',
+    setup(build) {
+      build.onResolve({ filter: /^\.\// }, (args) =>
+        args.importer === entry && siblings.includes(args.path)
+          ? { path: args.path, external: true }
+          : undefined,
+      );
+    },
+  };
+}

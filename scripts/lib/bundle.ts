@@ -1,8 +1,8 @@
 // Bundles one entry point with esbuild, in memory, so build and check-dist produce the very same
 // bytes: same sources and lockfile in, byte-identical bundle out.
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { build, type BuildOptions, type LogLevel, type Metafile } from 'esbuild';
-import { leaveOutOptional, sideEffectFree, stubImports } from './bundle-plugins.js';
+import { leaveOutOptional, leaveSiblings, sideEffectFree, stubImports } from './bundle-plugins.js';
 import type { BundleTarget } from './targets.js';
 
 // Bundled CommonJS dependencies call require(); an ESM bundle has none unless we make one.
@@ -123,7 +123,14 @@ function options(
     keepNames: true,
     treeShaking: true,
     metafile: true,
-    plugins: [stubImports(), sideEffectFree(root), leaveOutOptional()],
+    plugins: [
+      ...(target.siblings === undefined
+        ? []
+        : [leaveSiblings(join(root, target.source), target.siblings)]),
+      stubImports(),
+      sideEffectFree(root),
+      leaveOutOptional(),
+    ],
     legalComments: 'eof',
     charset: 'utf8',
     logLevel,

@@ -1,6 +1,6 @@
 // Produces every generated file in memory: `npm run build` writes them, check-dist compares them.
 import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import type { LogLevel } from 'esbuild';
 import { resolveConfig } from 'prettier';
 import { parseActionSource, parseTemplate } from './action-source.js';
@@ -27,10 +27,10 @@ export async function generateBundles(
   for (const target of await bundleTargets(root, log)) {
     const bundled = await bundle(root, target, logLevel);
     const size = bundled.files.reduce((sum, file) => sum + file.contents.byteLength, 0);
-    // A split bundle is reported as its whole directory: entry plus every chunk it can load.
+    // A split bundle is reported as its file and every chunk it can load.
     const label =
       bundled.files.length > 1
-        ? `${dirname(target.outfile)}/ (${bundled.files.length} files, entry ${kB(bundled.files[0].contents.byteLength)})`
+        ? `${target.outfile} and its ${bundled.files.length - 1} chunks (${basename(target.outfile)} alone ${kB(bundled.files[0].contents.byteLength)})`
         : target.outfile;
     report?.(reportLines(label, size, bundled.metafile));
     for (const file of bundled.files) files.push({ ...file, executable: target.executable });

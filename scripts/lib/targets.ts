@@ -14,6 +14,13 @@ export interface BundleTarget {
    * check-dist flags any other file in it). Off for the CLI, whose package ships one file.
    */
   split: boolean;
+  /**
+   * Relative imports left as they are (`./main.js`): each names a file beside outfile that another
+   * target bundles. An action's entry loads its main this way, so the entry bundle holds only what
+   * reading the inputs needs — one build's code splitting would put every module the entry's
+   * imports can reach into chunks the entry loads up front.
+   */
+  siblings?: readonly string[];
 }
 
 /** One action directory: its action.src.yml and the action.yml generated from it. */
@@ -72,17 +79,45 @@ async function checkActionDir(root: string, name: string): Promise<void> {
   }
 }
 
+/**
+ * An action's bundles. With src/main.ts, two: the entry (src/index.ts, which reads the inputs and
+ * then imports './main.js') alone in dist/index.js, and the main with its chunks; without, one.
+ */
+async function actionBundles(root: string, name: string): Promise<BundleTarget[]> {
+  const dir = `actions/${name}`;
+  if (!(await exists(join(root, dir, 'src/main.ts')))) {
+    return [
+      {
+        source: `${dir}/src/index.ts`,
+        outfile: `${dir}/dist/index.js`,
+        executable: false,
+        split: true,
+      },
+    ];
+  }
+  return [
+    {
+      source: `${dir}/src/index.ts`,
+      outfile: `${dir}/dist/index.js`,
+      executable: false,
+      split: false,
+      siblings: ['./main.js'],
+    },
+    {
+      source: `${dir}/src/main.ts`,
+      outfile: `${dir}/dist/main.js`,
+      executable: false,
+      split: true,
+    },
+  ];
+}
+
 /** Every bundle the build writes, in a stable order. */
 export async function bundleTargets(root: string, log: Log): Promise<BundleTarget[]> {
   const targets: BundleTarget[] = [];
   for (const name of await actionNames(root)) {
     await checkActionDir(root, name);
-    targets.push({
-      source: `actions/${name}/src/index.ts`,
-      outfile: `actions/${name}/dist/index.js`,
-      executable: false,
-      split: true,
-    });
+    targets.push(...(await actionBundles(root, name)));
   }
   for (const { optional, ...target } of FIXED_BUNDLES) {
     if (await exists(join(root, target.source))) targets.push(target);

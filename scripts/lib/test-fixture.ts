@@ -54,12 +54,48 @@ const LAZY_FILES: Record<string, string> = {
   'actions/lazy/src/never.ts': "export const never = 'never-loaded-marker';\n",
 };
 
+// An action whose entry reads its input through a module main.ts also uses (a barrel with named
+// re-exports, as @sathos/core's), then loads main.ts with import(). main.ts also reaches a heavy
+// module through that barrel: in one build with code splitting, the barrel puts it in a chunk the
+// entry loads up front; as two builds, the entry holds only what reading the input needs.
+const MAIN_FILES: Record<string, string> = {
+  'actions/split/action.src.yml': 'name: Split\ndescription: Reads its input, then loads main.\n',
+  'actions/split/src/index.ts': [
+    "import { readWho } from './barrel.js';",
+    'const who = readWho(process.env);',
+    'if (who === undefined) console.log(\'::error::USAGE: input "who" is required\');',
+    "else (await import('./main.js')).run(who);",
+    '',
+  ].join('\n'),
+  'actions/split/src/barrel.ts': [
+    "export { readWho } from './inputs.js';",
+    "export { heavy } from './heavy.js';",
+    '',
+  ].join('\n'),
+  'actions/split/src/inputs.ts':
+    'export const readWho = (env: Record<string, string | undefined>) => env.INPUT_WHO;\n',
+  'actions/split/src/heavy.ts': [
+    "import { readWho } from './inputs.js';",
+    "export const heavy = (): string => 'heavy-module-marker' + String(readWho({}));",
+    '',
+  ].join('\n'),
+  'actions/split/src/main.ts': [
+    "import { heavy, readWho } from './barrel.js';",
+    "export const run = (who: string): void => console.log(`hello ${who}`, heavy().length, readWho({ INPUT_WHO: 'x' }));",
+    '',
+  ].join('\n'),
+};
+
 /** Creates the fixture repository in a new temporary directory and returns its path. */
 export async function makeFixture(
-  options: { cli?: boolean; lazy?: boolean } = {},
+  options: { cli?: boolean; lazy?: boolean; main?: boolean } = {},
 ): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'sathos-build-'));
-  const files = { ...FILES, ...(options.lazy === true ? LAZY_FILES : {}) };
+  const files = {
+    ...FILES,
+    ...(options.lazy === true ? LAZY_FILES : {}),
+    ...(options.main === true ? MAIN_FILES : {}),
+  };
   if (options.cli === true) {
     files['packages/cli/src/bin.ts'] = "console.log('sathos fixture');\n";
   }

@@ -1,12 +1,9 @@
-// The action's entry point: read the inputs once, then run. An input that cannot be read fails the
-// step with the one line that says which.
-import { actionsIO, attestFailureLine, readAttestInputs, type AttestInputs } from '@sathos/github';
-import { run } from './main.js';
+// The action's entry point: read and check every input with a small module graph, and only then
+// load the action itself. A step with an unusable input fails at once with the one line that says
+// which, without compiling the policy engine, Sigstore or anything else it would never reach.
+import { readAttestInputs, startAction } from '@sathos/github';
 
-let inputs: AttestInputs | undefined;
-try {
-  inputs = readAttestInputs(process.env);
-} catch (error) {
-  actionsIO().setFailed(attestFailureLine(error));
-}
-if (inputs !== undefined) await run(inputs);
+await startAction(
+  () => readAttestInputs(process.env),
+  async () => (await import('./main.js')).run,
+);

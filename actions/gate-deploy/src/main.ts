@@ -46,6 +46,7 @@ import {
   withRunnerFilesKept,
 } from '@sathos/github';
 import type { GateInputs } from './inputs.js';
+import { runtime } from './runtime.js';
 import { deniedSummary, allowedSummary } from './summary.js';
 
 export const GATE_VERIFIER_ID = 'https://sathos.dev/verifier/gate-deploy@0.1.0';
@@ -270,4 +271,9 @@ export async function runGate(inputs: GateInputs, runtime: GateRuntime): Promise
     );
     io.setFailed(attestFailureLine(error));
   }
+}
+
+/** The gate on a real runner: what index.ts loads once the inputs are read. */
+export async function run(inputs: GateInputs): Promise<void> {
+  await runGate(inputs, runtime());
 }

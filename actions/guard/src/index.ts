@@ -1,13 +1,10 @@
-// The action's entry point: read the inputs once, then run. An input that cannot be read fails the
-// step with the one line that says which.
-import { actionsIO } from '@sathos/github';
-import { readGuardInputs, type GuardInputs } from './inputs.js';
-import { failureLine, run } from './main.js';
+// The action's entry point: read and check every input with a small module graph, and only then
+// load the action itself. A step with an unusable input fails at once with the one line that says
+// which, without compiling the policy engine, Sigstore or anything else it would never reach.
+import { startAction } from '@sathos/github';
+import { readGuardInputs } from './inputs.js';
 
-let inputs: GuardInputs | undefined;
-try {
-  inputs = readGuardInputs(process.env);
-} catch (error) {
-  actionsIO().setFailed(failureLine(error));
-}
-if (inputs !== undefined) await run(inputs);
+await startAction(
+  () => readGuardInputs(process.env),
+  async () => (await import('./main.js')).run,
+);

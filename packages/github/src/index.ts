@@ -6,6 +6,7 @@ export * from './rest.js';
 export * from './oidc.js';
 export * from './approvals.js';
 export * from './io.js';
+export * from './action-entry.js';
 export * from './signing.js';
 export * from './signing-instance.js';
 export * from './files.js';
