@@ -1,12 +1,14 @@
-// The three first-party actions the runner does itself, as they behave on GitHub for what the
-// workflow uses: actions/checkout (a clone of a repository the runner was given, at the named
-// commit), actions/upload-artifact and actions/download-artifact (a directory per artifact name,
-// shared by the jobs of one run). Inputs these emulations do not honour are refused, not ignored.
+// The first-party actions the runner does itself, as they behave on GitHub for what the workflow
+// uses: actions/checkout (a clone of a repository the runner was given, at the named commit),
+// actions/upload-artifact and actions/download-artifact (a directory per artifact name, shared by
+// the jobs of one run), actions/setup-node (a check of the runner's node, setup-node.ts). Inputs
+// these emulations do not honour are refused, not ignored.
 import { execFile } from 'node:child_process';
 import { cp, mkdir, readdir, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { SathosError, describeCause } from '@sathos/core';
+import { setupNode } from './setup-node.js';
 
 const run = promisify(execFile);
 
@@ -30,6 +32,7 @@ const KNOWN_INPUTS: Record<string, readonly string[]> = {
   'actions/checkout': ['repository', 'ref', 'path', 'fetch-depth', 'persist-credentials'],
   'actions/upload-artifact': ['name', 'path', 'if-no-files-found', 'retention-days'],
   'actions/download-artifact': ['name', 'path'],
+  'actions/setup-node': ['node-version', 'package-manager-cache'],
 };
 const ARTIFACT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -149,6 +152,8 @@ export async function runEmulated(
   withs: Record<string, string>,
   ctx: EmulationContext,
   where: string,
+  /** The PATH the step runs with (setup-node checks the node found there). */
+  path = '',
 ): Promise<void> {
   const known = KNOWN_INPUTS[action] ?? [];
   const unknown = Object.keys(withs).find((key) => !known.includes(key));
@@ -156,5 +161,6 @@ export async function runEmulated(
     throw failed(where, `${action}: input ${unknown} is not emulated by the local runner`);
   if (action === 'actions/checkout') return checkout(ctx, withs, where);
   if (action === 'actions/upload-artifact') return upload(ctx, withs, where);
+  if (action === 'actions/setup-node') return setupNode(withs, path, where);
   return download(ctx, withs, where);
 }

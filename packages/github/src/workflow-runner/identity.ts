@@ -32,6 +32,16 @@ export interface JobIdentity {
   readonly environment?: string;
 }
 
+/** `v1.2.3` for `refs/tags/v1.2.3`, `main` for `refs/heads/main`, as GitHub sets ref_name. */
+export function refName(ref: string): string {
+  return ref.replace(/^refs\/(heads|tags)\//, '');
+}
+
+/** `tag` or `branch`, as GitHub sets ref_type (and the token's ref_type claim). */
+export function refType(ref: string): 'tag' | 'branch' {
+  return ref.startsWith('refs/tags/') ? 'tag' : 'branch';
+}
+
 /** The claims of the job's token (aud is the audience each request names). */
 export function jobClaims(run: RunIdentity, job: JobIdentity): JobClaims {
   const owner = run.repository.split('/')[0] ?? run.repository;
@@ -46,7 +56,7 @@ export function jobClaims(run: RunIdentity, job: JobIdentity): JobClaims {
     repository_owner: owner,
     repository_id: run.repositoryId,
     repository_owner_id: run.ownerId,
-    ref_type: run.ref.startsWith('refs/tags/') ? 'tag' : 'branch',
+    ref_type: refType(run.ref),
     repository_visibility: run.visibility,
     ref: run.ref,
     sha: run.sha,

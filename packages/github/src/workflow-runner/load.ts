@@ -43,6 +43,7 @@ export const EMULATED_ACTIONS = [
   'actions/checkout',
   'actions/upload-artifact',
   'actions/download-artifact',
+  'actions/setup-node',
 ];
 
 const JOB_KEYS = new Set([

@@ -14,6 +14,7 @@ import { loadWorkflow, workflowError, type LoadedWorkflow } from './load.js';
 import { callInputs, callOutputs, callSecrets, loadCalled } from './calls.js';
 import { runJob, idTokenGranted, type CallScope, type JobResult, type RunScope } from './job.js';
 import { startOidcEndpoint, type IssueToken, type TokenRequest } from './oidc-endpoint.js';
+import { refName, refType } from './identity.js';
 
 export interface RunOptions {
   /** The repository the run is for, and the local git directory holding it. */
@@ -197,6 +198,8 @@ function githubContext(o: RunOptions, f: RunFacts): Record<string, Json> {
     repository_owner: f.owner,
     sha: o.sha,
     ref: f.ref,
+    ref_name: refName(f.ref),
+    ref_type: refType(f.ref),
     run_id: f.runId,
     run_attempt: '1',
     event_name: f.eventName,
@@ -220,6 +223,8 @@ function runnerEnv(o: RunOptions, f: RunFacts, eventPath: string): Record<string
     GITHUB_REPOSITORY_OWNER: f.owner,
     GITHUB_SHA: o.sha,
     GITHUB_REF: f.ref,
+    GITHUB_REF_NAME: refName(f.ref),
+    GITHUB_REF_TYPE: refType(f.ref),
     GITHUB_RUN_ID: f.runId,
     GITHUB_RUN_ATTEMPT: '1',
     GITHUB_WORKFLOW_REF: f.workflowRef,

@@ -149,7 +149,7 @@ async function execute(x: Execution, scope: JobScope): Promise<ProcessResult> {
   }
   const pinned = FULL_USES.exec(uses);
   if (pinned !== null) {
-    await runEmulated(pinned[1] ?? '', withs, scope.emulation, x.where);
+    await runEmulated(pinned[1] ?? '', withs, scope.emulation, x.where, x.env.PATH ?? '');
     return { exitCode: 0, timedOut: false, errors: [] };
   }
   const action = await readLocalAction(jobPath(scope.emulation.dirs, uses, x.where), x.where);
