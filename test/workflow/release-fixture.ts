@@ -82,6 +82,8 @@ export interface ReleaseCommit {
   readonly noMaintainer?: boolean;
   /** Leave the commit unsigned. */
   readonly unsigned?: boolean;
+  /** More files of the commit (an attack's); the next commit without them restores HEAD's. */
+  readonly files?: Readonly<Record<string, string>>;
 }
 
 export class ReleaseFixture {
@@ -92,6 +94,7 @@ export class ReleaseFixture {
   github!: GitHubStandIn;
   testSigner = '';
   private sshKey = '';
+  private changed = new Set<string>();
 
   async start(): Promise<void> {
     execFileSync('bash', [
@@ -111,8 +114,15 @@ export class ReleaseFixture {
 
   /** Commits HEAD's files with the overrides and (re)tags the commit; returns its sha. */
   commit(o: ReleaseCommit = {}): string {
+    const files = o.files ?? {};
+    const restored = Object.fromEntries(
+      [...this.changed].filter((path) => !(path in files)).map((path) => [path, atHead(path)]),
+    );
+    this.changed = new Set(Object.keys(files));
     const sha = this.repo.commit(
       {
+        ...restored,
+        ...files,
         [WORKFLOW]: forStandIns(atHead(WORKFLOW), this.sigstore),
         [STAND_IN_ROOT]: JSON.stringify(this.sigstore.trustedRoot),
         [POLICY]:

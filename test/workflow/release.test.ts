@@ -163,6 +163,37 @@ void describe('the release workflow (release.yml) through the local runner', () 
     assertStoppedAtSource(result, 'unsigned', /^COMMIT_REJECTED: .*the commit is not signed$/);
   });
 
+  void it('releases nothing when a step changes the attested CLI tarball after the build', async () => {
+    // A test in the tagged commit that passes and, on the way, appends to the tarball the build
+    // attested: the step the test stand-in runs for real is this file.
+    const result = await f.run(
+      'tampered',
+      f.commit({
+        files: {
+          'packages/core/src/digest.test.ts': [
+            "import { test } from 'node:test';",
+            "import { appendFileSync, readdirSync } from 'node:fs';",
+            "void test('passes', () => {",
+            "  for (const n of readdirSync('release').filter((n) => n.startsWith('sathos-cli-')))",
+            "    appendFileSync(`release/${n}`, 'x');",
+            '});',
+            '',
+          ].join('\n'),
+        },
+      }),
+    );
+    assert.equal(result.conclusion, 'failure');
+    // The next step verifying the chain refuses the test record's tarball as not what was built.
+    const errors = result.jobs.release?.errors ?? [];
+    assert.ok(
+      errors.some((e) => /^SUBJECT_DISCONTINUITY: .*sathos-cli-.*not what was built$/.test(e)),
+      errors.join('\n'),
+    );
+    assert.ok(!result.tokenRequests.some((r) => r.audience === 'sathos-deploy:release'));
+    assert.equal(existsSync(join(f.record('tampered'), 'releases')), false, 'no release created');
+    assert.equal(existsSync(join(f.record('tampered'), 'npm-publish')), false, 'nothing published');
+  });
+
   void it('fails closed with one clear line while the policy names no maintainer key', async () => {
     const result = await f.run('no-maintainer', f.commit({ noMaintainer: true }));
     assertStoppedAtSource(
