@@ -1,10 +1,20 @@
-// Finding and ending a process tree from the outside, through /proc and cgroup v2: the containment
-// the supervisor falls back to when the step cannot have its own pid namespace.
-import { mkdir, readFile, readdir, readlink, realpath, rmdir, writeFile } from 'node:fs/promises';
+// Finding and ending a process tree from the outside, through /proc: what the supervisor adds to a
+// cgroup (cgroup.ts), or falls back to, when the step cannot have its own pid namespace.
+import { randomBytes } from 'node:crypto';
+import { readFile, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** How the step's process tree is held together so that a halt reaches every process in it. */
-export type ContainmentKind = 'pid-namespace' | 'cgroup' | 'process-group';
+export type ContainmentKind = 'pid-namespace' | 'cgroup' | 'cgroup-v1' | 'process-group';
+
+/** What each containment holds the tree by, for the report: the weaker ones say what escapes. */
+export const CONTAINMENT_DESCRIPTIONS: Readonly<Record<ContainmentKind, string>> = {
+  'pid-namespace': 'its own pid namespace',
+  cgroup: 'a cgroup v2',
+  'cgroup-v1': 'a cgroup v1 (freezer)',
+  'process-group':
+    'process group + environment marker (a process that clears its environment escapes)',
+};
 
 /** Signals the supervisor sends to a tree. */
 export type TreeSignal = 'SIGTERM' | 'SIGKILL';
@@ -115,6 +125,40 @@ export async function pidNamespaceMembers(member: number): Promise<number[]> {
   return members;
 }
 
+/** The variable every process of a plain step inherits: its value is the step's marker. */
+export const STEP_MARK_VARIABLE = 'SATHOS_STEP_MARK';
+
+/** A fresh marker for one step: 128 random bits, so no other process carries it by chance. */
+export function newStepMark(): string {
+  return randomBytes(16).toString('hex');
+}
+
+// Whether `pid` runs as this process's user and carries `entry` in its environment. Processes of
+// other users are not ours to judge (nor, unless root, to read); unreadable or gone ones are skipped.
+async function carries(pid: number, entry: Buffer, uid: number | undefined): Promise<boolean> {
+  try {
+    if (uid !== undefined && (await stat(`/proc/${pid}`)).uid !== uid) return false;
+    const environ = await readFile(`/proc/${pid}/environ`);
+    // Entries are NUL-terminated: match a whole entry, never a suffix of another one.
+    const at = environ.indexOf(entry);
+    return at === 0 || (at > 0 && environ.indexOf(Buffer.concat([Buffer.of(0), entry])) >= 0);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Every process of this user (not this one) whose environment holds the step's marker: what a
+ * double-forked daemon that left the session and the tree still carries, unless it cleared it.
+ */
+export async function markedProcesses(mark: string): Promise<number[]> {
+  const entry = Buffer.from(`${STEP_MARK_VARIABLE}=${mark}\0`);
+  const uid = process.getuid?.();
+  const pids = (await numericEntries('/proc')).filter((pid) => pid !== process.pid);
+  const found = await Promise.all(pids.map((pid) => carries(pid, entry, uid)));
+  return pids.filter((_, i) => found[i]);
+}
+
 /** Sends `signal` to each pid, ignoring the ones already gone. */
 export function signalAll(pids: readonly number[], signal: TreeSignal): void {
   for (const pid of pids) {
@@ -124,86 +168,6 @@ export function signalAll(pids: readonly number[], signal: TreeSignal): void {
       // Already gone.
     }
   }
-}
-
-/** A child cgroup (v2) the step is moved into, so `cgroup.kill` ends every process it ever forked. */
-export interface StepCgroup {
-  readonly path: string;
-  /** Moves a process in; its later children are born inside. */
-  adopt(pid: number): Promise<void>;
-  pids(): Promise<number[]>;
-  signal(signal: TreeSignal): Promise<void>;
-  /** Kills whatever is left and removes the cgroup once empty. */
-  remove(): Promise<void>;
-}
-
-/** The cgroup v2 directory this process lives in, when cgroup2 is mounted and writable. */
-export async function ownCgroupDir(): Promise<string | undefined> {
-  try {
-    const mounts = await readFile('/proc/self/mountinfo', 'utf8');
-    const line = mounts.split('\n').find((entry) => / - cgroup2 /.test(entry));
-    const mountPoint = line?.split(' ')[4];
-    const own = (await readFile('/proc/self/cgroup', 'utf8'))
-      .split('\n')
-      .find((entry) => entry.startsWith('0::'));
-    if (mountPoint === undefined || own === undefined) return undefined;
-    const dir = join(mountPoint, own.slice(3));
-    await readFile(join(dir, 'cgroup.procs'), 'utf8');
-    return dir;
-  } catch {
-    return undefined;
-  }
-}
-
-let counter = 0;
-
-/** Creates a child cgroup under `parent` with cgroup.kill; undefined when the kernel or rights refuse. */
-export async function createStepCgroup(parent: string): Promise<StepCgroup | undefined> {
-  const path = join(parent, `sathos-step-${process.pid}-${++counter}`);
-  try {
-    await mkdir(path);
-    await readFile(join(path, 'cgroup.kill'), 'utf8').catch((error: unknown) => {
-      // cgroup.kill is write-only: EINVAL/EACCES on read means it exists; ENOENT means it does not.
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw error;
-    });
-  } catch {
-    await rmdir(path).catch(() => undefined);
-    return undefined;
-  }
-  const pids = async (): Promise<number[]> => {
-    try {
-      return (await readFile(join(path, 'cgroup.procs'), 'utf8'))
-        .split('\n')
-        .filter((line) => line !== '')
-        .map(Number);
-    } catch {
-      return [];
-    }
-  };
-  return {
-    path,
-    adopt: (pid) => writeFile(join(path, 'cgroup.procs'), `${pid}\n`),
-    pids,
-    signal: async (signal) => {
-      if (signal === 'SIGKILL')
-        await writeFile(join(path, 'cgroup.kill'), '1\n').catch(() => undefined);
-      else signalAll(await pids(), signal);
-    },
-    remove: async () => {
-      for (let attempt = 0; attempt < 100; attempt++) {
-        await writeFile(join(path, 'cgroup.kill'), '1\n').catch(() => undefined);
-        if (
-          (await pids()).length === 0 &&
-          (await rmdir(path).then(
-            () => true,
-            () => false,
-          ))
-        )
-          return;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    },
-  };
 }
 
 /** Unix socket files under each root (to its depth, symlinks not followed), except under `skip`. */

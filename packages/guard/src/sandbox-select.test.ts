@@ -8,7 +8,7 @@ import { selectSandbox, type SandboxProbes } from './sandbox-select.js';
 const everything: SandboxProbes = {
   namespace: undefined,
   iptables: undefined,
-  cgroupParent: '/cg',
+  cgroupParent: { version: 2, dir: '/cg' },
 };
 const nothing: SandboxProbes = {
   namespace: 'unshare failed: Operation not permitted',
@@ -38,10 +38,19 @@ void describe('selectSandbox', () => {
   });
 
   void it('without a namespace, auto falls to proxy variables and says what it gave up', () => {
-    const withCgroup = selectSandbox('auto', { ...nothing, cgroupParent: '/cg' });
+    const withCgroup = selectSandbox('auto', {
+      ...nothing,
+      cgroupParent: { version: 2, dir: '/cg' },
+    });
     assert.equal(withCgroup.kind, 'proxy-env');
     assert.equal(withCgroup.containment, 'cgroup');
-    assert.equal(withCgroup.cgroupParent, '/cg');
+    assert.deepEqual(withCgroup.cgroupParent, { version: 2, dir: '/cg' });
+    assert.match(withCgroup.note, /tree held by a cgroup v2$/);
+    const v1 = { version: 1, dir: '/sys/fs/cgroup/freezer' } as const;
+    const withV1 = selectSandbox('auto', { ...nothing, cgroupParent: v1 });
+    assert.equal(withV1.containment, 'cgroup-v1');
+    assert.deepEqual(withV1.cgroupParent, v1);
+    assert.match(withV1.note, /tree held by a cgroup v1 \(freezer\)$/);
     assert.match(withCgroup.note, /no network namespace: unshare failed: Operation not permitted/);
     assert.match(withCgroup.note, /iptables: iptables did not run/);
     assert.match(withCgroup.note, /tools that ignore them connected directly and went unseen/);
@@ -49,7 +58,10 @@ void describe('selectSandbox', () => {
     assert.equal(usable.kind, 'proxy-env', 'a usable iptables is reported, not pretended');
     assert.equal(usable.containment, 'process-group');
     assert.match(usable.note, /iptables: usable here, but SATHOS does not implement/);
-    assert.match(usable.note, /a daemon that left the session escapes/);
+    assert.match(
+      usable.note,
+      /process group \+ environment marker \(a process that clears its environment escapes\)$/,
+    );
   });
 
   void it('refuses netns by name where it cannot be made; proxy-env is given when asked', () => {

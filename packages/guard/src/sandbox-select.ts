@@ -1,7 +1,8 @@
 // Which sandbox a step gets, from what the probes found: pure, so every rung of the ladder is
 // tested on any machine. The probes (sandbox.ts) run the real thing once per process.
 import { SathosError, type SandboxKind } from '@sathos/core';
-import type { ContainmentKind } from './process-tree.js';
+import { containmentOf, type CgroupParent } from './cgroup-common.js';
+import { CONTAINMENT_DESCRIPTIONS, type ContainmentKind } from './process-tree.js';
 
 /** `auto` picks the strongest available; a named kind is required (its absence is an error). */
 export type SandboxRequest = 'auto' | SandboxKind;
@@ -11,8 +12,8 @@ export interface SandboxChoice {
   readonly containment: ContainmentKind;
   /** What this level sees and what it misses, for the report. */
   readonly note: string;
-  /** The cgroup v2 directory step cgroups are created under (proxy-env with cgroup containment). */
-  readonly cgroupParent: string | undefined;
+  /** Where step cgroups are created (proxy-env with cgroup containment, either version). */
+  readonly cgroupParent: CgroupParent | undefined;
 }
 
 /** What the probes found: undefined where a level works, else why it does not. */
@@ -24,7 +25,7 @@ export interface SandboxProbes {
    * chosen: the choice falls to proxy variables and the report says what was given up.
    */
   readonly iptables: string | undefined;
-  readonly cgroupParent: string | undefined;
+  readonly cgroupParent: CgroupParent | undefined;
 }
 
 export const NETNS_NOTE =
@@ -45,9 +46,7 @@ function proxyEnvNote(why: string, containment: ContainmentKind): string {
   return (
     `proxy variables only (${why}): tools that honour HTTP(S)_PROXY/ALL_PROXY were decided, ` +
     'tools that ignore them connected directly and went unseen; DNS was not decided; tree held by ' +
-    (containment === 'cgroup'
-      ? 'a cgroup v2'
-      : 'its process group and a /proc walk (a daemon that left the session escapes)')
+    CONTAINMENT_DESCRIPTIONS[containment]
   );
 }
 
@@ -73,8 +72,7 @@ export function selectSandbox(request: SandboxRequest, probes: SandboxProbes): S
       `a network namespace is not available here (${String(probes.namespace)}): run as root, allow unprivileged user namespaces, or use sandbox "proxy-env"`,
     );
   }
-  const containment: ContainmentKind =
-    probes.cgroupParent === undefined ? 'process-group' : 'cgroup';
+  const containment = containmentOf(probes.cgroupParent);
   const why =
     request === 'proxy-env'
       ? 'asked for by the caller'

@@ -1,7 +1,7 @@
 // The sandbox ladder: the strongest confinement this machine allows, found once per process by
 // trying it, and a sentence saying what the chosen level lets through unseen.
 import { spawn } from 'node:child_process';
-import { createStepCgroup, ownCgroupDir } from './process-tree.js';
+import { findCgroupParent, type CgroupParent } from './cgroup.js';
 import { selectSandbox, type SandboxChoice, type SandboxRequest } from './sandbox-select.js';
 
 export { selectSandbox, type SandboxChoice, type SandboxRequest } from './sandbox-select.js';
@@ -48,17 +48,7 @@ function tryCommand(command: string, args: readonly string[]): Promise<string | 
 const probeNamespace = () => tryCommand('unshare', [...UNSHARE_FLAGS, 'sh', '-c', PROBE_SCRIPT]);
 
 let namespaceProbe: Promise<string | undefined> | undefined;
-let cgroupProbe: Promise<string | undefined> | undefined;
-
-// A cgroup directory where a child with cgroup.kill can be made and removed, tried once.
-async function probeCgroup(): Promise<string | undefined> {
-  const parent = await ownCgroupDir();
-  if (parent === undefined) return undefined;
-  const trial = await createStepCgroup(parent);
-  if (trial === undefined) return undefined;
-  await trial.remove();
-  return parent;
-}
+let cgroupProbe: Promise<CgroupParent | undefined> | undefined;
 
 /** Root, and an iptables (or nft) that can list the nat table: what redirection would need. */
 async function probeIptables(): Promise<string | undefined> {
@@ -79,7 +69,7 @@ export async function chooseSandbox(request: SandboxRequest): Promise<SandboxCho
   const lower = request === 'proxy-env' || request === 'iptables' || namespace !== undefined;
   if (lower) {
     iptablesProbe ??= probeIptables();
-    cgroupProbe ??= probeCgroup();
+    cgroupProbe ??= findCgroupParent();
   }
   return selectSandbox(request, {
     namespace,

@@ -9,10 +9,13 @@ import {
   type NamespaceMessage,
   type NamespaceStart,
 } from './namespace-init.js';
+import { containmentOf, createStepCgroup, type CgroupParent } from './cgroup.js';
 import {
-  createStepCgroup,
+  markedProcesses,
+  newStepMark,
   pidNamespaceMembers,
   signalAll,
+  STEP_MARK_VARIABLE,
   TreeTracker,
   type ContainmentKind,
   type TreeSignal,
@@ -209,16 +212,19 @@ export interface PlainStepOptions {
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string;
   readonly output: StepOutput;
-  readonly cgroupParent: string | undefined;
+  readonly cgroupParent: CgroupParent | undefined;
 }
 
 /** Runs the step directly (its own process group), moved into a fresh cgroup first when possible. */
 export async function startPlainStep(options: PlainStepOptions): Promise<RunningStep> {
   const cgroup =
     options.cgroupParent === undefined ? undefined : await createStepCgroup(options.cgroupParent);
+  // Every process of the step inherits the marker; one that left both the session and the tree
+  // (a quick double fork) is still found by it at each signal, unless it cleared its environment.
+  const mark = newStepMark();
   const child = spawn('sh', ['-c', GATE, 'sathos-step', options.command, ...options.args], {
     stdio: stdio(options.output),
-    env: options.env,
+    env: { ...options.env, [STEP_MARK_VARIABLE]: mark },
     cwd: options.cwd,
     detached: true,
   });
@@ -262,10 +268,11 @@ export async function startPlainStep(options: PlainStepOptions): Promise<Running
       // The group is already empty.
     }
     await tracker.signal(signal);
+    signalAll(await markedProcesses(mark), signal);
   };
   return {
     pid,
-    containment: cgroup === undefined ? 'process-group' : 'cgroup',
+    containment: containmentOf(options.cgroupParent),
     notes: [],
     exited,
     members: () => (cgroup === undefined ? tracker.members() : cgroup.pids()),
