@@ -75,22 +75,45 @@ export function leaveOutOptional(): Plugin {
 }
 
 /**
- * Dependencies replaced, for one importer only, by a stand-in whose every use throws naming what
- * was left out. @actions/http-client imports undici (460 kB) for getAgentDispatcher() alone — a
- * proxy dispatcher for fetch() — which neither SATHOS nor @actions/cache or @actions/core calls;
- * the import is static, so the whole of undici came with every HttpClient (the guard's cache).
+ * Dependencies replaced, for one importer only, by a stand-in that throws naming what was left out:
+ * either named classes whose construction throws (an ES module), or a CommonJS module whose every
+ * property throws when read. Each was read to be unreachable in SATHOS's use:
+ * - @actions/http-client imports undici (460 kB) for getAgentDispatcher() alone — a proxy
+ *   dispatcher for fetch() — which neither SATHOS nor @actions/cache or @actions/core calls; the
+ *   import is static, so the whole of undici came with every HttpClient (the guard's cache).
+ * - make-fetch-happen (Sigstore's HTTP client) requires cacache, and with it glob (about 160 kB),
+ *   for its on-disk HTTP cache, which it touches only when a request carries `cachePath`
+ *   (CachePolicy.storable and cache.invalidate return first without one); no Sigstore client
+ *   SATHOS makes sets it.
  */
-export const STUBBED_IMPORTS: readonly { importer: string; path: string; exports: string[] }[] = [
+export type StubbedImport = { importer: string; path: string } & (
+  { exports: readonly string[] } | { commonjs: true }
+);
+
+export const STUBBED_IMPORTS: readonly StubbedImport[] = [
   { importer: '/node_modules/@actions/http-client/', path: 'undici', exports: ['ProxyAgent'] },
+  { importer: '/node_modules/make-fetch-happen/', path: 'cacache', commonjs: true },
 ];
 
-/** The stand-in module's source: each named export is a class whose construction throws. */
-export function stubSource(path: string, exports: readonly string[]): string {
-  return exports
-    .map((name) => {
-      const message = `${path}'s ${name} is left out of this bundle (scripts/lib/bundle-plugins.ts)`;
-      return `export class ${name} { constructor() { throw new Error(${JSON.stringify(message)}); } }`;
-    })
+const leftOut = (what: string): string =>
+  JSON.stringify(`${what} is left out of this bundle (scripts/lib/bundle-plugins.ts)`);
+
+/** The stand-in module's source for one stubbed import. */
+export function stubSource(stub: StubbedImport): string {
+  if ('commonjs' in stub) {
+    // Symbols (inspection, interop probes) read as absent; any named property is a use.
+    return [
+      'module.exports = new Proxy({}, {',
+      "  get(_, key) { if (typeof key !== 'string') return undefined;",
+      `    throw new Error(${leftOut(stub.path)} + ' (read: ' + key + ')'); },`,
+      '});',
+    ].join('\n');
+  }
+  return stub.exports
+    .map(
+      (name) =>
+        `export class ${name} { constructor() { throw new Error(${leftOut(`${stub.path}'s ${name}`)}); } }`,
+    )
     .join('\n');
 }
 
@@ -107,7 +130,8 @@ export function stubImports(): Plugin {
       });
       build.onLoad({ filter: /.*/, namespace: 'sathos-stubbed' }, (args) => {
         const stub = STUBBED_IMPORTS.find((entry) => entry.path === args.path);
-        return { contents: stubSource(args.path, stub?.exports ?? []), loader: 'js' };
+        if (stub === undefined) return { errors: [{ text: `no stand-in for ${args.path}` }] };
+        return { contents: stubSource(stub), loader: 'js' };
       });
     },
   };

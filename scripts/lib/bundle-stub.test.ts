@@ -1,6 +1,7 @@
-// The stubbed import: @actions/http-client's `import { ProxyAgent } from 'undici'` gets a stand-in,
+// The stubbed imports: @actions/http-client's `import { ProxyAgent } from 'undici'` gets a stand-in,
 // so undici leaves the bundle; the client still loads, and constructing the stand-in throws naming
-// what was left out. Any other importer of undici still gets the real package.
+// what was left out; likewise make-fetch-happen's cacache, whose every property throws when read.
+// Any other importer still gets the real package.
 import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -34,6 +35,22 @@ void describe('stubImports', () => {
       root,
       'node_modules/@actions/http-client/index.js',
       "import { ProxyAgent } from 'undici';\nexport const client = 'loaded';\nexport const dispatcher = () => new ProxyAgent();\n",
+    );
+    await put(
+      root,
+      'node_modules/cacache/package.json',
+      '{ "name": "cacache", "main": "index.js" }',
+    );
+    await put(root, 'node_modules/cacache/index.js', 'exports.get = () => "REAL_CACACHE";');
+    await put(
+      root,
+      'node_modules/make-fetch-happen/package.json',
+      '{ "name": "make-fetch-happen", "main": "index.js" }',
+    );
+    await put(
+      root,
+      'node_modules/make-fetch-happen/index.js',
+      "const cacache = require('cacache');\nexports.loaded = 'fetch loaded';\nexports.cached = () => cacache.get();\n",
     );
   });
   after(async () => {
@@ -72,5 +89,19 @@ void describe('stubImports', () => {
     );
     assert.ok(code.includes('REAL_UNDICI'));
     assert.deepEqual(out, ['REAL_UNDICI']);
+  });
+
+  void it('replaces cacache for make-fetch-happen: it loads, and using the cache throws naming the stub', async () => {
+    const { code, out } = await run(
+      "import { loaded, cached } from 'make-fetch-happen';\nconsole.log(loaded);\ntry { cached(); } catch (e) { console.log(e.message); }\n",
+    );
+    assert.ok(!code.includes('REAL_CACACHE'), 'cacache itself was bundled');
+    assert.equal(out[0], 'fetch loaded');
+    assert.match(out[1] ?? '', /^cacache is left out of this bundle .*\(read: get\)$/);
+  });
+
+  void it('leaves cacache alone for any other importer', async () => {
+    const { out } = await run("import { get } from 'cacache';\nconsole.log(get());\n");
+    assert.deepEqual(out, ['REAL_CACACHE']);
   });
 });

@@ -82,7 +82,31 @@ void describe('parseGitsignSignature', () => {
     assert.deepEqual(cms.messageDigest, parseGitsignSignature(ARMORED).messageDigest);
   });
 
+  void it('finds the certificate a SignerInfo names by subject key identifier', () => {
+    const ski = parseGitsignSignature(ARMORED).certificate.extSubjectKeyID?.keyIdentifier;
+    assert.ok(ski !== undefined, 'the fixture certificate has a subject key identifier');
+    const byKeyId = edited((_, one) => {
+      one.sid = new asn1js.Primitive({
+        idBlock: { tagClass: 3, tagNumber: 0 },
+        valueHex: new Uint8Array(ski),
+      });
+    });
+    assert.match(parseGitsignSignature(byKeyId).certificate.subjectAltName ?? '', /billy@/);
+    const otherKeyId = edited((_, one) => {
+      one.sid = new asn1js.Primitive({
+        idBlock: { tagClass: 3, tagNumber: 0 },
+        valueHex: new Uint8Array(ski.length),
+      });
+    });
+    refused(otherKeyId, /no certificate in it matches the signer/);
+  });
+
   const cases: [string, () => string, RegExp][] = [
+    [
+      'bytes after the ContentInfo',
+      () => armor(Buffer.concat([derOf(ARMORED), Buffer.from([0x05, 0x00])])),
+      /not one DER value/,
+    ],
     ['broken armor', () => ARMORED.replace('-----END SIGNED MESSAGE-----', ''), /armor/],
     ['truncated DER', () => armor(derOf(ARMORED).subarray(0, 200)), /not one DER value/],
     ['two signers', () => edited((s, one) => s.signerInfos.push(one)), /2 signers/],

@@ -3,10 +3,21 @@
 // Fulcio leaf certificate, and in unsigned attributes an RFC 3161 timestamp token and/or gitsign's
 // offline Rekor entry. Only the structure is judged here; gitsign-verify.ts judges the cryptography.
 // https://github.com/sigstore/gitsign/blob/main/docs/verification.md
-import { X509Certificate } from '@sigstore/core';
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
+import { ASN1Obj, X509Certificate } from '@sigstore/core';
 import { SathosError, describeCause, isSathosError } from '../../../errors.js';
+import {
+  CONTEXT_0,
+  CONTEXT_0_PRIMITIVE,
+  CONTEXT_1,
+  encoded,
+  INTEGER,
+  OBJECT_IDENTIFIER,
+  OCTET_STRING,
+  SEQUENCE,
+  SET,
+  tagOf,
+  UTC_TIME,
+} from './der.js';
 
 export const OID_SIGNED_DATA = '1.2.840.113549.1.7.2';
 export const OID_DATA = '1.2.840.113549.1.7.1';
@@ -17,7 +28,6 @@ export const OID_SIGNING_TIME = '1.2.840.113549.1.9.5';
 export const OID_TIMESTAMP_TOKEN = '1.2.840.113549.1.9.16.2.14';
 /** A serialized Rekor TransparencyLogEntry (protobuf) that gitsign embeds in offline mode. */
 export const OID_REKOR_ENTRY = '1.3.6.1.4.1.57264.3.1';
-const OID_SUBJECT_KEY_ID = '2.5.29.14';
 
 export type HashName = 'sha256' | 'sha384' | 'sha512';
 
@@ -67,78 +77,145 @@ function malformed(what: string, cause?: unknown): SathosError {
   );
 }
 
-const bytes = (view: ArrayBuffer | Uint8Array): Buffer =>
-  view instanceof Uint8Array
-    ? Buffer.from(view.buffer, view.byteOffset, view.byteLength)
-    : Buffer.from(view);
-
-function decodeArmor(armored: string): Buffer {
+function decodeArmor(armored: string): Buffer<ArrayBuffer> {
   const match = ARMOR.exec(armored.replace(/\r\n/g, '\n'));
   if (match === null) throw malformed('the SIGNED MESSAGE armor is broken');
   return Buffer.from((match[1] ?? '').replace(/\n/g, ''), 'base64');
 }
 
 /** Parses DER that must be exactly one ASN.1 value (no trailing bytes). */
-function parseDer(der: Uint8Array, what: string): asn1js.AsnType {
-  const parsed = asn1js.fromBER(der);
-  if (parsed.offset === -1 || parsed.offset !== der.byteLength) {
-    throw malformed(`${what} is not one DER value`);
+function parseDer(der: Buffer<ArrayBuffer>, what: string): ASN1Obj {
+  try {
+    return ASN1Obj.parseBuffer(der);
+  } catch (error) {
+    throw malformed(`${what} is not one DER value (${describeCause(error)})`, error);
   }
-  return parsed.result;
 }
 
-function signedDataOf(der: Buffer): pkijs.SignedData {
-  const info = new pkijs.ContentInfo({ schema: parseDer(der, 'the CMS ContentInfo') });
-  if (info.contentType !== OID_SIGNED_DATA) throw malformed('the CMS content is not SignedData');
-  const signedData = new pkijs.SignedData({ schema: info.content as asn1js.AsnType });
-  const encap = signedData.encapContentInfo;
-  if (encap.eContentType !== OID_DATA) throw malformed('the signed content type is not id-data');
-  if (encap.eContent !== undefined) {
+/** The `index`th element of a constructed value, which must carry `tag`. */
+function element(parent: ASN1Obj, index: number, tag: number, what: string): ASN1Obj {
+  const found = parent.subs[index];
+  if (found === undefined || tagOf(found) !== tag)
+    throw malformed(`${what} is missing or mistyped`);
+  return found;
+}
+
+const oidOf = (value: ASN1Obj, what: string): string =>
+  element(value, 0, OBJECT_IDENTIFIER, `the ${what} OID`).toOID();
+
+/**
+ * SignedData (RFC 5652 5.1), positionally: version, digestAlgorithms, encapContentInfo, then
+ * [0] certificates and [1] crls when present, and signerInfos last.
+ */
+interface SignedData {
+  readonly certificates: readonly ASN1Obj[];
+  readonly signerInfos: readonly ASN1Obj[];
+}
+
+function signedDataOf(der: Buffer<ArrayBuffer>): SignedData {
+  const info = parseDer(der, 'the CMS ContentInfo');
+  if (tagOf(info) !== SEQUENCE || info.subs.length !== 2) {
+    throw malformed('the CMS ContentInfo is not a SEQUENCE of a type and its content');
+  }
+  if (oidOf(info, 'content type') !== OID_SIGNED_DATA) {
+    throw malformed('the CMS content is not SignedData');
+  }
+  const content = element(info, 1, CONTEXT_0, 'the ContentInfo content');
+  const signedData = element(content, 0, SEQUENCE, 'the SignedData');
+  element(signedData, 0, INTEGER, 'the SignedData version');
+  element(signedData, 1, SET, 'the SignedData digestAlgorithms');
+  const encap = element(signedData, 2, SEQUENCE, 'the encapContentInfo');
+  if (oidOf(encap, 'eContentType') !== OID_DATA) {
+    throw malformed('the signed content type is not id-data');
+  }
+  if (encap.subs.length !== 1)
     throw malformed('the signature is not detached (it encapsulates content)');
-  }
-  return signedData;
+  let next = 3;
+  const certificates = signedData.subs[next];
+  if (certificates !== undefined && tagOf(certificates) === CONTEXT_0) next += 1;
+  const crls = signedData.subs[next];
+  if (crls !== undefined && tagOf(crls) === CONTEXT_1) next += 1;
+  const signerInfos = element(signedData, next, SET, 'the SignedData signerInfos');
+  if (signedData.subs.length !== next + 1) throw malformed('the SignedData has trailing fields');
+  return {
+    // Only Certificate choices (a SEQUENCE) can name the signer; other CertificateChoices cannot.
+    certificates: certificates?.subs.filter((c) => tagOf(c) === SEQUENCE) ?? [],
+    signerInfos: signerInfos.subs,
+  };
 }
 
-function onlySigner(signedData: pkijs.SignedData): pkijs.SignerInfo {
+/** SignerInfo (RFC 5652 5.3), its fields read positionally. */
+interface SignerInfo {
+  readonly sid: ASN1Obj;
+  readonly digestAlgorithm: string;
+  readonly signedAttrs?: ASN1Obj;
+  readonly signatureAlgorithm: string;
+  readonly signature: Buffer;
+  readonly unsignedAttrs?: ASN1Obj;
+}
+
+function onlySigner(signedData: SignedData): SignerInfo {
   const signers = signedData.signerInfos;
   if (signers.length !== 1) {
     throw malformed(`it has ${signers.length} signers; exactly one is accepted`);
   }
-  return signers[0] as pkijs.SignerInfo;
-}
-
-function subjectKeyId(cert: pkijs.Certificate): Buffer | undefined {
-  const ext = cert.extensions?.find((e) => e.extnID === OID_SUBJECT_KEY_ID);
-  const value = ext?.parsedValue as unknown;
-  return value instanceof asn1js.OctetString ? bytes(value.valueBlock.valueHexView) : undefined;
+  const info = signers[0] as ASN1Obj;
+  if (tagOf(info) !== SEQUENCE) throw malformed('the SignerInfo is not a SEQUENCE');
+  element(info, 0, INTEGER, 'the SignerInfo version');
+  const sid = info.subs[1];
+  if (sid === undefined) throw malformed('the SignerInfo names no signer');
+  const digestAlgorithm = oidOf(element(info, 2, SEQUENCE, 'the digestAlgorithm'), 'digest');
+  let next = 3;
+  const signed = info.subs[next];
+  const signedAttrs = signed !== undefined && tagOf(signed) === CONTEXT_0 ? signed : undefined;
+  if (signedAttrs !== undefined) next += 1;
+  const sigAlg = element(info, next, SEQUENCE, 'the signatureAlgorithm');
+  const signature = element(info, next + 1, OCTET_STRING, 'the signature');
+  next += 2;
+  const unsigned = info.subs[next];
+  const unsignedAttrs =
+    unsigned !== undefined && tagOf(unsigned) === CONTEXT_1 ? unsigned : undefined;
+  if (unsignedAttrs !== undefined) next += 1;
+  if (info.subs.length !== next) throw malformed('the SignerInfo has trailing fields');
+  return {
+    sid,
+    digestAlgorithm,
+    ...(signedAttrs === undefined ? {} : { signedAttrs }),
+    signatureAlgorithm: oidOf(sigAlg, 'signature algorithm'),
+    signature: Buffer.from(signature.value),
+    ...(unsignedAttrs === undefined ? {} : { unsignedAttrs }),
+  };
 }
 
 /** The subjectKeyIdentifier choice of a SignerIdentifier: [0] IMPLICIT (or wrapped) OCTET STRING. */
-function sidKeyId(sid: unknown): Buffer | undefined {
-  if (sid instanceof asn1js.Constructed) {
-    const inner = sid.valueBlock.value[0];
-    return inner instanceof asn1js.OctetString ? bytes(inner.valueBlock.valueHexView) : undefined;
-  }
-  return sid instanceof asn1js.Primitive ? bytes(sid.valueBlock.valueHexView) : undefined;
+function sidKeyId(sid: ASN1Obj): Buffer | undefined {
+  if (tagOf(sid) === CONTEXT_0_PRIMITIVE) return sid.value;
+  const inner = tagOf(sid) === CONTEXT_0 ? sid.subs[0] : undefined;
+  return inner !== undefined && tagOf(inner) === OCTET_STRING ? inner.value : undefined;
 }
 
-function namesSigner(cert: pkijs.Certificate, sid: unknown): boolean {
-  if (sid instanceof pkijs.IssuerAndSerialNumber) {
-    return cert.issuer.isEqual(sid.issuer) && cert.serialNumber.isEqual(sid.serialNumber);
+/** Whether the certificate is the one the SignerIdentifier names, by issuer and serial or key id. */
+function namesSigner(cert: X509Certificate, sid: ASN1Obj): boolean {
+  if (tagOf(sid) === SEQUENCE) {
+    const issuer = element(sid, 0, SEQUENCE, 'the signer issuer');
+    const serial = element(sid, 1, INTEGER, 'the signer serial number');
+    return cert.issuer.equals(issuer.value) && cert.serialNumber.equals(serial.value);
   }
   const id = sidKeyId(sid);
-  const ski = subjectKeyId(cert);
+  const ski = cert.extSubjectKeyID?.keyIdentifier;
   return id !== undefined && ski !== undefined && id.equals(ski);
 }
 
 function signerCertificate(
-  signedData: pkijs.SignedData,
-  signer: pkijs.SignerInfo,
-): Buffer<ArrayBuffer> {
-  const certs = (signedData.certificates ?? []).filter(
-    (c): c is pkijs.Certificate => c instanceof pkijs.Certificate,
-  );
-  const matching = certs.filter((c) => namesSigner(c, signer.sid));
+  signedData: SignedData,
+  signer: SignerInfo,
+): { certificate: X509Certificate; der: Buffer } {
+  const matching = signedData.certificates
+    .map((value) => {
+      const der = encoded(value);
+      return { certificate: X509Certificate.parse(der), der };
+    })
+    .filter(({ certificate }) => namesSigner(certificate, signer.sid));
   if (matching.length !== 1) {
     throw malformed(
       matching.length === 0
@@ -146,14 +223,16 @@ function signerCertificate(
         : 'more than one certificate matches the signer',
     );
   }
-  return Buffer.from((matching[0] as pkijs.Certificate).toSchema().toBER(false));
+  return matching[0] as { certificate: X509Certificate; der: Buffer };
 }
 
 /** The single value of the attribute of this type; absent when the attribute is absent. */
-function onlyValue(attrs: readonly pkijs.Attribute[], type: string, what: string): unknown {
-  const found = attrs.filter((a) => a.type === type);
+function onlyValue(attrs: ASN1Obj | undefined, type: string, what: string): ASN1Obj | undefined {
+  const found = (attrs?.subs ?? []).filter(
+    (a) => tagOf(a) === SEQUENCE && a.subs[0] !== undefined && oidOf(a, 'attribute') === type,
+  );
   if (found.length === 0) return undefined;
-  const values = (found[0] as pkijs.Attribute).values;
+  const values = element(found[0] as ASN1Obj, 1, SET, `the ${what} attribute values`).subs;
   if (found.length > 1 || values.length !== 1) {
     throw malformed(`the ${what} attribute must appear once with one value`);
   }
@@ -166,69 +245,72 @@ function hashOf(table: Readonly<Record<string, HashName>>, oid: string, what: st
   return hash;
 }
 
-function signedAttributesOf(signer: pkijs.SignerInfo): {
+function signedAttributesOf(signer: SignerInfo): {
   readonly der: Buffer;
   readonly messageDigest: Buffer;
   readonly claimedSigningTime?: Date;
 } {
   const signed = signer.signedAttrs;
   if (signed === undefined) throw malformed('it has no signed attributes');
-  const attrs = signed.attributes;
-  const contentType = onlyValue(attrs, OID_CONTENT_TYPE, 'contentType');
-  if (!(contentType instanceof asn1js.ObjectIdentifier) || contentType.getValue() !== OID_DATA) {
+  const contentType = onlyValue(signed, OID_CONTENT_TYPE, 'contentType');
+  if (
+    contentType === undefined ||
+    tagOf(contentType) !== OBJECT_IDENTIFIER ||
+    contentType.toOID() !== OID_DATA
+  ) {
     throw malformed('the contentType attribute is missing or not id-data');
   }
-  const digest = onlyValue(attrs, OID_MESSAGE_DIGEST, 'messageDigest');
-  if (!(digest instanceof asn1js.OctetString)) {
+  const digest = onlyValue(signed, OID_MESSAGE_DIGEST, 'messageDigest');
+  if (digest === undefined || tagOf(digest) !== OCTET_STRING) {
     throw malformed('the messageDigest attribute is missing or not an OCTET STRING');
   }
-  const time = onlyValue(attrs, OID_SIGNING_TIME, 'signingTime');
-  const claimed = time instanceof asn1js.UTCTime ? time.toDate() : undefined;
+  const time = onlyValue(signed, OID_SIGNING_TIME, 'signingTime');
+  const claimed = time !== undefined && tagOf(time) === UTC_TIME ? time.toDate() : undefined;
   return {
-    der: Buffer.from(signed.encodedValue),
-    messageDigest: bytes(digest.valueBlock.valueHexView),
+    // The signature is over the attributes as a DER SET OF, not under their [0] IMPLICIT tag.
+    der: encoded(signed, SET),
+    messageDigest: Buffer.from(digest.value),
     ...(claimed === undefined ? {} : { claimedSigningTime: claimed }),
   };
 }
 
-function unsignedAttributesOf(signer: pkijs.SignerInfo): {
+function unsignedAttributesOf(signer: SignerInfo): {
   readonly timestampToken?: Buffer;
   readonly rekorEntry?: Buffer;
 } {
-  const attrs = signer.unsignedAttrs?.attributes ?? [];
-  const token = onlyValue(attrs, OID_TIMESTAMP_TOKEN, 'timeStampToken');
-  const rekor = onlyValue(attrs, OID_REKOR_ENTRY, 'Rekor entry');
-  if (token !== undefined && !(token instanceof asn1js.Sequence)) {
+  const token = onlyValue(signer.unsignedAttrs, OID_TIMESTAMP_TOKEN, 'timeStampToken');
+  const rekor = onlyValue(signer.unsignedAttrs, OID_REKOR_ENTRY, 'Rekor entry');
+  if (token !== undefined && tagOf(token) !== SEQUENCE) {
     throw malformed('the timeStampToken attribute is not a ContentInfo');
   }
-  if (rekor !== undefined && !(rekor instanceof asn1js.OctetString)) {
+  if (rekor !== undefined && tagOf(rekor) !== OCTET_STRING) {
     throw malformed('the Rekor entry attribute is not an OCTET STRING');
   }
   return {
-    ...(token === undefined ? {} : { timestampToken: bytes(token.valueBeforeDecodeView) }),
-    ...(rekor === undefined ? {} : { rekorEntry: bytes(rekor.valueBlock.valueHexView) }),
+    ...(token === undefined ? {} : { timestampToken: encoded(token) }),
+    ...(rekor === undefined ? {} : { rekorEntry: Buffer.from(rekor.value) }),
   };
 }
 
-function readCms(der: Buffer): GitsignCms {
+function readCms(der: Buffer<ArrayBuffer>): GitsignCms {
   const signedData = signedDataOf(der);
   const signer = onlySigner(signedData);
-  const digestAlgorithm = hashOf(DIGESTS, signer.digestAlgorithm.algorithmId, 'digest algorithm');
-  const sigOid = signer.signatureAlgorithm.algorithmId;
+  const digestAlgorithm = hashOf(DIGESTS, signer.digestAlgorithm, 'digest algorithm');
+  const sigOid = signer.signatureAlgorithm;
   const signatureHash =
     sigOid === OID_EC_PUBLIC_KEY
       ? digestAlgorithm
       : hashOf(ECDSA_SIGNATURES, sigOid, 'signature algorithm (gitsign signs with ECDSA)');
   const signed = signedAttributesOf(signer);
-  const certificateDer = signerCertificate(signedData, signer);
+  const { certificate, der: certificateDer } = signerCertificate(signedData, signer);
   return {
-    certificate: X509Certificate.parse(certificateDer),
+    certificate,
     certificateDer,
     digestAlgorithm,
     messageDigest: signed.messageDigest,
     signedAttributes: signed.der,
     signatureHash,
-    signature: bytes(signer.signature.valueBlock.valueHexView),
+    signature: signer.signature,
     ...(signed.claimedSigningTime === undefined
       ? {}
       : { claimedSigningTime: signed.claimedSigningTime }),

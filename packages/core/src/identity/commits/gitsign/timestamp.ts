@@ -3,26 +3,16 @@
 // what Sigstore bundles carry, so the bare token is wrapped in a granted status first.
 // https://www.rfc-editor.org/rfc/rfc3161#section-2.4.2
 import { RFC3161Timestamp } from '@sigstore/core';
-import * as asn1js from 'asn1js';
 import { SathosError, describeCause } from '../../../errors.js';
+import { derHeader, SEQUENCE } from './der.js';
 
-/** PKIStatusInfo { status granted (0) } (RFC 3161 §2.4.2), DER. */
-const GRANTED = Buffer.from(
-  new asn1js.Sequence({ value: [new asn1js.Integer({ value: 0 })] }).toBER(false),
-);
-
-/** A DER SEQUENCE header for `length` content bytes (definite length, short or long form). */
-function sequenceHeader(length: number): Buffer {
-  if (length < 0x80) return Buffer.from([0x30, length]);
-  const digits: number[] = [];
-  for (let n = length; n > 0; n = Math.floor(n / 256)) digits.unshift(n % 256);
-  return Buffer.from([0x30, 0x80 | digits.length, ...digits]);
-}
+/** PKIStatusInfo { status granted (0) } (RFC 3161 §2.4.2), DER: SEQUENCE { INTEGER 0 }. */
+const GRANTED = Buffer.from([0x30, 0x03, 0x02, 0x01, 0x00]);
 
 /** The token as a parsed RFC3161Timestamp; throws TIMESTAMP_INVALID when it is not one. */
 export function timestampFromToken(token: Buffer): RFC3161Timestamp {
   const content = Buffer.concat([GRANTED, token]);
-  const response = Buffer.concat([sequenceHeader(content.length), content]);
+  const response = Buffer.concat([derHeader(SEQUENCE, content.length), content]);
   try {
     const timestamp = RFC3161Timestamp.parse(response);
     // Read what verification reads first, so a malformed token fails here with our code.
