@@ -1,12 +1,13 @@
 // The proxy half of the gateway: CONNECT tunnels and absolute-URI HTTP requests. The decision comes
 // first; only an allowed request resolves its host and opens an upstream connection.
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import { Socket, connect } from 'node:net';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { EgressVerdict } from '@sathos/core';
 import { opens, type DecisionLog } from './decisions.js';
 import { normalizeHost, parseAuthority, parsePort, type Resolver } from './hosts.js';
 import type { GatewayLimits } from './limits.js';
+import { connectCopyingTo } from './tunnel-copy.js';
 
 /** A client connection's TCP ports (undefined over a unix socket). */
 export interface ClientPorts {
@@ -136,7 +137,9 @@ async function tunnel(
     return;
   }
   if (client.destroyed) return;
-  const upstream: Socket = connect({ host: address, port: target.port });
+  // Upstream to client is the copy loop of tunnel-copy.ts; client to upstream stays a `pipe`
+  // (node's HTTP server made the client socket, so it cannot read into our buffers).
+  const upstream = connectCopyingTo({ host: address, port: target.port }, client);
   upstream.setTimeout(context.limits.connectTimeoutMs, () => upstream.destroy());
   const closeBoth = (): void => {
     upstream.destroy();
@@ -158,7 +161,6 @@ async function tunnel(
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     if (head.length > 0) upstream.write(head);
     client.pipe(upstream);
-    upstream.pipe(client);
   });
 }
 
