@@ -1,47 +1,19 @@
 // What the guard costs a step: bytes through a CONNECT tunnel against the same transfer straight over
-// loopback, connections per second through the gateway against direct ones, and the supervisor's
-// start-up overhead (sandbox, gateway, namespace init) against running the bare command.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+// loopback, connections per second through the gateway against direct ones, the CPU each process
+// spends per MB, and the supervisor's start-up overhead against running the bare command. The
+// upstream, the gateway and the client (this process) are three processes, as in real use.
+import { spawn } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
 import type { EgressDecider } from '@sathos/core';
 import { chooseSandbox, supervise } from '@sathos/guard';
+import { startGatewayProcess, startUpstream, TRANSFER_BYTES, type Peer } from './guard-peers.js';
 import { measure, ratio, type BenchRow, type Measurement } from './lib.js';
 
-const TRANSFER_BYTES = 64 * 1024 * 1024;
 const THROUGHPUT_TARGET = 0.85;
 const STARTUP_TARGET_MS = 100;
 const ROUNDS = 3;
 
 const allowAll: EgressDecider = () => ({ action: 'allow', rule: 'bench', reason: 'bench' });
-
-/** A loopback server that sends TRANSFER_BYTES to each client that writes `big`, else one byte. */
-async function sourceServer(): Promise<{ server: Server; port: number }> {
-  const chunk = Buffer.alloc(1024 * 1024, 0x61);
-  const server = createServer((socket) => {
-    socket.on('error', () => undefined);
-    socket.once('data', (first: Buffer) => {
-      if (first.toString() !== 'big') {
-        socket.end('x');
-        return;
-      }
-      let sent = 0;
-      const pump = (): void => {
-        while (sent < TRANSFER_BYTES) {
-          sent += chunk.length;
-          if (!socket.write(chunk)) {
-            socket.once('drain', pump);
-            return;
-          }
-        }
-        socket.end();
-      };
-      pump();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
-  const address = server.address();
-  return { server, port: typeof address === 'object' && address !== null ? address.port : 0 };
-}
 
 // Opens a connection to the source, directly or through a CONNECT tunnel; resolves once usable.
 function open(port: number, proxyPort: number | undefined): Promise<Socket> {
@@ -119,54 +91,47 @@ const mbPerSecond = (m: Measurement): number =>
 const perSecond = (m: Measurement): number => Math.round(1e9 / m.medianNs);
 const millis = (m: Measurement): number => Math.round(m.medianNs / 1e5) / 10;
 
-/** The gateway as it runs beside a step: in its own process (the supervisor's), allowing all. */
-const GATEWAY_PROCESS = `
-import { startGateway } from '@sathos/guard';
-const gateway = await startGateway({
-  decide: () => ({ action: 'allow', rule: 'bench', reason: 'bench' }),
-  limits: { maxDecisionsLogged: 1 },
-});
-process.stdout.write(gateway.proxyPort + '\\n');
-process.stdin.on('close', () => process.exit(0));
-process.stdin.resume();
-`;
+const CPU_TRANSFERS = 4;
 
-// Starts the gateway process and resolves with its proxy port; ending its stdin stops it.
-function gatewayProcess(): Promise<{ child: ChildProcess; proxyPort: number }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', '--input-type=module', '-e', GATEWAY_PROCESS],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  );
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', () => {
-      reject(new Error('the gateway process ended before it listened'));
-    });
-    child.stdout.once('data', (line: Buffer) => {
-      resolve({ child, proxyPort: Number(line.toString()) });
-    });
-  });
+/** CPU milliseconds per MB moved: the client's (this process), the upstream's, the gateway's. */
+async function cpuPerMb(
+  upstream: Peer,
+  gateway: Peer | undefined,
+): Promise<{ client: number; upstream: number; gateway: number }> {
+  const before = [process.cpuUsage(), await upstream.cpuMs(), await gateway?.cpuMs()] as const;
+  for (let transfer = 0; transfer < CPU_TRANSFERS; transfer++) {
+    await fetchAll(upstream.port, gateway?.port, true);
+  }
+  const client = process.cpuUsage(before[0]);
+  const megabytes = (CPU_TRANSFERS * TRANSFER_BYTES) / 1e6;
+  const perMb = (ms: number): number => Math.round((ms / megabytes) * 1000) / 1000;
+  return {
+    client: perMb((client.user + client.system) / 1000),
+    upstream: perMb((await upstream.cpuMs()) - before[1]),
+    gateway: gateway === undefined ? 0 : perMb((await gateway.cpuMs()) - (before[2] ?? 0)),
+  };
 }
 
 async function gatewayRows(): Promise<BenchRow[]> {
-  const { server, port } = await sourceServer();
-  const gateway = await gatewayProcess();
+  const [upstream, gateway] = await Promise.all([startUpstream(), startGatewayProcess()]);
+  const port = upstream.port;
   try {
     const transfer = await interleaved(
       {
         direct: () => fetchAll(port, undefined, true),
-        gateway: () => fetchAll(port, gateway.proxyPort, true),
+        gateway: () => fetchAll(port, gateway.port, true),
       },
       { minIterations: 3, minMillis: 500 },
     );
     const connections = await interleaved(
       {
         direct: () => fetchAll(port, undefined, false),
-        gateway: () => fetchAll(port, gateway.proxyPort, false),
+        gateway: () => fetchAll(port, gateway.port, false),
       },
       { minIterations: 50, minMillis: 500 },
     );
+    const direct = await cpuPerMb(upstream, undefined);
+    const tunnelled = await cpuPerMb(upstream, gateway);
     const throughput = ratio(transfer.direct as Measurement, transfer.gateway as Measurement);
     const rate = ratio(connections.direct as Measurement, connections.gateway as Measurement);
     return [
@@ -186,10 +151,19 @@ async function gatewayRows(): Promise<BenchRow[]> {
         yardstick: `direct loopback connections, ${perSecond(connections.direct as Measurement)} conn/s`,
         ratio: rate,
       },
+      {
+        // Where the throughput limit is on few cores: the gateway's CPU per MB comes on top of
+        // what the two ends spend, and every process needs a core at the same time.
+        name: 'guard gateway: CPU per MB tunnelled, gateway process',
+        value: tunnelled.gateway,
+        unit: 'ms/MB',
+        yardstick: `client + upstream per MB directly, ${direct.client} + ${direct.upstream} ms/MB (through the tunnel: ${tunnelled.client} + ${tunnelled.upstream})`,
+        ratio: tunnelled.gateway / (direct.client + direct.upstream),
+      },
     ];
   } finally {
-    gateway.child.stdin?.end();
-    server.close();
+    gateway.stop();
+    upstream.stop();
   }
 }
 
