@@ -24,8 +24,8 @@ void describe('a flood of allowed requests does not hide a later finding', () =>
   void it('the audited host past the log bound is still a finding (or counted as omitted)', async () => {
     const url = (host: string) => `http://${host}:${server.port}/`;
     const script = [
-      `for i in $(seq ${FLOOD}); do curl -sS --max-time 5 -o /dev/null ${url('allowed.test')}; done`,
-      `curl -sS --max-time 5 -o /dev/null ${url('evil.test')}`,
+      `for i in $(seq ${FLOOD}); do curl -sS --max-time 120 -o /dev/null ${url('allowed.test')}; done`,
+      `curl -sS --max-time 120 -o /dev/null ${url('evil.test')}`,
     ].join('\n');
     const step = await superviseStep({
       command: 'bash',
