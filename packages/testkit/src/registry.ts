@@ -1,6 +1,8 @@
 // A real OCI registry for tests: Debian's `docker-registry` (CNCF distribution 2.8, no referrers API)
 // started on a free loopback port with its storage in a temporary directory, ready once /v2/
 // answers, stopped and removed by close(). .ci/run installs the package when it is missing.
+// Its start-up is the one thing retried: the free port can be taken by another process between
+// finding it and the registry binding it, and a loaded machine can be slow to bring it up.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -15,7 +17,10 @@ export interface RealRegistry {
   close(): Promise<void>;
 }
 
-const READY_TIMEOUT_MS = 20_000;
+/** Generous: this bounds a wait for start-up on a loaded machine, it asserts nothing. */
+const READY_TIMEOUT_MS = 60_000;
+const READY_PROBE_TIMEOUT_MS = 5_000;
+const START_ATTEMPTS = 3;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -56,7 +61,9 @@ async function waitReady(url: string, child: ChildProcess, output: () => string)
       throw new Error(`docker-registry exited with ${child.exitCode}: ${output().slice(-500)}`);
     }
     try {
-      const response = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(1_000) });
+      const response = await fetch(`${url}/v2/`, {
+        signal: AbortSignal.timeout(READY_PROBE_TIMEOUT_MS),
+      });
       await response.body?.cancel();
       if (response.status === 200) return;
     } catch {
@@ -79,8 +86,23 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Starts `docker-registry serve` on loopback; throws with its output if it does not come up. */
+/**
+ * Starts `docker-registry serve` on loopback, on a fresh port and directory each attempt; throws
+ * with the last attempt's output if it never comes up.
+ */
 export async function startRealRegistry(): Promise<RealRegistry> {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+    try {
+      return await startOnce();
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError instanceof Error ? lastError : new Error(String(lastError));
+}
+
+async function startOnce(): Promise<RealRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'sathos-registry-'));
   const port = await freePort();
   await writeFile(join(dir, 'config.yml'), config(join(dir, 'storage'), port));
