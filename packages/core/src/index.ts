@@ -110,6 +110,7 @@ export {
 } from './attestation/evidence/predicates.js';
 export {
   certifiedClaimProblems,
+  expectedCertificateClaims,
   claimsRunProblems,
   githubProvenance,
   githubWorkflowClaims,

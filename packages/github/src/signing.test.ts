@@ -74,17 +74,46 @@ void describe('signing for a job', () => {
         fetch,
         serverUrl: 'https://github.com',
       });
-      assert.deepEqual(signer.actor, {
-        kind: 'certificate',
-        issuer: 'https://token.actions.githubusercontent.com',
-        subject: `https://github.com/${WORKFLOW}`,
-      });
+      assert.equal(signer.actor.kind, 'certificate');
+      assert.equal(signer.actor.issuer, 'https://token.actions.githubusercontent.com');
+      assert.equal(signer.actor.subject, `https://github.com/${WORKFLOW}`);
+      // The claims a policy decides the step with, before the certificate exists.
+      assert.equal(
+        signer.actor.claims?.sourceRepositoryURI,
+        'https://github.com/octo-org/octo-repo',
+      );
+      assert.equal(signer.actor.claims.buildSignerURI, `https://github.com/${WORKFLOW}`);
       const bundle = await signer.sign(statement);
       const verifier = createBundleVerifier(trustFromJSON(sigstore.trustedRoot, 'stand-in'));
       const verified = verifier.verify(bundle, {
         identity: { subject: `https://github.com/${WORKFLOW}`, issuer: GITHUB_ISSUER },
       });
       assert.equal(verified.signer.kind, 'certificate');
+      // Every claim the record carries is one the certificate certifies, value for value.
+      const certified = verified.signer.claims as Readonly<Record<string, string | undefined>>;
+      for (const [name, value] of Object.entries(signer.actor.claims)) {
+        assert.equal(certified[name], value, name);
+      }
+    });
+
+    void it('claims nothing beyond issuer and subject for a token without the workflow claims', async () => {
+      const bare = await startGitHubStandIn({
+        apiToken: 'x',
+        idTokenRequestToken: 'request-token',
+        issueIdToken: (aud) =>
+          sigstore.issueToken({ sub: 'repo:o/r', job_workflow_ref: WORKFLOW, aud }),
+      });
+      try {
+        const signer = await jobSigner(keyless(), {
+          env: { ...env(), ACTIONS_ID_TOKEN_REQUEST_URL: bare.idTokenRequestUrl },
+          fetch,
+          serverUrl: 'https://github.com',
+        });
+        assert.equal(signer.actor.kind, 'certificate');
+        assert.equal(signer.actor.claims, undefined);
+      } finally {
+        await bare.close();
+      }
     });
 
     void it('refuses a certificate for another identity than the one the record claims', async () => {

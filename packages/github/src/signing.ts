@@ -5,7 +5,9 @@ import {
   SathosError,
   certificateClaims,
   certifiedClaimProblems,
+  expectedCertificateClaims,
   githubWorkflowClaims,
+  isSathosError,
   keySigner,
   keylessSigner,
   signStatement,
@@ -85,6 +87,19 @@ function certifiedIdentity(bundle: unknown): {
   };
 }
 
+/**
+ * The token's GitHub workflow claims, or undefined for a token without them (another issuer): then
+ * the step is decided with no claims, and a policy rule on a claim denies it (fail closed).
+ */
+function claimsIfPresent(token: string, serverUrl: string): GitHubWorkflowClaims | undefined {
+  try {
+    return githubWorkflowClaims(unverifiedClaims(token), serverUrl);
+  } catch (error) {
+    if (isSathosError(error)) return undefined;
+    throw error;
+  }
+}
+
 async function keylessJobSigner(
   choice: Extract<SigningChoice, { kind: 'keyless' }>,
   context: JobSignerContext,
@@ -94,7 +109,7 @@ async function keylessJobSigner(
   const workflowClaims =
     context.requireWorkflowClaims === true
       ? githubWorkflowClaims(unverifiedClaims(token), context.serverUrl)
-      : undefined;
+      : claimsIfPresent(token, context.serverUrl);
   const signer = keylessSigner({
     identityToken: token,
     fulcioURL: choice.fulcioURL,
@@ -125,9 +140,21 @@ async function keylessJobSigner(
   };
   return {
     sign,
-    actor: { kind: 'certificate', issuer: expected.issuer, subject: expected.subject },
+    // The step is decided (and its record written) before the certificate exists: the claims it
+    // carries are those Fulcio will certify for this token, and sign() refuses any certificate that
+    // certifies other values, so a policy rule on a claim judges now what verify-chain judges later.
+    actor: {
+      kind: 'certificate',
+      issuer: expected.issuer,
+      subject: expected.subject,
+      ...(workflowClaims === undefined
+        ? {}
+        : { claims: expectedCertificateClaims(workflowClaims) }),
+    },
     description: `keyless: ${expected.subject} (issuer ${expected.issuer})`,
-    ...(workflowClaims === undefined ? {} : { workflowClaims }),
+    ...(context.requireWorkflowClaims === true && workflowClaims !== undefined
+      ? { workflowClaims }
+      : {}),
   };
 }
 

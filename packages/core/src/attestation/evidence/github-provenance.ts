@@ -137,6 +137,15 @@ function certifiable(claims: GitHubWorkflowClaims): Record<StatedClaim, string> 
 }
 
 /**
+ * The claims Fulcio will certify for a job with these token claims: what a step is decided with
+ * before its certificate exists, so a policy rule on a claim judges the step as verify-chain will
+ * judge its record. The signing edge refuses a certificate that certifies anything else.
+ */
+export function expectedCertificateClaims(claims: GitHubWorkflowClaims): CertificateClaims {
+  return { ...certifiable(claims) };
+}
+
+/**
  * What differs between the claims a provenance was built from and what Fulcio certified: a claim
  * the certificate lacks counts (fail closed), so only a certificate for exactly this job passes.
  */
