@@ -23,17 +23,24 @@ export interface NamespaceStart {
   readonly emptyFile: string;
   /** The same bind mounts (resolv.conf first) as one fstab, so one `mount` process does them all. */
   readonly fstab: string | undefined;
+  /**
+   * Who the step runs as when the init itself is real root (namespaces made through sudo): the
+   * supervisor's own uid, gid and groups, so the step never runs as root.
+   */
+  readonly runAs?: {
+    readonly uid: number;
+    readonly gid: number;
+    readonly groups: readonly number[];
+  };
 }
 
 /**
- * Run by `sh` inside the namespaces: loopback up, setpriv located (the step runs under it), then
- * every bind mount in one `mount --all`; when that fails (a socket gone since the scan), one by one,
- * where a socket still present and left uncovered is fatal and an uncovered resolv.conf is only
- * reported (`resolv.conf not covered`).
+ * Run by `sh` inside the namespaces once the step's paths are known: every bind mount in one
+ * `mount --all`; when that fails (a socket gone since the scan), one by one, where a socket still
+ * present and left uncovered is fatal and an uncovered resolv.conf is only reported
+ * (`resolv.conf not covered`). Loopback and the relays are up before, while the supervisor prepares.
  */
 export const NAMESPACE_SETUP_SCRIPT = `
-ip link set lo up || exit 1
-command -v setpriv || { echo "setpriv not found" >&2; exit 1; }
 if [ -n "$SATHOS_FSTAB" ] && mount --all --fstab "$SATHOS_FSTAB" 2>/dev/null; then echo "covered at once"; exit 0; fi
 mount --bind "$SATHOS_RESOLV" /etc/resolv.conf 2>/dev/null || echo "resolv.conf not covered"
 for p; do mount --bind "$SATHOS_EMPTY" "$p" 2>/dev/null || [ ! -e "$p" ] || exit 1; done
@@ -69,7 +76,10 @@ const SETUP = ${JSON.stringify(NAMESPACE_SETUP_SCRIPT)};
 const net = require('node:net');
 const dgram = require('node:dgram');
 const { spawn, spawnSync } = require('node:child_process');
-const control = new net.Socket({ fd: 3, readable: true, writable: true });
+const { accessSync, statSync, constants: fsConstants } = require('node:fs');
+// The control channel: fd 3, or stdin (fd 0) when sudo sits between (sudo closes every fd past 2).
+const CONTROL_FD = process.argv[1] === '0' ? 0 : 3;
+const control = new net.Socket({ fd: CONTROL_FD, readable: true, writable: true });
 let finished = false;
 const send = (message) => { if (!control.destroyed) control.write(JSON.stringify(message) + '\n'); };
 const killAll = (signal) => { try { process.kill(-1, signal); } catch {} };
@@ -85,6 +95,12 @@ const fail = (reason) => finish({ failed: reason }, 125);
 process.on('uncaughtException', (error) => fail('namespace init: ' + error.message));
 control.on('error', () => fail('the control channel to the supervisor failed'));
 control.on('close', () => fail('the supervisor went away'));
+// Where the relays send what they accept: the gateway's sockets, known once the step is.
+const targets = { proxy: undefined, dns: undefined };
+// The step runs under setpriv: found now, as 'command -v' would, without a shell.
+const SETPRIV = (process.env.PATH || '').split(':').map((dir) => (dir || '.') + '/setpriv').find((path) => {
+  try { accessSync(path, fsConstants.X_OK); return statSync(path).isFile(); } catch { return false; }
+});
 let pending = '';
 control.on('data', (chunk) => {
   pending += chunk.toString('utf8');
@@ -105,8 +121,10 @@ function listen(server, options) {
     });
   });
 }
-function relayTo(path) {
+function relayTo(target) {
   return net.createServer({ allowHalfOpen: true }, (client) => {
+    const path = targets[target];
+    if (path === undefined) return void client.destroy();
     const upstream = net.connect({ path, allowHalfOpen: true });
     client.setNoDelay(true);
     const closeBoth = () => { client.destroy(); upstream.destroy(); };
@@ -118,11 +136,11 @@ function relayTo(path) {
     upstream.pipe(client);
   });
 }
-function udpRelay(path) {
+function udpRelay() {
   const udp = dgram.createSocket('udp4');
   udp.on('message', (message, remote) => {
-    if (message.length > 4096) return;
-    const stream = net.connect({ path });
+    if (message.length > 4096 || targets.dns === undefined) return;
+    const stream = net.connect({ path: targets.dns });
     const prefix = Buffer.alloc(2);
     prefix.writeUInt16BE(message.length);
     let answer = Buffer.alloc(0);
@@ -142,27 +160,65 @@ function udpRelay(path) {
     udp.bind({ address: '127.0.0.1', port: 53 }, () => {
       udp.off('error', reject);
       udp.on('error', (error) => fail('the DNS relay inside the namespace failed: ' + error.message));
-      resolve();
+      resolve(udp);
     });
   });
 }
+// DNS on 127.0.0.1:53, UDP and TCP; resolves with a function that closes both again.
+async function dnsRelays() {
+  const udp = await udpRelay();
+  const tcp = relayTo('dns');
+  try {
+    await listen(tcp, { host: '127.0.0.1', port: 53 });
+  } catch (error) {
+    udp.close();
+    throw error;
+  }
+  return () => { udp.close(); tcp.close(); };
+}
+function loopbackUp() {
+  return new Promise((resolve, reject) => {
+    const ip = spawn('ip', ['link', 'set', 'lo', 'up'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let why = '';
+    ip.stderr.on('data', (chunk) => { if (why.length < 1000) why += chunk; });
+    ip.on('error', (error) => reject(new Error('ip: ' + error.message)));
+    ip.on('close', (code) => (code === 0 ? resolve() : reject(new Error(why.trim() || 'ip exit ' + code))));
+  });
+}
+// What needs nothing from the supervisor starts now, while it gets the gateway ready: loopback up,
+// then the relays listening (they accept nothing until the step, the only client, runs).
+const network = loopbackUp().then(async () => {
+  const proxyPort = await listen(relayTo('proxy'), { host: '127.0.0.1', port: 0 });
+  const closeDns = await dnsRelays().catch((error) => error);
+  return { proxyPort, closeDns };
+});
+network.catch(() => undefined);
 async function start(config) {
   const notes = [];
+  let up;
+  try {
+    up = await network;
+  } catch (error) {
+    throw new Error('setting up the namespace failed (loopback, or a relay): ' + error.message);
+  }
+  if (SETPRIV === undefined) throw new Error('setting up the namespace failed: setpriv not found');
   const setup = spawnSync('sh', ['-c', SETUP, 'sathos-setup', ...config.hideSockets], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { PATH: process.env.PATH, SATHOS_FSTAB: config.fstab || '', SATHOS_RESOLV: config.resolvConf, SATHOS_EMPTY: config.emptyFile },
   });
   if (setup.status !== 0) {
     const why = setup.error ? setup.error.message : String(setup.stderr).trim() || 'exit ' + setup.status;
-    throw new Error('setting up the namespace failed (loopback, or covering a unix socket): ' + why);
+    throw new Error('setting up the namespace failed (covering a unix socket): ' + why);
   }
-  const proxyPort = await listen(relayTo(config.proxySocket), { host: '127.0.0.1', port: 0 });
-  try {
-    if (String(setup.stdout).includes('resolv.conf not covered')) throw new Error('resolv.conf could not be bind-mounted');
-    await udpRelay(config.dnsSocket);
-    await listen(relayTo(config.dnsSocket), { host: '127.0.0.1', port: 53 });
-  } catch (error) {
-    notes.push('DNS inside the namespace is not relayed (' + error.message + '): names resolve only through the proxy');
+  targets.proxy = config.proxySocket;
+  const proxyPort = up.proxyPort;
+  if (up.closeDns instanceof Error) {
+    notes.push('DNS inside the namespace is not relayed (' + up.closeDns.message + '): names resolve only through the proxy');
+  } else if (String(setup.stdout).includes('resolv.conf not covered')) {
+    up.closeDns();
+    notes.push('DNS inside the namespace is not relayed (resolv.conf could not be bind-mounted): names resolve only through the proxy');
+  } else {
+    targets.dns = config.dnsSocket;
   }
   const proxy = 'http://127.0.0.1:' + proxyPort;
   const env = { ...config.env, HTTP_PROXY: proxy, HTTPS_PROXY: proxy, ALL_PROXY: proxy, http_proxy: proxy, https_proxy: proxy, all_proxy: proxy };
@@ -170,9 +226,15 @@ async function start(config) {
   delete env.no_proxy;
   // The step keeps no capability (empty bounding set, no new privileges): as root of these
   // namespaces it could otherwise unmount the covers over the host's sockets, or /proc.
-  const setpriv = String(setup.stdout).split('\n')[0];
+  const setpriv = SETPRIV;
   const dropAll = ['--bounding-set=-all', '--inh-caps=-all', '--ambient-caps=-all', '--no-new-privs', '--'];
-  const child = spawn(setpriv, [...dropAll, config.command, ...config.args], { cwd: config.cwd, env, stdio: 'inherit' });
+  // Through sudo the init is real root: the step goes back to the supervisor's own user (no new
+  // privileges also keeps it from using that user's sudo).
+  const runAs = config.runAs;
+  const identity = runAs ? ['--reuid=' + runAs.uid, '--regid=' + runAs.gid, runAs.groups.length > 0 ? '--groups=' + runAs.groups.join(',') : '--clear-groups'] : [];
+  // The step never gets the control channel: on stdin it could read and forge the init's messages.
+  const stdio = CONTROL_FD === 0 ? ['ignore', 'inherit', 'inherit'] : 'inherit';
+  const child = spawn(setpriv, [...identity, ...dropAll, config.command, ...config.args], { cwd: config.cwd, env, stdio });
   child.on('error', (error) => {
     process.stderr.write('sathos guard: ' + config.command + ': ' + error.message + '\n');
     finish({ exit: { code: 127, signal: null } }, 0);
