@@ -90,6 +90,19 @@ describe('the tunnel copy loop', { timeout: 60_000 }, () => {
     assert.equal(digest(received), digest(PAYLOAD));
   });
 
+  it('keeps tunnels apart that run at once and reuse the buffers of closed ones', async () => {
+    for (let wave = 0; wave < 2; wave++) {
+      const received = await Promise.all(
+        [0, 1, 2].map(async () => {
+          const socket = await openTunnel(gateway.proxyPort, source.port);
+          socket.write('send');
+          return readStalling(socket);
+        }),
+      );
+      for (const bytes of received) assert.equal(digest(bytes), digest(PAYLOAD));
+    }
+  });
+
   it('carries the upload unchanged, and the answer after the client half-closed', async () => {
     const socket = await openTunnel(gateway.proxyPort, source.port);
     const upload = PAYLOAD.subarray(0, 3 * 1024 * 1024);
