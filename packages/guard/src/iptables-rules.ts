@@ -171,6 +171,15 @@ export function removeCommands(
     : jumps;
 }
 
+/** The uid a listing's OUTPUT jump into `chain` matches on, or undefined. */
+export function jumpUid(listing: string, chain: string): number | undefined {
+  for (const line of listing.split('\n')) {
+    const match = /^-A OUTPUT -m owner --uid-owner ([0-9]+) -j (\S+)$/.exec(line.trim());
+    if (match?.[2] === chain) return Number(match[1]);
+  }
+  return undefined;
+}
+
 /** Lists a chain's rules with exact packet counters. */
 export function countersCommand(family: Family, chain: string): RuleCommand {
   return command(family, 'filter', '-L', chain, '-n', '-v', '-x');

@@ -12,6 +12,7 @@ import {
   chainOwner,
   countersCommand,
   installCommands,
+  jumpUid,
   listCommand,
   ourChains,
   rejectedCounts,
@@ -19,6 +20,7 @@ import {
   type RuleCommand,
   type RulePlan,
 } from './iptables-rules.js';
+import { killUid, killUidSync } from './iptables-step.js';
 
 const COMMAND_TIMEOUT_MS = 10_000;
 const MAX_OUTPUT = 4 * 1024 * 1024;
@@ -79,28 +81,41 @@ function removeChainSync(chain: string): void {
   }
 }
 
-/** Removes the chains of runs whose supervisor is gone (SIGKILLed, crashed); returns their names. */
+/**
+ * Removes the chains of runs whose supervisor is gone (SIGKILLed, crashed), after killing what is
+ * left of their steps (the uid their jump matches): removing the rules first would set it free.
+ */
 export async function removeStaleChains(): Promise<string[]> {
   const names = new Set<string>();
+  let filter = '';
   for (const [family, table] of CHAIN_PLACES) {
-    for (const name of ourChains(await run(listCommand(family, table)))) names.add(name);
+    const listing = await run(listCommand(family, table));
+    if (family === 'iptables' && table === 'filter') filter = listing;
+    for (const name of ourChains(listing)) names.add(name);
   }
   const stale: string[] = [];
   for (const name of names) {
     const owner = chainOwner(name);
     if (owner !== undefined && (await startTimeOf(owner.pid)) === owner.startTime) continue;
+    const uid = jumpUid(filter, name);
+    // Survivors keep the chain (and stay confined); the next start tries again.
+    if (uid !== undefined && !(await killUid(uid))) continue;
     await removeChain(name);
     stale.push(name);
   }
   return stale;
 }
 
-// The chains this process has installed and not yet removed, for the exit hooks.
-const live = new Set<string>();
+// The chains this process has installed and not yet removed, with their steps' uids, for the exit
+// hooks: each step's processes are killed before its rules go.
+const live = new Map<string, number>();
 let serial = 0;
 
 function cleanUpNow(): void {
-  for (const chain of live) removeChainSync(chain);
+  for (const [chain, uid] of live) {
+    killUidSync(uid);
+    removeChainSync(chain);
+  }
   live.clear();
 }
 
@@ -159,7 +174,7 @@ export async function installRules(ports: Omit<RulePlan, 'chain'>): Promise<Inst
     );
   }
   if (live.size === 0) attachHooks();
-  live.add(chain);
+  live.set(chain, ports.uid);
   const plan: RulePlan = { ...ports, chain };
   try {
     for (const rule of installCommands(plan)) await run(rule);

@@ -5,6 +5,7 @@
 // as full root), which undoes any rule; a fresh uid owns nothing, cannot signal or read the
 // supervisor (/proc/<pid>/environ needs the same uid), and with no new privileges cannot sudo.
 import { randomInt } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { signalAll } from './process-tree.js';
 
@@ -75,16 +76,36 @@ export async function processesOfUid(uid: number): Promise<number[]> {
   const found: number[] = [];
   for (const name of await readdir('/proc')) {
     if (!/^[0-9]+$/.test(name)) continue;
-    const lines = (await readOr(`/proc/${name}/status`)).split('\n');
-    // A zombie holds nothing and is gone once its parent reaps it.
-    if (lines.some((l) => /^State:\s+Z/.test(l))) continue;
-    const ids = lines
-      .find((l) => l.startsWith('Uid:'))
-      ?.split(/\s+/)
-      .slice(1);
-    if (ids?.includes(String(uid)) === true) found.push(Number(name));
+    if (holdsUid(await readOr(`/proc/${name}/status`), uid)) found.push(Number(name));
   }
   return found;
+}
+
+function holdsUid(status: string, uid: number): boolean {
+  const lines = status.split('\n');
+  // A zombie holds nothing and is gone once its parent reaps it.
+  if (lines.some((l) => /^State:\s+Z/.test(l))) return false;
+  const ids = lines
+    .find((l) => l.startsWith('Uid:'))
+    ?.split(/\s+/)
+    .slice(1);
+  return ids?.includes(String(uid)) === true;
+}
+
+/** The same, synchronously: for the exit hooks, where nothing asynchronous runs any more. */
+export function killUidSync(uid: number): void {
+  for (let round = 0; round < KILL_ROUNDS; round++) {
+    const left = readdirSync('/proc').filter((name) => {
+      if (!/^[0-9]+$/.test(name)) return false;
+      try {
+        return holdsUid(readFileSync(`/proc/${name}/status`, 'utf8'), uid);
+      } catch {
+        return false;
+      }
+    });
+    if (left.length === 0) return;
+    signalAll(left.map(Number), 'SIGKILL');
+  }
 }
 
 const KILL_ROUNDS = 50;

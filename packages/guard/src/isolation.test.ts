@@ -5,7 +5,7 @@
 // supervisor tries to read this process's environment.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { anomalySettings } from '@sathos/core';
@@ -14,8 +14,10 @@ import { superviseStep } from './supervise-step.js';
 import { supervisorIsolation } from './isolation.js';
 
 /** Runs the reader under the supervisor's `sandbox`; true when it read this process's environ. */
-async function readsGateEnvironment(sandbox: 'proxy-env' | 'auto'): Promise<boolean> {
+async function readsGateEnvironment(sandbox: 'proxy-env' | 'auto' | 'iptables'): Promise<boolean> {
   const dir = mkdtempSync(join(tmpdir(), 'sathos-isolation-'));
+  // Writable to the iptables level's step uid too: only the environ read may fail.
+  chmodSync(dir, 0o777);
   const out = join(dir, 'stolen');
   try {
     await superviseStep({
@@ -54,5 +56,18 @@ void describe("supervisorIsolation: the run: command and the action's process", 
     } else {
       assert.match(exposed ?? '', new RegExp(`${choice.kind} sandbox`));
     }
+  });
+
+  void it('attack: under the iptables level the command, a uid of its own, cannot read it', async (t) => {
+    const available = await chooseSandbox('iptables').then(
+      () => true,
+      () => false,
+    );
+    if (!available) {
+      t.skip('the iptables level needs root and iptables');
+      return;
+    }
+    assert.equal(await supervisorIsolation('iptables'), undefined);
+    assert.equal(await readsGateEnvironment('iptables'), false, 'a uid of its own reads nothing');
   });
 });

@@ -2,10 +2,13 @@
 // to run, DNS and the proxy relayed, daemon sockets covered) or directly with proxy variables.
 import { realpath, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SathosError } from '@sathos/core';
 import type { Gateway } from './gateway.js';
+import { startIptablesStep } from './launch-iptables.js';
 import { bindFstab } from './namespace-init.js';
 import { socketFiles } from './process-tree.js';
 import type { SandboxChoice } from './sandbox.js';
+import { ownIdentity, type StepIdentity } from './sandbox-sudo.js';
 import { startPlainStep, type BootingNamespace, type RunningStep } from './step.js';
 import type { SuperviseOptions } from './supervise.js';
 
@@ -64,14 +67,28 @@ export async function launch(
       hideSockets,
       emptyFile,
       fstab,
+      // Through sudo the init is root: the step goes back to this process's own user.
+      ...(choice.route === 'sudo' ? { runAs: requireOwnIdentity() } : {}),
     });
   }
-  return startPlainStep({
+  const plain = {
     command: options.command,
     args,
     env: withProxy(env, gateway.proxyUrl),
     cwd,
     output,
     cgroupParent: choice.cgroupParent,
-  });
+  };
+  return choice.kind === 'iptables' ? startIptablesStep(plain, gateway) : startPlainStep(plain);
+}
+
+function requireOwnIdentity(): StepIdentity {
+  const identity = ownIdentity();
+  if (identity === undefined) {
+    throw new SathosError(
+      'SANDBOX_FAILED',
+      'the sudo sandbox needs this process\'s uid and gid, which this platform does not give: use sandbox "auto"',
+    );
+  }
+  return identity;
 }

@@ -1,8 +1,9 @@
 // The sandbox ladder: the strongest confinement this machine allows, found once per process by
 // trying it, and a sentence saying what the chosen level lets through unseen.
 import { spawn } from 'node:child_process';
-import { findCgroupParent, type CgroupParent } from './cgroup.js';
+import { findCgroupParent } from './cgroup.js';
 import { selectSandbox, type SandboxChoice, type SandboxRequest } from './sandbox-select.js';
+import { sudoUnshareArgs } from './sandbox-sudo.js';
 
 export { selectSandbox, type SandboxChoice, type SandboxRequest } from './sandbox-select.js';
 
@@ -47,33 +48,60 @@ function tryCommand(command: string, args: readonly string[]): Promise<string | 
 // Runs the real thing once: a namespace where loopback can be brought up.
 const probeNamespace = () => tryCommand('unshare', [...UNSHARE_FLAGS, 'sh', '-c', PROBE_SCRIPT]);
 
-let namespaceProbe: Promise<string | undefined> | undefined;
-let cgroupProbe: Promise<CgroupParent | undefined> | undefined;
-
-/** Root, and an iptables (or nft) that can list the nat table: what redirection would need. */
-async function probeIptables(): Promise<string | undefined> {
-  if (process.getuid?.() !== 0) return 'needs root';
-  const iptables = await tryCommand('iptables', ['-w', '5', '-t', 'nat', '-n', '-L', 'OUTPUT']);
-  if (iptables === undefined) return undefined;
-  const nft = await tryCommand('nft', ['list', 'tables']);
-  return nft === undefined ? undefined : `${iptables}; ${nft}`;
+// The same namespaces made by root through passwordless sudo (never a password prompt: -n).
+async function probeSudoNamespace(): Promise<string | undefined> {
+  if (process.getuid?.() === 0) return 'the supervisor is root already';
+  return tryCommand('sudo', sudoUnshareArgs('sh', ['-c', PROBE_SCRIPT]));
 }
 
-let iptablesProbe: Promise<string | undefined> | undefined;
+/** Root, and iptables and ip6tables that can list their tables, and setpriv for the step. */
+async function probeIptables(): Promise<string | undefined> {
+  if (process.getuid?.() !== 0) return 'needs root';
+  const failures = await Promise.all([
+    tryCommand('iptables', ['-w', '5', '-t', 'nat', '-n', '-L', 'OUTPUT']),
+    tryCommand('ip6tables', ['-w', '5', '-n', '-L', 'OUTPUT']),
+    tryCommand('setpriv', ['--version']),
+  ]);
+  const why = failures.filter((failure) => failure !== undefined);
+  return why.length === 0 ? undefined : why.join('; ');
+}
+
+/** What the ladder tries, each once per process; tests inject one (a refused user namespace). */
+export interface SandboxProbers {
+  readonly namespace: () => Promise<string | undefined>;
+  readonly sudoNamespace: () => Promise<string | undefined>;
+  readonly iptables: () => Promise<string | undefined>;
+}
+
+function once<T>(run: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => (result ??= run());
+}
+
+const PROBERS: SandboxProbers = {
+  namespace: once(probeNamespace),
+  sudoNamespace: once(probeSudoNamespace),
+  iptables: once(probeIptables),
+};
+const cgroupProbe = once(findCgroupParent);
 
 /** The sandbox for the next step: the strongest available for `auto`, or exactly the one asked. */
-export async function chooseSandbox(request: SandboxRequest): Promise<SandboxChoice> {
-  namespaceProbe ??= request === 'proxy-env' ? undefined : probeNamespace();
-  const namespace = request === 'proxy-env' ? 'not tried' : await namespaceProbe;
+export async function chooseSandbox(
+  request: SandboxRequest,
+  injected: Partial<SandboxProbers> = {},
+): Promise<SandboxChoice> {
+  const probe = { ...PROBERS, ...injected };
   // The lower rungs are probed only when a step may end up on them.
-  const lower = request === 'proxy-env' || request === 'iptables' || namespace !== undefined;
-  if (lower) {
-    iptablesProbe ??= probeIptables();
-    cgroupProbe ??= findCgroupParent();
-  }
+  const wantsNamespace = request === 'auto' || request === 'netns';
+  const namespace = wantsNamespace ? await probe.namespace() : 'not tried';
+  const sudoNamespace =
+    wantsNamespace && namespace !== undefined ? await probe.sudoNamespace() : 'not tried';
+  const lower = !wantsNamespace || (namespace !== undefined && sudoNamespace !== undefined);
+  const wantsIptables = lower && request !== 'proxy-env' && request !== 'netns';
   return selectSandbox(request, {
     namespace,
-    iptables: lower ? await iptablesProbe : 'not tried',
-    cgroupParent: lower ? await cgroupProbe : undefined,
+    sudoNamespace,
+    iptables: wantsIptables ? await probe.iptables() : 'not tried',
+    cgroupParent: lower ? await cgroupProbe() : undefined,
   });
 }

@@ -21,6 +21,8 @@ import {
   type TreeSignal,
 } from './process-tree.js';
 import { UNSHARE_FLAGS } from './sandbox.js';
+import type { NamespaceRoute } from './sandbox-select.js';
+import { sudoUnshareArgs } from './sandbox-sudo.js';
 
 /** Where the step's stdout and stderr go: the supervisor's own, or the caller's streams. */
 export type StepOutput = 'inherit' | { readonly stdout: Writable; readonly stderr: Writable };
@@ -116,26 +118,47 @@ export interface BootingNamespace {
   abort(): Promise<void>;
 }
 
+/** Runs its arguments with fd 3 as stdin (and fd 3 closed): sudo passes only fds 0-2 on. */
+const SUDO_STDIN_IS_CONTROL = 'exec "$@" <&3 3<&-';
+
 /**
  * Starts the namespaces and their init (pid 1 of fresh user, net, mount and pid namespaces) at once,
  * so the init's start-up overlaps the gateway's; the step follows with `start`.
  */
-export function bootNamespace(output: StepOutput): BootingNamespace {
-  const child = spawn(
-    'unshare',
-    // No inspector on SIGUSR1: the step could signal its init and run code with the init's rights.
-    [...UNSHARE_FLAGS, process.execPath, '--disable-sigusr1', '-e', NAMESPACE_INIT_SCRIPT],
-    {
-      stdio: stdio(output),
-      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
-    },
-  );
+export function bootNamespace(
+  output: StepOutput,
+  route: NamespaceRoute = 'user-namespace',
+): BootingNamespace {
+  // No inspector on SIGUSR1: the step could signal its init and run code with the init's rights.
+  const init = [process.execPath, '--disable-sigusr1', '-e', NAMESPACE_INIT_SCRIPT];
+  // sudo closes every descriptor past stderr: a shell moves the control channel (fd 3) to stdin
+  // first, and the init is told to find it there.
+  const [command, args] =
+    route === 'sudo'
+      ? [
+          'sh',
+          [
+            '-c',
+            SUDO_STDIN_IS_CONTROL,
+            'sathos-sudo',
+            'sudo',
+            ...sudoUnshareArgs(init[0] ?? '', [...init.slice(1), '0']),
+          ],
+        ]
+      : ['unshare', [...UNSHARE_FLAGS, ...init]];
+  const child = spawn(command, args, {
+    stdio: stdio(output),
+    env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+  });
   connectOutput(child, output);
   child.on('error', () => undefined);
   const done = closed(child);
+  const control = child.stdio[3] as Socket;
   return {
-    start: (start) => runInNamespace(child, done, start),
+    start: (start) => runInNamespace(child, control, done, start),
     abort: async () => {
+      // Through sudo the init is root's: closing its control channel is what ends it.
+      control.destroy();
       child.kill('SIGKILL');
       await settle(child, done);
     },
@@ -145,10 +168,10 @@ export function bootNamespace(output: StepOutput): BootingNamespace {
 // Runs the step as the child of the namespace init, once the init is up.
 async function runInNamespace(
   child: ChildProcess,
+  control: Socket,
   done: Promise<void>,
   start: NamespaceStart,
 ): Promise<RunningStep> {
-  const control = child.stdio[3] as Socket;
   control.on('error', () => undefined);
   let exit: StepExit | undefined;
   const notes: string[] = [];
@@ -190,13 +213,16 @@ async function runInNamespace(
           );
         return;
       }
-      // pid 1 of a pid namespace dying takes every process of the namespace with it.
+      // pid 1 of a pid namespace dying takes every process of the namespace with it. A root init
+      // (through sudo) is out of this process's reach: the control channel closing ends it.
       if (init !== undefined) signalAll([init], 'SIGKILL');
+      control.destroy();
       child.kill('SIGKILL');
     },
     reap: async () => {
       const init = await initPid();
       if (init !== undefined) signalAll([init], 'SIGKILL');
+      control.destroy();
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await settle(child, done);
     },
@@ -213,6 +239,8 @@ export interface PlainStepOptions {
   readonly cwd: string;
   readonly output: StepOutput;
   readonly cgroupParent: CgroupParent | undefined;
+  /** A program the step's shell runs under (setpriv giving it another identity), with its arguments. */
+  readonly wrapper?: readonly string[];
 }
 
 /** Runs the step directly (its own process group), moved into a fresh cgroup first when possible. */
@@ -222,7 +250,11 @@ export async function startPlainStep(options: PlainStepOptions): Promise<Running
   // Every process of the step inherits the marker; one that left both the session and the tree
   // (a quick double fork) is still found by it at each signal, unless it cleared its environment.
   const mark = newStepMark();
-  const child = spawn('sh', ['-c', GATE, 'sathos-step', options.command, ...options.args], {
+  const [program = 'sh', ...argv] = [
+    ...(options.wrapper ?? []),
+    ...['sh', '-c', GATE, 'sathos-step', options.command, ...options.args],
+  ];
+  const child = spawn(program, argv, {
     stdio: stdio(options.output),
     env: { ...options.env, [STEP_MARK_VARIABLE]: mark },
     cwd: options.cwd,

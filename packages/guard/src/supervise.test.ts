@@ -431,8 +431,10 @@ setTimeout(() => {
     await assert.rejects(supervise({ command: 'true', decide: allowOnly(), deadlineMs: -1 }), {
       code: 'USAGE',
     });
-    await assert.rejects(supervise({ command: 'true', decide: allowOnly(), sandbox: 'iptables' }), {
+    const unknown = 'chroot' as 'auto';
+    await assert.rejects(supervise({ command: 'true', decide: allowOnly(), sandbox: unknown }), {
       code: 'USAGE',
+      message: /unknown sandbox "chroot"/,
     });
   });
 });

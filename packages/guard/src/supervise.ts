@@ -18,7 +18,7 @@ import type { Resolver } from './hosts.js';
 import type { GatewayLimits } from './limits.js';
 import { launch } from './launch.js';
 import { pidOfLoopbackClient, type ContainmentKind } from './process-tree.js';
-import { chooseSandbox, type SandboxRequest } from './sandbox.js';
+import { chooseSandbox, type SandboxProbers, type SandboxRequest } from './sandbox.js';
 import { bootNamespace, type RunningStep, type StepExit, type StepOutput } from './step.js';
 
 /** Why a step was halted: an egress verdict, its deadline, or the supervisor failing. */
@@ -61,6 +61,8 @@ export interface SuperviseOptions {
   readonly onEvent?: (event: SupervisorEvent) => void;
   /** Default `auto`: the strongest available. */
   readonly sandbox?: SandboxRequest;
+  /** Replaces some of the ladder's probes (tests: a refused user namespace, to reach a lower rung). */
+  readonly probers?: Partial<SandboxProbers>;
   /** Default `inherit`. */
   readonly output?: StepOutput;
   /** How the gateway resolves allowed names (default: the system resolver). */
@@ -126,14 +128,15 @@ const sleep = (ms: number): Promise<void> =>
 /** Runs one supervised step to its end and reports what happened. */
 export async function supervise(options: SuperviseOptions): Promise<SupervisionReport> {
   checkOptions(options);
-  const choice = await chooseSandbox(options.sandbox ?? 'auto');
+  const choice = await chooseSandbox(options.sandbox ?? 'auto', options.probers);
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   const dir = await mkdtemp(join(tmpdir(), 'sathos-guard-'));
   let halted: Halt | undefined;
   let step: RunningStep | undefined;
   let ended = false;
   // The namespace's init starts up while the gateway does; it waits for the step.
-  const booting = choice.kind === 'netns' ? bootNamespace(options.output ?? 'inherit') : undefined;
+  const booting =
+    choice.kind === 'netns' ? bootNamespace(options.output ?? 'inherit', choice.route) : undefined;
 
   // SIGTERM to the whole tree, the grace period, then SIGKILL to whatever is left.
   const haltSequence = async (running: RunningStep): Promise<void> => {
