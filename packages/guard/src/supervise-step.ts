@@ -86,7 +86,8 @@ const BASH_ARGS = ['--noprofile', '--norc', '-eo', 'pipefail', '-c'] as const;
 /**
  * Runs an action's `run:` script (bash, as a workflow step runs it) under the supervisor, judged by
  * the policy's anomaly section. Without one nothing names the step's hosts, so it is recorded, not
- * refused (`audit`): every host it reached is a finding the gate's policy sees.
+ * refused (`audit`): every host it reached is counted and logged, not a finding (no policy, no
+ * finding; the observation says `hostsJudged: false`).
  */
 export async function superviseScript(
   script: string,

@@ -104,9 +104,12 @@ function decideOne(plan: StepPlan, index: PatternIndex, request: EgressRequest):
   return {
     action: unknownAction(mode),
     rule: 'default',
-    reason: plan.learning
-      ? `${what} is neither allowed nor known (the baseline is still learning)`
-      : `${what} is neither allowed by the policy nor known from the baseline`,
+    reason:
+      !plan.judgesHosts && mode === 'audit'
+        ? `${what} is recorded: no policy names this step's hosts and no baseline knows them yet`
+        : plan.learning
+          ? `${what} is neither allowed nor known (the baseline is still learning)`
+          : `${what} is neither allowed by the policy nor known from the baseline`,
   };
 }
 

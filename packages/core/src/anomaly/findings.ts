@@ -59,10 +59,16 @@ export interface SupervisedRun {
 
 const HOST_KIND = { audit: 'unknown-host', block: 'blocked-host', halt: 'halted-host' } as const;
 
-function hostFindings(decisions: readonly EgressDecision[]): AnomalyFinding[] {
+// Whether a request with this verdict is a finding: anything refused is; an audited one only when
+// something said what the step may reach (StepPlan.judgesHosts).
+function isFinding(plan: StepPlan, action: Exclude<EgressAction, 'allow'>): boolean {
+  return action !== 'audit' || plan.judgesHosts;
+}
+
+function hostFindings(plan: StepPlan, decisions: readonly EgressDecision[]): AnomalyFinding[] {
   const byKey = new Map<string, AnomalyFinding & { kind: HostFindingKind }>();
   for (const { request, verdict } of decisions) {
-    if (verdict.action === 'allow') continue;
+    if (verdict.action === 'allow' || !isFinding(plan, verdict.action)) continue;
     const host = canonicalHost(request.host);
     const entry =
       host === undefined
@@ -120,7 +126,7 @@ export function runFindings(plan: StepPlan, run: SupervisedRun): AnomalyFinding[
     run.halted && run.haltCause === 'supervisor'
       ? [{ kind: 'supervisor-halt', reason: run.haltReason ?? 'the supervisor failed' }]
       : [];
-  return [...hostFindings(run.decisions), ...failed, ...(slow === undefined ? [] : [slow])];
+  return [...hostFindings(plan, run.decisions), ...failed, ...(slow === undefined ? [] : [slow])];
 }
 
 export interface AnomalyObservation {
@@ -149,6 +155,8 @@ export interface AnomalyObservation {
   };
   readonly findings: readonly AnomalyFinding[];
   readonly findingsOmitted?: number;
+  /** Present (false) when nothing named the step's hosts: its audited hosts are not findings. */
+  readonly hostsJudged?: false;
 }
 
 // A count from the supervisor: anything but a whole number ≥ 0 reads as one (fail closed).
@@ -169,7 +177,7 @@ export function anomalyObservation(
     run.decisions.filter((d) => d.verdict.action === action).length + dropped(action);
   const omitted =
     Math.max(0, findings.length - MAX_FINDINGS) +
-    dropped('audit') +
+    (plan.judgesHosts ? dropped('audit') : 0) +
     dropped('block') +
     dropped('halt');
   return {
@@ -197,5 +205,6 @@ export function anomalyObservation(
     },
     findings: findings.slice(0, MAX_FINDINGS),
     ...(omitted > 0 ? { findingsOmitted: omitted } : {}),
+    ...(plan.judgesHosts ? {} : { hostsJudged: false as const }),
   };
 }

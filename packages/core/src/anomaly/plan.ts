@@ -29,6 +29,12 @@ export interface AnomalySettings {
   readonly durationRatio: number;
   readonly minRuns: number;
   readonly knownAfter: { readonly seen: number; readonly of: number };
+  /**
+   * Whether anything names the step's hosts: a policy (its anomaly section, or the empty one an edge
+   * stands in for a missing section) or hosts given by the caller. When nothing does, an audited
+   * host is recorded but is not a finding until the step's baseline knows its hosts.
+   */
+  readonly hostsNamed: boolean;
 }
 
 /** What the caller of a supervised step adds to a policy: flags or action inputs. */
@@ -71,6 +77,7 @@ export function anomalySettings(
     durationRatio: policy?.durationRatio ?? ANOMALY_DEFAULTS.durationRatio,
     minRuns: policy?.minRuns ?? ANOMALY_DEFAULTS.minRuns,
     knownAfter: policy?.knownAfter ?? ANOMALY_DEFAULTS.knownAfter,
+    hostsNamed: policy !== undefined || (request.allowHosts?.length ?? 0) > 0,
   };
 }
 
@@ -81,6 +88,13 @@ export interface StepPlan {
   readonly stats?: DurationStats;
   /** True while the baseline has fewer than minRuns runs: it records but sets no deadline. */
   readonly learning: boolean;
+  /**
+   * Whether an audited host is a finding: when the settings name hosts, or the baseline recorded the
+   * hosts of enough runs (minRuns, at most knownAfter.of) to know them. Otherwise nothing says what
+   * the step may reach, and an unknown host is only recorded (`connections.audited`): no policy, no
+   * finding. Refused hosts (block, halt) are findings whatever this says.
+   */
+  readonly judgesHosts: boolean;
   /** The deadline the baseline sets (enforced under halt, reported under audit and block). */
   readonly baselineDeadlineMs?: number;
   /** What the supervisor enforces, and why; undefined when nothing bounds the step. */
@@ -135,6 +149,7 @@ export function planStep(
     settings,
     ...(stats === undefined ? {} : { stats }),
     learning,
+    judgesHosts: settings.hostsNamed || runs >= Math.min(settings.minRuns, settings.knownAfter.of),
     ...(fromBaseline === undefined ? {} : { baselineDeadlineMs: fromBaseline }),
     ...(deadline === undefined ? {} : { deadline }),
     knownHosts,
