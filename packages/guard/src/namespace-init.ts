@@ -121,11 +121,37 @@ function listen(server, options) {
     });
   });
 }
+// The gateway's bytes to the step without stream machinery, as tunnel-copy.ts does in the gateway:
+// read into one reused buffer, and into it again only once the kernel took the previous write (a
+// write left queued stops reading until it completes). Buffers of closed relays are reused.
+const spareBuffers = [];
+function connectCopyingTo(path, client) {
+  const buffer = spareBuffers.pop() || Buffer.allocUnsafe(128 * 1024);
+  let writes = 0;
+  let waitingFor = 0;
+  let closed = false;
+  const release = () => { if (closed && waitingFor === 0 && spareBuffers.length < 16) spareBuffers.push(buffer); };
+  const upstream = net.connect({ path, allowHalfOpen: true, onread: { buffer, callback: (bytes) => {
+    const id = ++writes;
+    client.write(buffer.subarray(0, bytes), (error) => {
+      if (waitingFor !== id) return;
+      waitingFor = 0;
+      if (closed) release();
+      else if (!error) upstream.resume();
+    });
+    if (client.writableLength === 0) return true;
+    waitingFor = id;
+    return false;
+  } } });
+  upstream.once('end', () => client.end());
+  upstream.once('close', () => { closed = true; release(); });
+  return upstream;
+}
 function relayTo(target) {
   return net.createServer({ allowHalfOpen: true }, (client) => {
     const path = targets[target];
     if (path === undefined) return void client.destroy();
-    const upstream = net.connect({ path, allowHalfOpen: true });
+    const upstream = connectCopyingTo(path, client);
     client.setNoDelay(true);
     const closeBoth = () => { client.destroy(); upstream.destroy(); };
     client.on('error', closeBoth);
@@ -133,7 +159,6 @@ function relayTo(target) {
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
     client.pipe(upstream);
-    upstream.pipe(client);
   });
 }
 function udpRelay() {

@@ -4,36 +4,17 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { startGateway, type Gateway } from './gateway.js';
-import { allowOnly, loopbackResolver } from './test-servers.js';
+import { allowOnly, loopbackResolver, payloadServer } from './test-servers.js';
 import { connectCopyingTo, TUNNEL_READ_BUFFER_BYTES } from './tunnel-copy.js';
 
 const PAYLOAD = randomBytes(12 * 1024 * 1024);
 const digest = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
-
-/** Sends PAYLOAD to every client; or, for a client whose first bytes are `echo`, echoes after its end. */
-async function payloadServer(): Promise<{ server: Server; port: number }> {
-  const server = createServer({ allowHalfOpen: true }, (socket) => {
-    socket.on('error', () => undefined);
-    const received: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => received.push(chunk));
-    socket.once('data', (first: Buffer) => {
-      if (!first.subarray(0, 4).equals(Buffer.from('echo'))) socket.end(PAYLOAD);
-    });
-    socket.once('end', () => {
-      const all = Buffer.concat(received);
-      if (all.subarray(0, 4).equals(Buffer.from('echo'))) socket.end(all.subarray(4));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
-  const address = server.address();
-  return { server, port: typeof address === 'object' && address !== null ? address.port : 0 };
-}
 
 // CONNECT through the gateway; resolves with the socket once the tunnel is open (the 200 read).
 function openTunnel(proxyPort: number, port: number): Promise<Socket> {
@@ -71,15 +52,15 @@ function readStalling(socket: Socket): Promise<Buffer> {
 }
 
 describe('the tunnel copy loop', { timeout: 60_000 }, () => {
-  let source: { server: Server; port: number };
+  let source: Awaited<ReturnType<typeof payloadServer>>;
   let gateway: Gateway;
   before(async () => {
-    source = await payloadServer();
+    source = await payloadServer(PAYLOAD);
     gateway = await startGateway({ decide: allowOnly('payload.test'), resolve: loopbackResolver });
   });
   after(async () => {
     await gateway.close();
-    source.server.close();
+    source.close();
   });
 
   it('delivers every byte unchanged and in order to a client that keeps stalling', async () => {
