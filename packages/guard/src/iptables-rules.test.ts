@@ -27,8 +27,8 @@ void describe('iptables rules', () => {
     const rules = text(installCommands(plan));
     const accepts = rules.filter((rule) => rule.endsWith('-j ACCEPT'));
     assert.deepEqual(accepts, [
-      'iptables -w 5 -t filter -A SATHOS-abc-def-0 -o lo -d 127.0.0.1 -p tcp --dport 41000 -j ACCEPT',
-      'iptables -w 5 -t filter -A SATHOS-abc-def-0 -o lo -d 127.0.0.1 -p udp --dport 41001 -j ACCEPT',
+      'iptables -w 5 -t filter -A SATHOS-abc-def-0 -d 127.0.0.1 -p tcp --dport 41000 -j ACCEPT',
+      'iptables -w 5 -t filter -A SATHOS-abc-def-0 -d 127.0.0.1 -p udp --dport 41001 -j ACCEPT',
     ]);
     // IPv6 has no accept at all; both families end in a counted SYN reject and a catch-all reject.
     for (const family of ['iptables', 'ip6tables']) {

@@ -80,7 +80,9 @@ export function installCommands(plan: RulePlan): RuleCommand[] {
     ),
     command(family, 'filter', '-A', chain, '-j', 'REJECT'),
   ];
-  const loopback = ['-o', 'lo', '-d', '127.0.0.1'];
+  // No `-o lo`: a DNS query redirected from another server still shows its first route's interface
+  // here. 127.0.0.1 is delivered only locally, so the address and port say enough.
+  const loopback = ['-d', '127.0.0.1'];
   return [
     command('iptables', 'filter', '-N', chain),
     command(

@@ -5,6 +5,7 @@
 // probed for real), it supervises a step that calls both servers and prints one JSON line: the
 // report and the step's output.
 import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import type { SandboxRequest } from './sandbox.js';
 import { supervise } from './supervise.js';
 import { allowOnly, loopbackResolver } from './test-servers.js';
@@ -79,9 +80,11 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify({ report, stdout })}\n`);
 }
 
-main().catch((error: unknown) => {
-  process.stdout.write(
-    `${JSON.stringify({ error: error instanceof Error ? error.message : String(error), code: (error as { code?: unknown }).code })}\n`,
-  );
-  process.exitCode = 1;
-});
+// Only when run, not when a test imports FIXTURE_STEP.
+if (process.argv[1] === fileURLToPath(import.meta.url))
+  void main().catch((error: unknown) => {
+    process.stdout.write(
+      `${JSON.stringify({ error: error instanceof Error ? error.message : String(error), code: (error as { code?: unknown }).code })}\n`,
+    );
+    process.exitCode = 1;
+  });
