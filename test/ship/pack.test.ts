@@ -1,7 +1,7 @@
 // The CLI as a user gets it: `npm pack` of packages/cli, installed into an empty prefix with no
 // network (the tarball must carry everything it runs), then `sathos demo` and the demo's own verify
-// command run from the installed binary. Uses the committed bundle (packages/cli/dist/sathos.js),
-// which check-dist keeps equal to the sources.
+// command run from the installed binary. Uses the committed bundle (packages/cli/dist/sathos.js and
+// the chunks its commands load), which check-dist keeps equal to the sources.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -53,8 +53,12 @@ void describe('the packed CLI', () => {
     if (work !== '') await rm(work, { recursive: true, force: true });
   });
 
-  void it('carries only the bundle and its manifest (no sources, no tests)', () => {
-    assert.deepEqual(packedFiles, ['dist/sathos.js', 'package.json']);
+  void it('carries only the bundle, its chunks and its manifest (no sources, no tests)', async () => {
+    // The chunks are what each command loads on demand (scripts/lib/targets.ts): all of them ship.
+    const dist = (await readdir(join(cliDir, 'dist'))).map((name) => `dist/${name}`);
+    assert.ok(dist.includes('dist/sathos.js'));
+    for (const path of dist) assert.match(path, /^dist\/(?:sathos|chunk-[A-Z0-9]+)\.js$/);
+    assert.deepEqual(packedFiles, [...dist, 'package.json'].sort());
   });
 
   void it('declares no runtime dependencies and requires Node 24', async () => {

@@ -1,6 +1,7 @@
 // What every command returns: an exit code, the `--json` object and the human lines. Commands never
 // print or exit themselves, so tests drive them in-process and the contract of docs/cli.md lives here.
-import { SathosError, describeCause, isSathosError } from '@sathos/core';
+// Not the @sathos/core barrel: what `sathos --help` loads stays apart from what commands load.
+import { SathosError, describeCause, isSathosError } from '@sathos/core/errors';
 
 export type ExitCode = 0 | 1 | 2;
 export type Verdict = 'verified' | 'allowed';

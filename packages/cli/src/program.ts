@@ -1,7 +1,8 @@
 // The `sathos` command line (docs/cli.md is the contract): commander parses, each command
 // returns an Outcome, and this file alone turns Outcomes into output and exit codes.
 import { Command, CommanderError } from 'commander';
-import { oneLine } from '@sathos/core';
+// Not the @sathos/core barrel: what `sathos --help` loads stays apart from what commands load.
+import { oneLine } from '@sathos/core/errors';
 import { registerVerifyBundle } from './register/verify-bundle.js';
 import { registerVerifyChain } from './register/verify-chain.js';
 import { registerVerifyCommits } from './register/verify-commits.js';

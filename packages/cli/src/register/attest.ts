@@ -1,8 +1,13 @@
 // `sathos attest`: its arguments and options (docs/cli.md).
 import type { Command } from 'commander';
-import { attestCommand } from '../commands/attest.js';
+import type { attestCommand as Run } from '../commands/attest.js';
 import { stderrProgress } from '../progress.js';
 import { type RecordOutcome, collect, jsonOption, withoutPolicyOptions } from './shared.js';
+
+// The command's own module loads when the command runs: `sathos --help`, `--version` and a usage
+// error never compile what only this command needs.
+const attestCommand: typeof Run = async (...args) =>
+  (await import('../commands/attest.js')).attestCommand(...args);
 
 /** The options every step signer takes (attest, verify-commits --chain). */
 export function signingOptions(command: Command): Command {

@@ -1,7 +1,12 @@
 // `sathos demo`: its options.
 import type { Command } from 'commander';
-import { demoCommand } from '../commands/demo.js';
+import type { demoCommand as Run } from '../commands/demo.js';
 import { type RecordOutcome, jsonOption } from './shared.js';
+
+// The command's own module loads when the command runs: `sathos --help`, `--version` and a usage
+// error never compile what only this command needs.
+const demoCommand: typeof Run = async (...args) =>
+  (await import('../commands/demo.js')).demoCommand(...args);
 
 export function registerDemo(program: Command, record: RecordOutcome): void {
   program

@@ -1,8 +1,13 @@
 // `sathos gate`: its arguments and options (docs/cli.md, docs/gate.md).
 import type { Command } from 'commander';
-import { gateCommand } from '../commands/gate.js';
+import type { gateCommand as Run } from '../commands/gate.js';
 import { signingOptions } from './attest.js';
 import { type RecordOutcome, collect, jsonOption } from './shared.js';
+
+// The command's own module loads when the command runs: `sathos --help`, `--version` and a usage
+// error never compile what only this command needs.
+const gateCommand: typeof Run = async (...args) =>
+  (await import('../commands/gate.js')).gateCommand(...args);
 
 export function registerGate(program: Command, record: RecordOutcome): void {
   const command = program

@@ -1,7 +1,12 @@
 // `sathos guard`: its arguments and options.
 import type { Command } from 'commander';
-import { guardCommand, type GuardOptions } from '../commands/guard.js';
+import type { guardCommand as Run, GuardOptions } from '../commands/guard.js';
 import { type RecordOutcome, collect, jsonOption } from './shared.js';
+
+// The command's own module loads when the command runs: `sathos --help`, `--version` and a usage
+// error never compile what only this command needs.
+const guardCommand: typeof Run = async (...args) =>
+  (await import('../commands/guard.js')).guardCommand(...args);
 
 export function registerGuard(program: Command, record: RecordOutcome): void {
   program

@@ -1,8 +1,13 @@
 // `sathos policy check|test`: its arguments and options.
 import type { Command } from 'commander';
 import { Argument } from 'commander';
-import { policyCommand } from '../commands/policy.js';
+import type { policyCommand as Run } from '../commands/policy.js';
 import { type RecordOutcome, jsonOption } from './shared.js';
+
+// The command's own module loads when the command runs: `sathos --help`, `--version` and a usage
+// error never compile what only this command needs.
+const policyCommand: typeof Run = async (...args) =>
+  (await import('../commands/policy.js')).policyCommand(...args);
 
 export function registerPolicy(program: Command, record: RecordOutcome): void {
   program

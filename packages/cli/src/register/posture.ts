@@ -1,7 +1,12 @@
 // `sathos posture`: its arguments and options.
 import type { Command } from 'commander';
-import { postureCommand, type PostureOptions } from '../commands/posture.js';
+import type { postureCommand as Run, PostureOptions } from '../commands/posture.js';
 import { type RecordOutcome, jsonOption } from './shared.js';
+
+// The command's own module loads when the command runs: `sathos --help`, `--version` and a usage
+// error never compile what only this command needs.
+const postureCommand: typeof Run = async (...args) =>
+  (await import('../commands/posture.js')).postureCommand(...args);
 
 export function registerPosture(program: Command, record: RecordOutcome): void {
   program

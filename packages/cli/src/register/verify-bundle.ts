@@ -1,7 +1,12 @@
 // `sathos verify-bundle`: its arguments and options.
 import type { Command } from 'commander';
-import { verifyBundleCommand } from '../commands/verify-bundle.js';
+import type { verifyBundleCommand as Run } from '../commands/verify-bundle.js';
 import { type RecordOutcome, collect, jsonOption } from './shared.js';
+
+// The command's own module loads when the command runs: `sathos --help`, `--version` and a usage
+// error never compile what only this command needs.
+const verifyBundleCommand: typeof Run = async (...args) =>
+  (await import('../commands/verify-bundle.js')).verifyBundleCommand(...args);
 
 export function registerVerifyBundle(program: Command, record: RecordOutcome): void {
   program

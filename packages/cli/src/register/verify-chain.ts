@@ -1,7 +1,12 @@
 // `sathos verify-chain`: its arguments and options.
 import type { Command } from 'commander';
-import { verifyChainCommand } from '../commands/verify-chain.js';
+import type { verifyChainCommand as Run } from '../commands/verify-chain.js';
 import { type RecordOutcome, collect, jsonOption, withoutPolicyOptions } from './shared.js';
+
+// The command's own module loads when the command runs: `sathos --help`, `--version` and a usage
+// error never compile what only this command needs.
+const verifyChainCommand: typeof Run = async (...args) =>
+  (await import('../commands/verify-chain.js')).verifyChainCommand(...args);
 
 export function registerVerifyChain(program: Command, record: RecordOutcome): void {
   const command = program

@@ -1,8 +1,13 @@
 // `sathos verify-commits`: its arguments and options.
 import type { Command } from 'commander';
-import { verifyCommitsCommand } from '../commands/verify-commits.js';
+import type { verifyCommitsCommand as Run } from '../commands/verify-commits.js';
 import { signingOptions } from './attest.js';
 import { type RecordOutcome, jsonOption } from './shared.js';
+
+// The command's own module loads when the command runs: `sathos --help`, `--version` and a usage
+// error never compile what only this command needs.
+const verifyCommitsCommand: typeof Run = async (...args) =>
+  (await import('../commands/verify-commits.js')).verifyCommitsCommand(...args);
 
 export function registerVerifyCommits(program: Command, record: RecordOutcome): void {
   const command = program
