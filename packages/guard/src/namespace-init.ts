@@ -218,6 +218,18 @@ const network = loopbackUp().then(async () => {
   return { proxyPort, closeDns };
 });
 network.catch(() => undefined);
+// Every bind mount at once with mount itself; only when that fails (a socket gone since the scan)
+// the setup script, one mount at a time.
+function coverSockets(config) {
+  const options = { stdio: ['ignore', 'pipe', 'pipe'] };
+  if (config.fstab && spawnSync('mount', ['--all', '--fstab', config.fstab], options).status === 0) {
+    return { status: 0, stdout: 'covered at once' };
+  }
+  return spawnSync('sh', ['-c', SETUP, 'sathos-setup', ...config.hideSockets], {
+    ...options,
+    env: { PATH: process.env.PATH, SATHOS_FSTAB: '', SATHOS_RESOLV: config.resolvConf, SATHOS_EMPTY: config.emptyFile },
+  });
+}
 async function start(config) {
   const notes = [];
   let up;
@@ -227,10 +239,7 @@ async function start(config) {
     throw new Error('setting up the namespace failed (loopback, or a relay): ' + error.message);
   }
   if (SETPRIV === undefined) throw new Error('setting up the namespace failed: setpriv not found');
-  const setup = spawnSync('sh', ['-c', SETUP, 'sathos-setup', ...config.hideSockets], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH, SATHOS_FSTAB: config.fstab || '', SATHOS_RESOLV: config.resolvConf, SATHOS_EMPTY: config.emptyFile },
-  });
+  const setup = coverSockets(config);
   if (setup.status !== 0) {
     const why = setup.error ? setup.error.message : String(setup.stderr).trim() || 'exit ' + setup.status;
     throw new Error('setting up the namespace failed (covering a unix socket): ' + why);
