@@ -4,6 +4,7 @@
 // and the environment marker — after a halt and after a normal exit, with the exit status intact.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { access, readdir, readFile } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import { after, describe, it } from 'node:test';
@@ -182,3 +183,70 @@ describe('process group + environment marker (no cgroup at all)', { timeout: 120
     }
   });
 });
+
+/** A supervisor in a process of its own: it starts the step, says so, and is then SIGKILLed. */
+const SUPERVISOR = `
+import { startPlainStep } from ${JSON.stringify(fileURLToPath(new URL('./step.ts', import.meta.url)))};
+const [kind, dir, script] = process.argv.slice(1);
+await startPlainStep({
+  command: 'sh',
+  args: ['-c', script],
+  env: { PATH: process.env.PATH },
+  cwd: '/',
+  output: 'inherit',
+  cgroupParent: kind === 'v1' ? { version: 1, dir } : undefined,
+});
+setInterval(() => {}, 1000);
+`;
+
+async function killedSupervisor(parent: CgroupParent | undefined, marker: string): Promise<void> {
+  const supervisor = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      SUPERVISOR,
+      parent === undefined ? 'none' : 'v1',
+      parent?.dir ?? '',
+      daemonizingScript(marker, 'wait'),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let text = '';
+  await new Promise<void>((resolve, reject) => {
+    supervisor.stdout.on('data', (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+      if (text.includes('ready')) resolve();
+    });
+    supervisor.once('exit', () => { reject(new Error(`the supervisor ended early: ${text}`)); });
+  });
+  await waitForCount(marker, 2);
+  supervisor.kill('SIGKILL');
+  // The watchdog acts once the pipe closes: wait (boundedly) for the tree to be gone.
+  for (let tries = 0; tries < 200 && (await processesWith(marker)).length > 0; tries++)
+    await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
+describe(
+  'when the supervisor itself is killed, the tree is not left running',
+  { timeout: 120_000 },
+  () => {
+    it(
+      'cgroup v1: the watchdog ends the step and its daemons',
+      { skip: v1 === undefined },
+      async () => {
+        const marker = freshMarker();
+        await killedSupervisor(v1, marker);
+        assert.deepEqual(await processesWith(marker), []);
+      },
+    );
+
+    it('no cgroup: the watchdog ends the group and the marked daemons', async () => {
+      const marker = freshMarker();
+      await killedSupervisor(undefined, marker);
+      assert.deepEqual(await processesWith(marker), []);
+    });
+  },
+);

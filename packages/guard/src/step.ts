@@ -21,6 +21,7 @@ import {
   type TreeSignal,
 } from './process-tree.js';
 import { UNSHARE_FLAGS } from './sandbox.js';
+import { startWatchdog } from './watchdog.js';
 import type { NamespaceRoute } from './sandbox-select.js';
 import { sudoUnshareArgs } from './sandbox-sudo.js';
 
@@ -229,8 +230,11 @@ async function runInNamespace(
   };
 }
 
-/** Waits on fd 3 for the supervisor's go (after the cgroup move), then becomes the step. */
-const GATE = 'read -r _ <&3; exec 3<&-; exec "$@"';
+/**
+ * Waits on fd 3 for the supervisor's go (after the cgroup move and the watchdog), then becomes the
+ * step; the pipe closing without it (the supervisor died first) runs nothing.
+ */
+const GATE = 'read -r go <&3 && [ "$go" = go ] || exit 125; exec 3<&-; exec "$@"';
 
 export interface PlainStepOptions {
   readonly command: string;
@@ -275,6 +279,18 @@ export async function startPlainStep(options: PlainStepOptions): Promise<Running
       child.kill('SIGKILL');
     }
   }
+  // Started before the go: from the step's first instruction, the supervisor dying ends the tree.
+  const watchdog =
+    child.pid === undefined
+      ? undefined
+      : startWatchdog({
+          pgid: child.pid,
+          cgroup:
+            cgroup === undefined || options.cgroupParent === undefined
+              ? undefined
+              : { parent: options.cgroupParent, path: cgroup.path },
+          mark,
+        });
   if (failure === undefined) control.end('go\n');
   const exited = new Promise<StepExit>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -312,6 +328,7 @@ export async function startPlainStep(options: PlainStepOptions): Promise<Running
     reap: async () => {
       await signalTree('SIGKILL');
       await cgroup?.remove();
+      watchdog?.release();
       await settle(child, done);
     },
   };
