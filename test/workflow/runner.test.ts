@@ -250,8 +250,8 @@ void describe('the local workflow runner refuses what it cannot run faithfully',
   });
 
   void it("is a self-hosted runner: a step only for GitHub's hosted runners is skipped", async () => {
-    // The stage workflows lift the hosted runners' user-namespace restriction with sudo sysctl
-    // under this `if:`; run here, that step must not touch this machine.
+    // A step meant only for GitHub's hosted runners (a system-wide change, say) sits under this
+    // `if:`; run here, that step must not touch this machine.
     sha = repo.commit({
       '.github/workflows/hosted.yml':
         'on: push\npermissions: {}\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - if: runner.environment == \'github-hosted\'\n        run: exit 1\n      - run: test "$RUNNER_ENVIRONMENT" = self-hosted\n',

@@ -71,7 +71,7 @@ void describe("attest-build and attest-step: the run: command and the action's p
       assert.equal(io.failures.length, 1);
       assert.match(
         io.failures[0] ?? '',
-        /^USAGE: refused before running anything: the run: command could read this action's signing key.*proxy-env sandbox.*apparmor_restrict_unprivileged_userns=0/,
+        /^USAGE: refused before running anything: the run: command could read this action's signing key.*proxy-env sandbox.*passwordless sudo/,
       );
       assert.equal(read, undefined, 'the command never ran');
       assert.deepEqual(chain, before, 'nothing was appended');

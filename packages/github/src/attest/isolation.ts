@@ -9,9 +9,9 @@ import { SathosError } from '@sathos/core';
 /** Why the `run:` command could read the action's process, or undefined when it cannot. */
 export type CommandIsolation = () => Promise<string | undefined>;
 
-/** What lifts the restriction where it usually bites: GitHub-hosted Ubuntu 24.04 runners. */
-export const LIFT_USERNS_RESTRICTION =
-  'sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0';
+/** What gives the supervisor a sandbox that keeps the command out of the action's process. */
+export const ISOLATION_FIX =
+  'allow unprivileged user namespaces, or give the runner user passwordless sudo (GitHub-hosted runners have it), or run as root with iptables';
 
 /**
  * Refuses (before anything runs, nothing signed or appended) when the command could read
@@ -25,6 +25,6 @@ export async function assertCommandIsolated(
   if (exposed === undefined) return;
   throw new SathosError(
     'USAGE',
-    `refused before running anything: the run: command could read ${secrets} from this action's process (/proc/<pid>/environ), as ${exposed}; allow unprivileged user namespaces — on a GitHub-hosted runner add a step \`${LIFT_USERNS_RESTRICTION}\` before this one (docs/anomaly.md) — or run as root`,
+    `refused before running anything: the run: command could read ${secrets} from this action's process (/proc/<pid>/environ), as ${exposed}; ${ISOLATION_FIX} (docs/anomaly.md)`,
   );
 }

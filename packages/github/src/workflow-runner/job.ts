@@ -106,7 +106,7 @@ async function jobScope(
   const scopeContexts = {
     ...contexts,
     // A job run here runs on this machine, a self-hosted runner in GitHub's terms: steps guarded by
-    // `runner.environment == 'github-hosted'` (the hosted runners' sysctl, docs/anomaly.md) are skipped.
+    // `runner.environment == 'github-hosted'` (a change only hosted runners should make) are skipped.
     runner: { temp: dirs.temp, os: 'Linux', arch: 'X64', environment: 'self-hosted' },
     github: { ...run.github, job: job.id.value, workspace: dirs.workspace },
     steps: {},
