@@ -1,7 +1,7 @@
 // The sandbox ladder: the strongest confinement this machine allows, found once per process by
 // trying it, and a sentence saying what the chosen level lets through unseen.
 import { spawn } from 'node:child_process';
-import { findCgroupParent } from './cgroup.js';
+import { findCgroupParent, type CgroupParent } from './cgroup.js';
 import { selectSandbox, type SandboxChoice, type SandboxRequest } from './sandbox-select.js';
 import { sudoUnshareArgs } from './sandbox-sudo.js';
 
@@ -71,6 +71,8 @@ export interface SandboxProbers {
   readonly namespace: () => Promise<string | undefined>;
   readonly sudoNamespace: () => Promise<string | undefined>;
   readonly iptables: () => Promise<string | undefined>;
+  /** Where step cgroups can be made (v2, else a v1 freezer); undefined for neither. */
+  readonly cgroup: () => Promise<CgroupParent | undefined>;
 }
 
 function once<T>(run: () => Promise<T>): () => Promise<T> {
@@ -82,8 +84,8 @@ const PROBERS: SandboxProbers = {
   namespace: once(probeNamespace),
   sudoNamespace: once(probeSudoNamespace),
   iptables: once(probeIptables),
+  cgroup: once(findCgroupParent),
 };
-const cgroupProbe = once(findCgroupParent);
 
 /** The sandbox for the next step: the strongest available for `auto`, or exactly the one asked. */
 export async function chooseSandbox(
@@ -102,6 +104,6 @@ export async function chooseSandbox(
     namespace,
     sudoNamespace,
     iptables: wantsIptables ? await probe.iptables() : 'not tried',
-    cgroupParent: lower ? await cgroupProbe() : undefined,
+    cgroupParent: lower ? await probe.cgroup() : undefined,
   });
 }
