@@ -80,7 +80,15 @@ function malformed(what: string, cause?: unknown): SathosError {
 function decodeArmor(armored: string): Buffer<ArrayBuffer> {
   const match = ARMOR.exec(armored.replace(/\r\n/g, '\n'));
   if (match === null) throw malformed('the SIGNED MESSAGE armor is broken');
-  return Buffer.from((match[1] ?? '').replace(/\n/g, ''), 'base64');
+  const text = (match[1] ?? '').replace(/\n/g, '');
+  const der = Buffer.from(text, 'base64');
+  // Node stops decoding at the first "=" and drops the unused bits of the last character, so text
+  // after the padding would pass for the same DER (another commit id for one signature): only the
+  // canonical base64 of the DER, as gitsign writes it, is read.
+  if (der.toString('base64') !== text) {
+    throw malformed('the armor is not canonical base64 (text after its padding, or stray bits)');
+  }
+  return der;
 }
 
 /** Parses DER that must be exactly one ASN.1 value (no trailing bytes). */
@@ -104,6 +112,22 @@ const oidOf = (value: ASN1Obj, what: string): string =>
   element(value, 0, OBJECT_IDENTIFIER, `the ${what} OID`).toOID();
 
 /**
+ * Refuses elements past the last field a structure has. The positional reading takes the fields
+ * it knows and would otherwise ignore the rest: bytes no verifier reads, which pkijs's schemas and
+ * gitsign's own parser refuse, and which make other commit ids for the same signature.
+ */
+function noTrailing(value: ASN1Obj, fields: number, what: string): void {
+  if (value.subs.length > fields) throw malformed(`${what} has trailing fields`);
+}
+
+/** An AlgorithmIdentifier (RFC 5280 4.1.1.2): its OID, then at most its parameters. */
+function algorithmOf(parent: ASN1Obj, index: number, what: string): string {
+  const algorithm = element(parent, index, SEQUENCE, `the ${what}`);
+  noTrailing(algorithm, 2, `the ${what}`);
+  return oidOf(algorithm, what);
+}
+
+/**
  * SignedData (RFC 5652 5.1), positionally: version, digestAlgorithms, encapContentInfo, then
  * [0] certificates and [1] crls when present, and signerInfos last.
  */
@@ -122,6 +146,7 @@ function signedDataOf(der: Buffer<ArrayBuffer>): SignedData {
   }
   const content = element(info, 1, CONTEXT_0, 'the ContentInfo content');
   const signedData = element(content, 0, SEQUENCE, 'the SignedData');
+  noTrailing(content, 1, 'the ContentInfo content');
   element(signedData, 0, INTEGER, 'the SignedData version');
   element(signedData, 1, SET, 'the SignedData digestAlgorithms');
   const encap = element(signedData, 2, SEQUENCE, 'the encapContentInfo');
@@ -164,12 +189,12 @@ function onlySigner(signedData: SignedData): SignerInfo {
   element(info, 0, INTEGER, 'the SignerInfo version');
   const sid = info.subs[1];
   if (sid === undefined) throw malformed('the SignerInfo names no signer');
-  const digestAlgorithm = oidOf(element(info, 2, SEQUENCE, 'the digestAlgorithm'), 'digest');
+  const digestAlgorithm = algorithmOf(info, 2, 'digestAlgorithm');
   let next = 3;
   const signed = info.subs[next];
   const signedAttrs = signed !== undefined && tagOf(signed) === CONTEXT_0 ? signed : undefined;
   if (signedAttrs !== undefined) next += 1;
-  const sigAlg = element(info, next, SEQUENCE, 'the signatureAlgorithm');
+  const signatureAlgorithm = algorithmOf(info, next, 'signatureAlgorithm');
   const signature = element(info, next + 1, OCTET_STRING, 'the signature');
   next += 2;
   const unsigned = info.subs[next];
@@ -181,7 +206,7 @@ function onlySigner(signedData: SignedData): SignerInfo {
     sid,
     digestAlgorithm,
     ...(signedAttrs === undefined ? {} : { signedAttrs }),
-    signatureAlgorithm: oidOf(sigAlg, 'signature algorithm'),
+    signatureAlgorithm,
     signature: Buffer.from(signature.value),
     ...(unsignedAttrs === undefined ? {} : { unsignedAttrs }),
   };
@@ -190,7 +215,7 @@ function onlySigner(signedData: SignedData): SignerInfo {
 /** The subjectKeyIdentifier choice of a SignerIdentifier: [0] IMPLICIT (or wrapped) OCTET STRING. */
 function sidKeyId(sid: ASN1Obj): Buffer | undefined {
   if (tagOf(sid) === CONTEXT_0_PRIMITIVE) return sid.value;
-  const inner = tagOf(sid) === CONTEXT_0 ? sid.subs[0] : undefined;
+  const inner = tagOf(sid) === CONTEXT_0 && sid.subs.length === 1 ? sid.subs[0] : undefined;
   return inner !== undefined && tagOf(inner) === OCTET_STRING ? inner.value : undefined;
 }
 
@@ -199,6 +224,7 @@ function namesSigner(cert: X509Certificate, sid: ASN1Obj): boolean {
   if (tagOf(sid) === SEQUENCE) {
     const issuer = element(sid, 0, SEQUENCE, 'the signer issuer');
     const serial = element(sid, 1, INTEGER, 'the signer serial number');
+    noTrailing(sid, 2, 'the signer identifier');
     return cert.issuer.equals(issuer.value) && cert.serialNumber.equals(serial.value);
   }
   const id = sidKeyId(sid);
@@ -226,13 +252,36 @@ function signerCertificate(
   return matching[0] as { certificate: X509Certificate; der: Buffer };
 }
 
+/** Attributes (RFC 5652 5.3), each exactly SEQUENCE { type OID, values SET }, by type. */
+function attributesOf(
+  attrs: ASN1Obj | undefined,
+  which: string,
+): { type: string; values: ASN1Obj }[] {
+  return (attrs?.subs ?? []).map((attribute) => {
+    const [type, values] = attribute.subs;
+    if (
+      tagOf(attribute) !== SEQUENCE ||
+      attribute.subs.length !== 2 ||
+      type === undefined ||
+      tagOf(type) !== OBJECT_IDENTIFIER ||
+      values === undefined ||
+      tagOf(values) !== SET
+    ) {
+      throw malformed(`${which} attribute is not a type and a SET of values`);
+    }
+    return { type: type.toOID(), values };
+  });
+}
+
 /** The single value of the attribute of this type; absent when the attribute is absent. */
-function onlyValue(attrs: ASN1Obj | undefined, type: string, what: string): ASN1Obj | undefined {
-  const found = (attrs?.subs ?? []).filter(
-    (a) => tagOf(a) === SEQUENCE && a.subs[0] !== undefined && oidOf(a, 'attribute') === type,
-  );
+function onlyValue(
+  attrs: readonly { type: string; values: ASN1Obj }[],
+  type: string,
+  what: string,
+): ASN1Obj | undefined {
+  const found = attrs.filter((a) => a.type === type);
   if (found.length === 0) return undefined;
-  const values = element(found[0] as ASN1Obj, 1, SET, `the ${what} attribute values`).subs;
+  const values = (found[0] as { values: ASN1Obj }).values.subs;
   if (found.length > 1 || values.length !== 1) {
     throw malformed(`the ${what} attribute must appear once with one value`);
   }
@@ -252,7 +301,8 @@ function signedAttributesOf(signer: SignerInfo): {
 } {
   const signed = signer.signedAttrs;
   if (signed === undefined) throw malformed('it has no signed attributes');
-  const contentType = onlyValue(signed, OID_CONTENT_TYPE, 'contentType');
+  const attrs = attributesOf(signed, 'a signed');
+  const contentType = onlyValue(attrs, OID_CONTENT_TYPE, 'contentType');
   if (
     contentType === undefined ||
     tagOf(contentType) !== OBJECT_IDENTIFIER ||
@@ -260,11 +310,11 @@ function signedAttributesOf(signer: SignerInfo): {
   ) {
     throw malformed('the contentType attribute is missing or not id-data');
   }
-  const digest = onlyValue(signed, OID_MESSAGE_DIGEST, 'messageDigest');
+  const digest = onlyValue(attrs, OID_MESSAGE_DIGEST, 'messageDigest');
   if (digest === undefined || tagOf(digest) !== OCTET_STRING) {
     throw malformed('the messageDigest attribute is missing or not an OCTET STRING');
   }
-  const time = onlyValue(signed, OID_SIGNING_TIME, 'signingTime');
+  const time = onlyValue(attrs, OID_SIGNING_TIME, 'signingTime');
   const claimed = time !== undefined && tagOf(time) === UTC_TIME ? time.toDate() : undefined;
   return {
     // The signature is over the attributes as a DER SET OF, not under their [0] IMPLICIT tag.
@@ -278,8 +328,9 @@ function unsignedAttributesOf(signer: SignerInfo): {
   readonly timestampToken?: Buffer;
   readonly rekorEntry?: Buffer;
 } {
-  const token = onlyValue(signer.unsignedAttrs, OID_TIMESTAMP_TOKEN, 'timeStampToken');
-  const rekor = onlyValue(signer.unsignedAttrs, OID_REKOR_ENTRY, 'Rekor entry');
+  const attrs = attributesOf(signer.unsignedAttrs, 'an unsigned');
+  const token = onlyValue(attrs, OID_TIMESTAMP_TOKEN, 'timeStampToken');
+  const rekor = onlyValue(attrs, OID_REKOR_ENTRY, 'Rekor entry');
   if (token !== undefined && tagOf(token) !== SEQUENCE) {
     throw malformed('the timeStampToken attribute is not a ContentInfo');
   }

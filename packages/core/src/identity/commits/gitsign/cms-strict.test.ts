@@ -1,0 +1,209 @@
+// Red-team of the positional CMS reader: a real public-good gitsign signature (offline Rekor mode)
+// is re-encoded with one lie at a time, and the WHOLE verification (verifyGitsignSignature against
+// the embedded public-good root, no network) must refuse it. Most lies here leave the signed bytes
+// untouched, so before the reader was strict they verified: BER instead of DER (indefinite and
+// non-minimal lengths, long-form and constructed tags), fields after the last one a structure has
+// (in the ContentInfo's [0], the signer identifier, an algorithm identifier, an attribute), and
+// armor whose base64 goes on after its padding. Each is a second commit id for the same signature
+// that gitsign's own verifier would not produce; SATHOS accepts only the one encoding.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { ASN1Obj } from '@sigstore/core';
+import { SathosError } from '../../../errors.js';
+import { parseCommit } from '../git/commit-object.js';
+import { publicGoodTrust } from '../../trust/trusted-root.js';
+import { derHeader, tagOf } from './der.js';
+import { verifyGitsignSignature } from './verify.js';
+
+const offline = parseCommit(
+  '0'.repeat(40),
+  readFileSync(
+    new URL('../../../../../../test/commits/fixtures/gitsign-offline.commit', import.meta.url),
+  ),
+);
+const ARMORED = offline.signature ?? assert.fail('the fixture is signed');
+const DER = Buffer.from(
+  ARMORED.split('\n')
+    .filter((l) => l !== '' && !l.startsWith('-----'))
+    .join(''),
+  'base64',
+);
+const ROOT = ASN1Obj.parseBuffer(DER);
+const TRUST = publicGoodTrust();
+
+// Where each field sits: ContentInfo { type, [0] { SignedData { version, digestAlgorithms,
+// encapContentInfo, [0] certificates, signerInfos { SignerInfo { version, sid, digestAlgorithm,
+// [0] signedAttrs, signatureAlgorithm, signature, [1] unsignedAttrs } } } } }.
+const SIGNED_DATA = [1, 0];
+const SIGNER = [...SIGNED_DATA, 4, 0];
+const at = (...path: number[]): number[] => path;
+
+const tlv = (tag: number, ...parts: Buffer[]): Buffer => {
+  const body = Buffer.concat(parts);
+  return Buffer.concat([derHeader(tag, body.length), body]);
+};
+const NULL = tlv(0x05);
+const raw = (value: ASN1Obj): Buffer => Buffer.from(value.toDER());
+
+/** The fixture's DER with the value at `path` rebuilt by `change` (from its elements' DER). */
+function edit(path: readonly number[], change: (subs: Buffer[]) => Buffer[], node = ROOT): Buffer {
+  const subs = node.subs.map(raw);
+  const [index, ...rest] = path;
+  if (index === undefined) return tlv(tagOf(node), ...change(subs));
+  subs[index] = edit(rest, change, node.subs[index] ?? assert.fail(`no element ${index}`));
+  return tlv(tagOf(node), ...subs);
+}
+
+/** The fixture's DER with the whole encoding of the value at `path` replaced by `change`'s. */
+function replace(path: readonly number[], change: (der: Buffer, value: ASN1Obj) => Buffer): Buffer {
+  const parent = path.slice(0, -1);
+  const last = path.at(-1) ?? assert.fail('a path names an element');
+  let value = ROOT;
+  for (const i of path) value = value.subs[i] ?? assert.fail(`no element ${i}`);
+  const target = value;
+  return edit(parent, (subs) => subs.map((s, i) => (i === last ? change(s, target) : s)));
+}
+
+/** The same value with its length written in the long form (BER allows it, DER does not). */
+function longLength(der: Buffer, value: ASN1Obj): Buffer {
+  const length = value.value.length;
+  const header =
+    length < 0x80 ? Buffer.from([0x81, length]) : Buffer.from([0x82, length >> 8, length & 0xff]);
+  return Buffer.concat([Buffer.from([der[0] ?? 0]), header, value.value]);
+}
+
+const armor = (der: Buffer): string => {
+  const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
+  return `-----BEGIN SIGNED MESSAGE-----\n${lines.join('\n')}\n-----END SIGNED MESSAGE-----\n`;
+};
+
+function refused(armored: string, pattern: RegExp): void {
+  assert.throws(
+    () => verifyGitsignSignature(armored, offline.payload, TRUST),
+    (error: unknown) => {
+      assert.ok(error instanceof SathosError, `not a SathosError: ${String(error)}`);
+      assert.equal(error.code, 'SIGNATURE_INVALID', error.message);
+      assert.match(error.message, /^malformed gitsign signature: /);
+      assert.match(error.message, pattern);
+      return true;
+    },
+  );
+}
+
+void describe('the gitsign CMS reader refuses every other encoding of a valid signature', () => {
+  void it('the control: the fixture and its DER rebuilt unchanged verify', () => {
+    assert.deepEqual(
+      edit([], (s) => s),
+      DER,
+      'the edit helper rebuilds the same bytes',
+    );
+    for (const armored of [ARMORED, armor(DER)]) {
+      const verified = verifyGitsignSignature(armored, offline.payload, TRUST);
+      assert.equal(verified.signer.subject, 'billy@chainguard.dev');
+    }
+  });
+
+  const cases: [string, () => string, RegExp][] = [
+    [
+      'an indefinite-length ContentInfo (BER)',
+      () => armor(Buffer.concat([Buffer.from([0x30, 0x80]), ROOT.value, Buffer.from([0, 0])])),
+      /not one DER value \(.*indefinite/,
+    ],
+    [
+      'a non-minimal length on the signer identifier (BER)',
+      () => armor(replace(at(...SIGNER, 1), longLength)),
+      /not one DER value \(.*non-minimal/,
+    ],
+    [
+      'a non-minimal length on the signature value (BER)',
+      () => armor(replace(at(...SIGNER, 5), longLength)),
+      /not one DER value \(.*non-minimal/,
+    ],
+    [
+      'the signature as a constructed OCTET STRING (BER)',
+      () => armor(replace(at(...SIGNER, 5), (_, v) => tlv(0x24, tlv(0x04, v.value)))),
+      /the signature is missing or mistyped/,
+    ],
+    [
+      'a long-form tag for the signerInfos SET',
+      () =>
+        armor(
+          replace(at(...SIGNED_DATA, 4), (der, v) =>
+            Buffer.concat([
+              Buffer.from([0x3f, 0x11]),
+              der.subarray(1, der.length - v.value.length),
+              v.value,
+            ]),
+          ),
+        ),
+      /not one DER value \(.*long form/,
+    ],
+    [
+      'an element after the SignedData in the ContentInfo [0]',
+      () => armor(edit([1], (s) => [...s, NULL])),
+      /the ContentInfo content has trailing fields/,
+    ],
+    [
+      'a third element in the issuer-and-serial signer identifier',
+      () => armor(edit(at(...SIGNER, 1), (s) => [...s, NULL])),
+      /the signer identifier has trailing fields/,
+    ],
+    [
+      'a third element in the digestAlgorithm',
+      () => armor(edit(at(...SIGNER, 2), (s) => [...s, NULL, NULL])),
+      /the digestAlgorithm has trailing fields/,
+    ],
+    [
+      'a third element in the signatureAlgorithm',
+      () => armor(edit(at(...SIGNER, 4), (s) => [...s, NULL, NULL])),
+      /the signatureAlgorithm has trailing fields/,
+    ],
+    [
+      'a third element in the Rekor entry attribute',
+      () => armor(edit(at(...SIGNER, 6, 0), (s) => [...s, NULL])),
+      /an unsigned attribute is not a type and a SET of values/,
+    ],
+    [
+      'an unsigned attribute that is not a SEQUENCE',
+      () => armor(edit(at(...SIGNER, 6), (s) => [...s, tlv(0x31, NULL)])),
+      /an unsigned attribute is not a type and a SET of values/,
+    ],
+    [
+      'base64 after the armor padding (Node stops decoding at "=")',
+      () => ARMORED.replace('\n-----END', '=QUJDRA==\n-----END'),
+      /armor.*base64/,
+    ],
+    [
+      'base64 whose last character carries bits past the data',
+      () => {
+        // An unknown unsigned attribute (CMS allows it) sized so the DER leaves one byte for the
+        // last base64 group, "xy==": y's low four bits are unused and Node ignores them.
+        let der: Buffer = DER;
+        for (let size = 0; der.length % 3 !== 1; size += 1) {
+          const unknown = tlv(
+            0x30,
+            tlv(0x06, Buffer.from([0x2a, 0x03])),
+            tlv(0x31, tlv(0x04, Buffer.alloc(size))),
+          );
+          der = edit(at(...SIGNER, 6), (s) => [...s, unknown]);
+        }
+        const text = der.toString('base64');
+        assert.ok(text.endsWith('=='), text.slice(-4));
+        verifyGitsignSignature(armor(der), offline.payload, TRUST); // the canonical text verifies
+        // The canonical last character has its low bits clear; the next one in the alphabet sets one.
+        const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+        const stray = alphabet[alphabet.indexOf(text.at(-3) ?? '') + 1] ?? '';
+        const changed = `${text.slice(0, -3)}${stray}==`;
+        assert.deepEqual(Buffer.from(changed, 'base64'), der, 'Node decodes both to the same DER');
+        return `-----BEGIN SIGNED MESSAGE-----\n${changed}\n-----END SIGNED MESSAGE-----\n`;
+      },
+      /armor.*base64/,
+    ],
+  ];
+  for (const [name, build, pattern] of cases) {
+    void it(`refuses ${name}`, () => {
+      refused(build(), pattern);
+    });
+  }
+});
