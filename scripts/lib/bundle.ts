@@ -102,7 +102,9 @@ function outputOptions(target: BundleTarget): BuildOptions {
 
 // Everything that decides the bundle's bytes is here, so the output is a function of the inputs.
 // Minified and tree-shaken: an action's dist/ is compiled on every cold start and audited by whoever
-// pins it; names are kept (keepNames) so errors and stack traces still say which function failed.
+// pins it; names are kept (keepNames) so errors and stack traces still say which function failed,
+// and because code relies on them: @azure/storage-blob (the guard's cache) tells its pipeline's
+// policy factories apart by constructor.name, @sigstore/sign and /verify name errors with it.
 function options(
   root: string,
   target: BundleTarget,
