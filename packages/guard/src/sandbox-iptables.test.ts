@@ -1,8 +1,8 @@
 // The iptables level for real (root, iptables and ip6tables): the step, a uid of its own, reaches
 // the allowed server only through the gateway; connecting directly to either server is rejected and
 // counted; DNS goes to the gateway. Its rules go on every exit path: after the step, on SIGTERM to
-// the supervisor, and — after a SIGKILL, which leaves them (and the step still confined) — at the
-// next start, which kills the orphaned step first. Rules that cannot be installed: no step.
+// the supervisor, and — after a SIGKILL, which leaves them (the uid still confined) — at the next
+// start, which first kills whatever still holds the uid. Rules that cannot be installed: no step.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { access, chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -159,7 +159,7 @@ describe('the iptables level', { skip: available }, () => {
     assert.deepEqual(await processesOfUid(uid), [], 'the step went before its rules');
   });
 
-  it('after a SIGKILL the step stays confined; the next start kills it, then removes the rules', async () => {
+  it('after a SIGKILL the rules stay; the next start kills what holds their uid, then removes them', async () => {
     const child = await waitingSupervisor(first.port, second.port);
     const pid = child.pid ?? -1;
     const [chain] = chainsOf(pid);
@@ -168,15 +168,24 @@ describe('the iptables level', { skip: available }, () => {
     assert.ok(uid !== undefined);
     child.kill('SIGKILL');
     await ended(child);
-    assert.equal(
-      chainsOf(pid).length,
-      3,
-      'nothing removed the rules: the orphan is still confined',
+    assert.equal(chainsOf(pid).length, 3, 'nothing removed the rules: the uid is still confined');
+    // A process of that uid that outlived the supervisor and its watchdog (made here: one that
+    // escaped every tree, marker and cgroup): it must be gone before its rules are.
+    const orphan = spawn(
+      'setpriv',
+      [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--', 'sleep', '60'],
+      { stdio: 'ignore', detached: true },
     );
-    assert.ok((await processesOfUid(uid)).length > 0, 'the orphaned step still runs');
+    const orphanEnded = ended(orphan);
+    for (let tries = 0; tries < 100 && (await processesOfUid(uid)).length === 0; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.ok((await processesOfUid(uid)).length > 0, 'the orphan runs as the step uid');
     const removed = await removeStaleChains();
     assert.ok(removed.includes(chain));
     assert.deepEqual(chainsOf(pid), []);
+    await orphanEnded;
+    assert.equal(orphan.signalCode, 'SIGKILL', 'the orphan was killed before the rules went');
     assert.deepEqual(await processesOfUid(uid), []);
   });
 
