@@ -18,9 +18,13 @@ export function rejectedNote(counts: { attempts: number; packets: number }): str
   return `${plural(counts.attempts, 'direct connection attempt')} refused (the sandbox cannot name their host)${other}`;
 }
 
+/** What the rules rejected, once the step is over: packets that went around the gateway. */
+export type OnDirectEgress = (packets: number) => void;
+
 export async function startIptablesStep(
   options: Omit<PlainStepOptions, 'wrapper'>,
   gateway: Pick<Gateway, 'proxyPort' | 'dnsPort'>,
+  onDirectEgress: OnDirectEgress = () => undefined,
 ): Promise<RunningStep> {
   const uid = await freshStepUid().catch((error: unknown) => {
     throw new SathosError(
@@ -59,7 +63,10 @@ export async function startIptablesStep(
         );
         return;
       }
-      notes.push(rejectedNote(await rules.remove()));
+      const rejected = await rules.remove();
+      // Not only a note: refused egress is a finding the gate sees (core's direct-egress).
+      onDirectEgress(rejected.attempts + rejected.packets);
+      notes.push(rejectedNote(rejected));
     },
   };
 }

@@ -4,7 +4,7 @@ import { realpath, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SathosError } from '@sathos/core';
 import type { Gateway } from './gateway.js';
-import { startIptablesStep } from './launch-iptables.js';
+import { startIptablesStep, type OnDirectEgress } from './launch-iptables.js';
 import { bindFstab } from './namespace-init.js';
 import { socketFiles } from './process-tree.js';
 import type { SandboxChoice } from './sandbox.js';
@@ -43,6 +43,7 @@ export async function launch(
   gateway: Gateway,
   dir: string,
   options: SuperviseOptions,
+  onDirectEgress?: OnDirectEgress,
 ): Promise<RunningStep> {
   const env = cleanEnv(options.env ?? process.env);
   const args = [...(options.args ?? [])];
@@ -79,7 +80,9 @@ export async function launch(
     output,
     cgroupParent: choice.cgroupParent,
   };
-  return choice.kind === 'iptables' ? startIptablesStep(plain, gateway) : startPlainStep(plain);
+  return choice.kind === 'iptables'
+    ? startIptablesStep(plain, gateway, onDirectEgress)
+    : startPlainStep(plain);
 }
 
 function requireOwnIdentity(): StepIdentity {

@@ -34,6 +34,7 @@ export function supervisedRun(report: SupervisionReport): SupervisedRun {
     droppedByAction: report.droppedByAction,
     sandbox: report.sandbox,
     sandboxNote: report.sandboxNote,
+    ...(report.directEgress === undefined ? {} : { directEgress: report.directEgress }),
   };
 }
 

@@ -91,6 +91,11 @@ export interface SupervisionReport {
   /** The same by action: any not `allow` is a finding the log could not itemize. */
   readonly droppedByAction: Readonly<Record<EgressAction, number>>;
   readonly refusals: readonly GatewayRefusal[];
+  /**
+   * Packets the sandbox rejected because they went around the gateway (the iptables level counts
+   * them; absent elsewhere, where they are not counted): refused egress, a finding.
+   */
+  readonly directEgress?: number;
 }
 
 const DEFAULT_GRACE_MS = 5000;
@@ -211,8 +216,11 @@ export async function supervise(options: SuperviseOptions): Promise<SupervisionR
         }, options.deadlineMs);
   const startedAt = performance.now();
   let exit: StepExit;
+  let directEgress: number | undefined;
   try {
-    step = await launch(choice, booting, gateway, dir, options);
+    step = await launch(choice, booting, gateway, dir, options, (packets) => {
+      directEgress = packets;
+    });
     emit({ kind: 'started', pid: step.pid, sandbox: choice.kind, containment: step.containment });
     if (halted !== undefined) void haltSequence(step);
     exit = await step.exited;
@@ -245,5 +253,6 @@ export async function supervise(options: SuperviseOptions): Promise<SupervisionR
     droppedDecisions: gateway.droppedDecisions,
     droppedByAction: { ...gateway.droppedByAction },
     refusals: gateway.refusals,
+    ...(directEgress === undefined ? {} : { directEgress }),
   };
 }

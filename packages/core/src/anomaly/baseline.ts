@@ -225,6 +225,8 @@ export interface RunOutcome {
   readonly trusted?: boolean;
   /** Decisions the supervisor did not keep (its log is bounded): an incomplete log teaches nothing. */
   readonly decisionsDropped?: number;
+  /** Packets the sandbox rejected for going around the gateway: refused egress teaches nothing. */
+  readonly directEgress?: number;
 }
 
 export type LearnResult =
@@ -247,6 +249,8 @@ export function learnRun(baseline: Baseline, outcome: RunOutcome): LearnResult {
     (d) => d.verdict.action === 'block' || d.verdict.action === 'halt',
   ).length;
   if (blocked > 0) return refused(`${blocked} connection(s) were refused`);
+  if (outcome.directEgress !== undefined && outcome.directEgress !== 0)
+    return refused(`${String(outcome.directEgress)} packet(s) around the gateway were rejected`);
   const durationMs = Math.max(1, Math.round(outcome.durationMs));
   if (!Number.isFinite(durationMs) || durationMs > BASELINE_LIMITS.maxDurationMs)
     return refused(`the run's duration is outside 1 ms to ${BASELINE_LIMITS.maxDurationMs} ms`);

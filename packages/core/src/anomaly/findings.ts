@@ -28,6 +28,15 @@ export type AnomalyFinding =
       readonly reason: string;
     }
   | {
+      /**
+       * The step sent packets around the gateway (a client ignoring the proxy) that the sandbox
+       * rejected: refused egress whose host the sandbox cannot name (the iptables level counts it).
+       */
+      readonly kind: 'direct-egress';
+      readonly count: number;
+      readonly reason: string;
+    }
+  | {
       readonly kind: 'slow-step';
       readonly durationMs: number;
       readonly deadlineMs: number;
@@ -55,6 +64,11 @@ export interface SupervisedRun {
   readonly droppedByAction?: Readonly<Partial<Record<EgressAction, number>>>;
   readonly sandbox?: SandboxKind;
   readonly sandboxNote?: string;
+  /**
+   * Packets the sandbox rejected because they went around the gateway (the iptables level's
+   * counters; other levels cannot count them). Any is a finding: refused egress, like a blocked host.
+   */
+  readonly directEgress?: number;
 }
 
 const HOST_KIND = { audit: 'unknown-host', block: 'blocked-host', halt: 'halted-host' } as const;
@@ -119,6 +133,19 @@ function slowFinding(plan: StepPlan, run: SupervisedRun): AnomalyFinding | undef
   };
 }
 
+// Refused whatever the mode, as a blocked host is; a count that is not a whole number reads as one.
+function directFinding(run: SupervisedRun): AnomalyFinding[] {
+  if (run.directEgress === undefined || run.directEgress === 0) return [];
+  const count = countOf(run.directEgress);
+  return [
+    {
+      kind: 'direct-egress',
+      count,
+      reason: `${count} packet${count === 1 ? '' : 's'} went around the gateway (a client ignoring the proxy) and the sandbox rejected them; their host is not known`,
+    },
+  ];
+}
+
 /** Every finding of a run, host findings first (in order of first request), then the duration. */
 export function runFindings(plan: StepPlan, run: SupervisedRun): AnomalyFinding[] {
   const slow = slowFinding(plan, run);
@@ -126,7 +153,12 @@ export function runFindings(plan: StepPlan, run: SupervisedRun): AnomalyFinding[
     run.halted && run.haltCause === 'supervisor'
       ? [{ kind: 'supervisor-halt', reason: run.haltReason ?? 'the supervisor failed' }]
       : [];
-  return [...hostFindings(plan, run.decisions), ...failed, ...(slow === undefined ? [] : [slow])];
+  return [
+    ...hostFindings(plan, run.decisions),
+    ...directFinding(run),
+    ...failed,
+    ...(slow === undefined ? [] : [slow]),
+  ];
 }
 
 export interface AnomalyObservation {

@@ -1,0 +1,69 @@
+// Attacks on the supervisor by a step whose command the attacker controls (the policy and the
+// workflow are the defender's), each built for real: real processes, real iptables, loopback only.
+// Each test shows the attack stopped; what still gets through is an `it.todo` with its reproduction.
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { anomalySettings, learnRun, emptyBaseline } from '@sathos/core';
+import { chooseSandbox } from './sandbox.js';
+import { superviseStep } from './supervise-step.js';
+import { countingServer, loopbackResolver, type CountingServer } from './test-servers.js';
+
+const iptables = await chooseSandbox('iptables').then(
+  () => undefined,
+  (error: unknown) => (error instanceof Error ? error.message : String(error)),
+);
+
+/** A step that ignores the proxy: a TCP connection and a UDP datagram straight to `port`. */
+const DIRECT_STEP = String.raw`
+const net = require('node:net');
+const dgram = require('node:dgram');
+const port = Number(process.argv[1]);
+const udp = dgram.createSocket('udp4');
+udp.send('exfiltrated', port, '127.0.0.1', () => udp.close());
+const socket = net.connect({ host: '127.0.0.1', port }, () => { console.log('direct: connected'); socket.destroy(); });
+socket.on('error', (e) => console.log('direct: ' + e.code));
+`;
+
+function collect(): { stream: PassThrough; text: () => string } {
+  let text = '';
+  const stream = new PassThrough();
+  stream.on('data', (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+  });
+  return { stream, text: () => text };
+}
+
+describe('attack: egress past the gateway on the iptables level', { skip: iptables }, () => {
+  let server: CountingServer;
+  before(async () => {
+    server = await countingServer('the attacker reached me');
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it('a direct connection the rules reject is a finding the gate sees, and teaches no baseline', async () => {
+    const out = collect();
+    const supervised = await superviseStep({
+      command: process.execPath,
+      args: ['-e', DIRECT_STEP, String(server.port)],
+      settings: anomalySettings({ allowedHosts: ['allowed.test'], mode: 'block' }, {}, 'policy'),
+      step: 'direct',
+      resolve: loopbackResolver,
+      sandbox: 'iptables',
+      output: { stdout: out.stream, stderr: out.stream },
+    });
+    assert.match(out.text(), /^direct: ECONNREFUSED$/m, 'the rules rejected it');
+    assert.equal(server.connections(), 0);
+    const { anomaly } = supervised.observations;
+    // Before: findings [] — the attempt showed only in the sandbox note, and the gate allowed.
+    const direct = anomaly.findings.find((f) => f.kind === 'direct-egress');
+    assert.ok(
+      direct !== undefined && 'count' in direct && direct.count >= 2,
+      `a direct-egress finding for the SYN and the datagram, got ${JSON.stringify(anomaly.findings)}`,
+    );
+    const learned = learnRun(emptyBaseline('direct'), { ...supervised.run, at: Date.now() });
+    assert.equal(learned.learned, false, 'a run with rejected egress teaches nothing');
+  });
+});
