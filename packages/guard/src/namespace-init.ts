@@ -1,8 +1,8 @@
 // The program that runs as pid 1 of the step's namespaces (`node -e`, CommonJS, no imports of ours so
-// it survives bundling). It brings loopback up, covers the host's unix sockets (a daemon behind one
-// would connect on the step's behalf), points /etc/resolv.conf at itself, relays the
-// namespace's 127.0.0.1 proxy port and port 53 to the gateway's unix sockets (the only way out),
-// then runs the step. It talks to the supervisor over fd 3, one JSON object per line:
+// it survives bundling). At once, while the supervisor readies the gateway, it brings loopback up
+// and opens its relays: the namespace's 127.0.0.1 proxy port and port 53, to the gateway's unix
+// sockets (the only way out). With the step it covers the host's unix sockets (a daemon behind one
+// would connect on the step's behalf), points /etc/resolv.conf at itself, then runs the step. It talks to the supervisor over fd 3, one JSON object per line:
 //   in:  {"start": {...}}  {"signal": "SIGTERM" | "SIGKILL"}
 //   out: {"ready": {"proxyPort", "notes"}}  {"exit": {"code", "signal"}}  {"failed": "reason"}
 // If the supervisor goes away, or a relay fails, it kills everything in the namespace and exits;
