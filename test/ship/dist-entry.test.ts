@@ -27,12 +27,15 @@ const actions = readdirSync(ACTIONS, { withFileTypes: true })
   .map((entry) => entry.name)
   .sort();
 
-function runAlone(dir: string): Promise<{ code: number; stdout: string }> {
+function runAlone(
+  dir: string,
+  inputs: Record<string, string> = {},
+): Promise<{ code: number; stdout: string }> {
   return new Promise((done) => {
     execFile(
       process.execPath,
       [join(dir, 'index.js')],
-      { cwd: dir, env: { PATH: process.env.PATH ?? '' } },
+      { cwd: dir, env: { PATH: process.env.PATH ?? '', ...inputs } },
       (error, stdout) => {
         done({ code: error === null ? 0 : Number(error.code), stdout });
       },
@@ -70,4 +73,15 @@ void describe('committed action entries (dist/index.js)', () => {
       assert.match(errors[0] ?? '', /^::error::USAGE: /);
     });
   }
+
+  void it('guard: alone, with usable inputs, fails the step in one line naming the missing code', async () => {
+    const dir = mkdtempSync(join(scratch, 'guard-usable-'));
+    copyFileSync(join(ACTIONS, 'guard', 'dist', 'index.js'), join(dir, 'index.js'));
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+    const { code, stdout } = await runAlone(dir, { INPUT_RUN: 'true' });
+    assert.equal(code, 1, stdout);
+    const errors = stdout.split('\n').filter((line) => line.startsWith('::error::'));
+    assert.equal(errors.length, 1, stdout);
+    assert.match(errors[0] ?? '', /^::error::unexpected error: the action's code did not load \(/);
+  });
 });

@@ -3,7 +3,7 @@
 // entry reads and checks its inputs first, so a step with an unusable input fails at once, without
 // compiling the policy engine, Sigstore or anything else it never reaches.
 import { describeCause, isSathosError } from '@sathos/core';
-import { actionsIO } from './io.js';
+import { actionsIO, type ActionIO } from './io.js';
 
 /** The one line a failed step shows: the error's code and line, or what the unexpected cause was. */
 export function stepFailureLine(error: unknown): string {
@@ -15,20 +15,28 @@ export function stepFailureLine(error: unknown): string {
 /**
  * Runs an action: `read` reads and checks every input (throwing on the first unusable one), and
  * only then is `load` called for the action's run function. An input error fails the step with
- * its one line and loads nothing more.
+ * its one line and loads nothing more; so does an action whose code cannot be loaded.
  */
 export async function startAction<I>(
   read: () => I,
   load: () => Promise<(inputs: I) => Promise<void>>,
-  line: (error: unknown) => string = stepFailureLine,
+  io: Pick<ActionIO, 'setFailed'> = actionsIO(),
 ): Promise<void> {
   let inputs: I;
   try {
     inputs = read();
   } catch (error) {
-    actionsIO().setFailed(line(error));
+    io.setFailed(stepFailureLine(error));
     return;
   }
-  const run = await load();
+  let run: (inputs: I) => Promise<void>;
+  try {
+    run = await load();
+  } catch (error) {
+    io.setFailed(
+      `unexpected error: the action's code did not load (${describeCause(error)}); use the action from a released tag, whose dist/ is complete`,
+    );
+    return;
+  }
   await run(inputs);
 }
