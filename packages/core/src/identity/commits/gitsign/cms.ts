@@ -3,8 +3,18 @@
 // Fulcio leaf certificate, and in unsigned attributes an RFC 3161 timestamp token and/or gitsign's
 // offline Rekor entry. Only the structure is judged here; gitsign-verify.ts judges the cryptography.
 // https://github.com/sigstore/gitsign/blob/main/docs/verification.md
-import { ASN1Obj, X509Certificate } from '@sigstore/core';
-import { SathosError, describeCause, isSathosError } from '../../../errors.js';
+import { X509Certificate, type ASN1Obj } from '@sigstore/core';
+import { describeCause, isSathosError } from '../../../errors.js';
+import {
+  algorithmOf,
+  attributesOf,
+  element,
+  malformed,
+  noTrailing,
+  oidOf,
+  onlyValue,
+  parseDer,
+} from './cms-fields.js';
 import {
   CONTEXT_0,
   CONTEXT_0_PRIMITIVE,
@@ -69,14 +79,6 @@ export interface GitsignCms {
   readonly rekorEntry?: Buffer;
 }
 
-function malformed(what: string, cause?: unknown): SathosError {
-  return new SathosError(
-    'SIGNATURE_INVALID',
-    `malformed gitsign signature: ${what}; re-sign the commit with gitsign`,
-    cause === undefined ? {} : { cause },
-  );
-}
-
 function decodeArmor(armored: string): Buffer<ArrayBuffer> {
   const match = ARMOR.exec(armored.replace(/\r\n/g, '\n'));
   if (match === null) throw malformed('the SIGNED MESSAGE armor is broken');
@@ -89,42 +91,6 @@ function decodeArmor(armored: string): Buffer<ArrayBuffer> {
     throw malformed('the armor is not canonical base64 (text after its padding, or stray bits)');
   }
   return der;
-}
-
-/** Parses DER that must be exactly one ASN.1 value (no trailing bytes). */
-function parseDer(der: Buffer<ArrayBuffer>, what: string): ASN1Obj {
-  try {
-    return ASN1Obj.parseBuffer(der);
-  } catch (error) {
-    throw malformed(`${what} is not one DER value (${describeCause(error)})`, error);
-  }
-}
-
-/** The `index`th element of a constructed value, which must carry `tag`. */
-function element(parent: ASN1Obj, index: number, tag: number, what: string): ASN1Obj {
-  const found = parent.subs[index];
-  if (found === undefined || tagOf(found) !== tag)
-    throw malformed(`${what} is missing or mistyped`);
-  return found;
-}
-
-const oidOf = (value: ASN1Obj, what: string): string =>
-  element(value, 0, OBJECT_IDENTIFIER, `the ${what} OID`).toOID();
-
-/**
- * Refuses elements past the last field a structure has. The positional reading takes the fields
- * it knows and would otherwise ignore the rest: bytes no verifier reads, which pkijs's schemas and
- * gitsign's own parser refuse, and which make other commit ids for the same signature.
- */
-function noTrailing(value: ASN1Obj, fields: number, what: string): void {
-  if (value.subs.length > fields) throw malformed(`${what} has trailing fields`);
-}
-
-/** An AlgorithmIdentifier (RFC 5280 4.1.1.2): its OID, then at most its parameters. */
-function algorithmOf(parent: ASN1Obj, index: number, what: string): string {
-  const algorithm = element(parent, index, SEQUENCE, `the ${what}`);
-  noTrailing(algorithm, 2, `the ${what}`);
-  return oidOf(algorithm, what);
 }
 
 /**
@@ -250,42 +216,6 @@ function signerCertificate(
     );
   }
   return matching[0] as { certificate: X509Certificate; der: Buffer };
-}
-
-/** Attributes (RFC 5652 5.3), each exactly SEQUENCE { type OID, values SET }, by type. */
-function attributesOf(
-  attrs: ASN1Obj | undefined,
-  which: string,
-): { type: string; values: ASN1Obj }[] {
-  return (attrs?.subs ?? []).map((attribute) => {
-    const [type, values] = attribute.subs;
-    if (
-      tagOf(attribute) !== SEQUENCE ||
-      attribute.subs.length !== 2 ||
-      type === undefined ||
-      tagOf(type) !== OBJECT_IDENTIFIER ||
-      values === undefined ||
-      tagOf(values) !== SET
-    ) {
-      throw malformed(`${which} attribute is not a type and a SET of values`);
-    }
-    return { type: type.toOID(), values };
-  });
-}
-
-/** The single value of the attribute of this type; absent when the attribute is absent. */
-function onlyValue(
-  attrs: readonly { type: string; values: ASN1Obj }[],
-  type: string,
-  what: string,
-): ASN1Obj | undefined {
-  const found = attrs.filter((a) => a.type === type);
-  if (found.length === 0) return undefined;
-  const values = (found[0] as { values: ASN1Obj }).values.subs;
-  if (found.length > 1 || values.length !== 1) {
-    throw malformed(`the ${what} attribute must appear once with one value`);
-  }
-  return values[0];
 }
 
 function hashOf(table: Readonly<Record<string, HashName>>, oid: string, what: string): HashName {
