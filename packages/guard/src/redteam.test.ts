@@ -2,6 +2,10 @@
 // workflow are the defender's), each built for real: real processes, real iptables, loopback only.
 // Each test shows the attack stopped; what still gets through is an `it.todo` with its reproduction.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { anomalySettings, learnRun, emptyBaseline } from '@sathos/core';
@@ -65,5 +69,69 @@ describe('attack: egress past the gateway on the iptables level', { skip: iptabl
     );
     const learned = learnRun(emptyBaseline('direct'), { ...supervised.run, at: Date.now() });
     assert.equal(learned.learned, false, 'a run with rejected egress teaches nothing');
+  });
+});
+
+/** A supervisor in its own process, started by a shell that leaves `fd` open on `file`. */
+function supervisorWithLeakedFd(sandbox: string, fd: number, file: string): Promise<string> {
+  const code = `
+    import { supervise } from ${JSON.stringify(new URL('./supervise.ts', import.meta.url).pathname)};
+    const report = await supervise({
+      command: process.execPath,
+      args: ['-e', "try { console.log('read: ' + require('fs').readFileSync(${fd}, 'utf8')) } catch (e) { console.log('read: ' + e.code) }"],
+      decide: () => ({ action: 'block', rule: 'default', reason: 'nothing is allowed' }),
+      sandbox: ${JSON.stringify(sandbox)},
+      output: { stdout: process.stdout, stderr: process.stdout },
+    });
+    console.log('sandbox: ' + report.sandbox);`;
+  const child = spawn(
+    'bash',
+    [
+      '-c',
+      `exec "$0" --import tsx --input-type=module -e "$1" ${fd}<"$2"`,
+      process.execPath,
+      code,
+      file,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8');
+  });
+  return new Promise((resolve) => {
+    child.on('close', () => {
+      resolve(out);
+    });
+  });
+}
+
+describe('attack: a descriptor the supervisor inherited', { skip: iptables }, () => {
+  let dir: string;
+  let secret: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sathos-redteam-'));
+    secret = join(dir, 'signing-key');
+    await writeFile(secret, 'the caller signing key');
+    await chmod(secret, 0o600);
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  // A caller's script holding a file open (exec 200<key, a flock) passes it to every program it
+  // runs; node marks only low descriptors close-on-exec. The step, a uid of its own that cannot
+  // open the file, read it through the descriptor.
+  it('does not reach a step on the iptables level', async () => {
+    const out = await supervisorWithLeakedFd('iptables', 200, secret);
+    assert.match(out, /^sandbox: iptables$/m);
+    assert.doesNotMatch(out, /signing key/);
+    assert.match(out, /^read: (EBADF|EISDIR|EINVAL|)$/m);
+  });
+
+  it('does not reach a step in the network namespace', async () => {
+    const out = await supervisorWithLeakedFd('netns', 200, secret);
+    assert.match(out, /^sandbox: netns$/m);
+    assert.doesNotMatch(out, /signing key/);
   });
 });

@@ -20,6 +20,7 @@ import {
   type ContainmentKind,
   type TreeSignal,
 } from './process-tree.js';
+import { coverInherited } from './inherited-fds.js';
 import { UNSHARE_FLAGS } from './sandbox.js';
 import { startWatchdog } from './watchdog.js';
 import type { NamespaceRoute } from './sandbox-select.js';
@@ -50,10 +51,13 @@ export interface RunningStep {
   reap(): Promise<void>;
 }
 
+// Descriptors the supervisor inherited are /dev/null in the step: they could hold its caller's files.
 function stdio(output: StepOutput): StdioOptions {
-  return output === 'inherit'
-    ? ['inherit', 'inherit', 'inherit', 'pipe']
-    : ['ignore', 'pipe', 'pipe', 'pipe'];
+  return coverInherited(
+    output === 'inherit'
+      ? ['inherit', 'inherit', 'inherit', 'pipe']
+      : ['ignore', 'pipe', 'pipe', 'pipe'],
+  );
 }
 
 function connectOutput(child: ChildProcess, output: StepOutput): void {
