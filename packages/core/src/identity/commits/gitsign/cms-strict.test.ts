@@ -5,14 +5,18 @@
 // non-minimal lengths, long-form and constructed tags), fields after the last one a structure has
 // (in the ContentInfo's [0], the signer identifier, an algorithm identifier, an attribute), and
 // armor whose base64 goes on after its padding. Each is a second commit id for the same signature
-// that gitsign's own verifier would not produce; SATHOS accepts only the one encoding.
+// that gitsign's own verifier would not produce; SATHOS accepts only the one encoding. Last, the
+// embedded Rekor entry's integrated time: moved, or left without the log's signed promise, it is
+// no verified time.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { ASN1Obj } from '@sigstore/core';
-import { SathosError } from '../../../errors.js';
+import { SathosError, type ErrorCode } from '../../../errors.js';
 import { parseCommit } from '../git/commit-object.js';
 import { publicGoodTrust } from '../../trust/trusted-root.js';
+import { OID_REKOR_ENTRY } from './cms.js';
 import { derHeader, tagOf } from './der.js';
 import { verifyGitsignSignature } from './verify.js';
 
@@ -206,4 +210,56 @@ void describe('the gitsign CMS reader refuses every other encoding of a valid si
       refused(build(), pattern);
     });
   }
+});
+
+/** The fixture's Rekor entry (protobuf) with field `no` dropped, or replaced by `value`'s bytes. */
+function entryWith(no: number, value?: Uint8Array): Buffer {
+  const attribute = ROOT.subs[1]?.subs[0]?.subs[4]?.subs[0]?.subs[6]?.subs[0];
+  assert.equal(attribute?.subs[0]?.toOID(), OID_REKOR_ENTRY, 'the unsigned attribute is the entry');
+  const proto = attribute?.subs[1]?.subs[0]?.value ?? assert.fail('the entry bytes');
+  const reader = new BinaryReader(proto);
+  const fields: Uint8Array[] = [];
+  let found = false;
+  while (reader.pos < reader.len) {
+    const start = reader.pos;
+    const [field, type] = reader.tag();
+    reader.skip(type, field);
+    if (field !== no) fields.push(proto.subarray(start, reader.pos));
+    else if (value !== undefined) fields.push(value);
+    found ||= field === no;
+  }
+  assert.ok(found, `the entry has field ${no}`);
+  const entry = Buffer.concat(fields);
+  return edit(at(...SIGNER, 6, 0), (subs) => [subs[0] ?? NULL, tlv(0x31, tlv(0x04, entry))]);
+}
+
+function refusedAs(armored: string, codes: readonly ErrorCode[]): void {
+  assert.throws(
+    () => verifyGitsignSignature(armored, offline.payload, TRUST),
+    (error: unknown) => {
+      assert.ok(error instanceof SathosError, `not a SathosError: ${String(error)}`);
+      assert.ok(codes.includes(error.code), `${error.code}: ${error.message}`);
+      return true;
+    },
+  );
+}
+
+void describe("the embedded Rekor entry's time is believed only with the log's promise", () => {
+  void it('the control: the entry rebuilt with its own integrated time verifies', () => {
+    const time = new BinaryWriter().tag(4, WireType.Varint).int64(1685981480n).finish();
+    const verified = verifyGitsignSignature(armor(entryWith(4, time)), offline.payload, TRUST);
+    assert.deepEqual(
+      verified.times.map((t) => t.time.toISOString()),
+      ['2023-06-05T16:11:20.000Z'],
+    );
+  });
+
+  void it('refuses an integrated time moved by a minute (still inside the certificate)', () => {
+    const time = new BinaryWriter().tag(4, WireType.Varint).int64(1685981540n).finish();
+    refusedAs(armor(entryWith(4, time)), ['TLOG_INVALID']);
+  });
+
+  void it('refuses the entry without its inclusion promise (the proof alone does not sign the time)', () => {
+    refusedAs(armor(entryWith(5)), ['TIMESTAMP_INVALID']);
+  });
 });
