@@ -59,13 +59,18 @@ function edit(path: readonly number[], change: (subs: Buffer[]) => Buffer[], nod
   return tlv(tagOf(node), ...subs);
 }
 
+/** The fixture's value at `path`. */
+function valueAt(path: readonly number[]): ASN1Obj {
+  let value = ROOT;
+  for (const i of path) value = value.subs[i] ?? assert.fail(`no element ${i}`);
+  return value;
+}
+
 /** The fixture's DER with the whole encoding of the value at `path` replaced by `change`'s. */
 function replace(path: readonly number[], change: (der: Buffer, value: ASN1Obj) => Buffer): Buffer {
   const parent = path.slice(0, -1);
   const last = path.at(-1) ?? assert.fail('a path names an element');
-  let value = ROOT;
-  for (const i of path) value = value.subs[i] ?? assert.fail(`no element ${i}`);
-  const target = value;
+  const target = valueAt(path);
   return edit(parent, (subs) => subs.map((s, i) => (i === last ? change(s, target) : s)));
 }
 
@@ -214,9 +219,9 @@ void describe('the gitsign CMS reader refuses every other encoding of a valid si
 
 /** The fixture's Rekor entry (protobuf) with field `no` dropped, or replaced by `value`'s bytes. */
 function entryWith(no: number, value?: Uint8Array): Buffer {
-  const attribute = ROOT.subs[1]?.subs[0]?.subs[4]?.subs[0]?.subs[6]?.subs[0];
-  assert.equal(attribute?.subs[0]?.toOID(), OID_REKOR_ENTRY, 'the unsigned attribute is the entry');
-  const proto = attribute?.subs[1]?.subs[0]?.value ?? assert.fail('the entry bytes');
+  const type = valueAt(at(...SIGNER, 6, 0, 0)).toOID();
+  assert.equal(type, OID_REKOR_ENTRY, 'the unsigned attribute is the entry');
+  const proto = valueAt(at(...SIGNER, 6, 0, 1, 0)).value;
   const reader = new BinaryReader(proto);
   const fields: Uint8Array[] = [];
   let found = false;
