@@ -55,6 +55,19 @@ void describe('startAction', () => {
   });
 });
 
+void describe('startAction, when the run throws', () => {
+  void it('fails the step with the error in one line', async () => {
+    const io = recordingIO();
+    await startAction(
+      () => 'inputs',
+      () =>
+        Promise.resolve(() => Promise.reject(new SathosError('CHAIN_BROKEN', 'record 2 is bad'))),
+      io,
+    );
+    assert.deepEqual(io.failures, ['CHAIN_BROKEN: record 2 is bad']);
+  });
+});
+
 void describe('stepFailureLine', () => {
   void it('gives a SathosError its code and line, anything else as unexpected', () => {
     assert.equal(stepFailureLine(new SathosError('USAGE', 'bad', { where: 'f' })), 'USAGE: f: bad');

@@ -15,7 +15,8 @@ export function stepFailureLine(error: unknown): string {
 /**
  * Runs an action: `read` reads and checks every input (throwing on the first unusable one), and
  * only then is `load` called for the action's run function. An input error fails the step with
- * its one line and loads nothing more; so does an action whose code cannot be loaded.
+ * its one line and loads nothing more; so does an action whose code cannot be loaded, or whose
+ * run throws.
  */
 export async function startAction<I>(
   read: () => I,
@@ -38,5 +39,10 @@ export async function startAction<I>(
     );
     return;
   }
-  await run(inputs);
+  try {
+    await run(inputs);
+  } catch (error) {
+    // Each action reports its own failures; one that escapes still fails the step in one line.
+    io.setFailed(stepFailureLine(error));
+  }
 }
