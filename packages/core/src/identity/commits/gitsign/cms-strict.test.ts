@@ -9,15 +9,16 @@
 // embedded Rekor entry's integrated time: moved, or left without the log's signed promise, it is
 // no verified time.
 import assert from 'node:assert/strict';
+import { createPublicKey, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
-import { ASN1Obj } from '@sigstore/core';
+import { ASN1Obj, X509Certificate } from '@sigstore/core';
 import { SathosError, type ErrorCode } from '../../../errors.js';
 import { parseCommit } from '../git/commit-object.js';
 import { publicGoodTrust } from '../../trust/trusted-root.js';
 import { OID_REKOR_ENTRY } from './cms.js';
-import { derHeader, tagOf } from './der.js';
+import { derHeader, encoded, tagOf } from './der.js';
 import { verifyGitsignSignature } from './verify.js';
 
 const offline = parseCommit(
@@ -266,5 +267,32 @@ void describe("the embedded Rekor entry's time is believed only with the log's p
 
   void it('refuses the entry without its inclusion promise (the proof alone does not sign the time)', () => {
     refusedAs(armor(entryWith(5)), ['TIMESTAMP_INVALID']);
+  });
+});
+
+/** An INTEGER's content octets for a non-negative BigInt (minimal, with a 0 byte when the top bit is set). */
+function integerBytes(value: bigint): Buffer {
+  let hex = value.toString(16);
+  if (hex.length % 2 === 1) hex = `0${hex}`;
+  const bytes = Buffer.from(hex, 'hex');
+  return (bytes[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes;
+}
+
+void describe('a malleated ECDSA signature (s replaced by n - s) is not the signature the log saw', () => {
+  // P-256's group order: (r, n - s) verifies as ECDSA for the same key and attributes, so only the
+  // time evidence, which covers the signature bytes, stands between it and a second commit id.
+  const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+
+  void it('verifies as ECDSA but is refused: the Rekor entry covers the original signature', () => {
+    const signature = valueAt(at(...SIGNER, 5));
+    const [r, s] = ASN1Obj.parseBuffer(Buffer.from(signature.value)).subs;
+    assert.ok(r !== undefined && s !== undefined, 'an ECDSA signature is r and s');
+    const flipped = tlv(0x30, raw(r), tlv(0x02, integerBytes(N - s.toInteger())));
+    const cert = X509Certificate.parse(Buffer.from(valueAt(at(...SIGNED_DATA, 3, 0)).toDER()));
+    const key = createPublicKey({ key: cert.publicKey, format: 'der', type: 'spki' });
+    const attributes = encoded(valueAt(at(...SIGNER, 3)), 0x31);
+    assert.ok(verify('sha256', attributes, key, Buffer.from(signature.value)), 'the original');
+    assert.ok(verify('sha256', attributes, key, flipped), 'the malleated one verifies as ECDSA');
+    refusedAs(armor(replace(at(...SIGNER, 5), () => tlv(0x04, flipped))), ['TLOG_INVALID']);
   });
 });
