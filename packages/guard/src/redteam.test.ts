@@ -2,12 +2,14 @@
 // workflow are the defender's), each built for real: real processes, real iptables, loopback only.
 // Each test shows the attack stopped; what still gets through is an `it.todo` with its reproduction.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { anomalySettings, learnRun, emptyBaseline } from '@sathos/core';
 import { chooseSandbox } from './sandbox.js';
 import { superviseStep } from './supervise-step.js';
@@ -135,3 +137,88 @@ describe('attack: a descriptor the supervisor inherited', { skip: iptables }, ()
     assert.doesNotMatch(out, /signing key/);
   });
 });
+
+const SUDO_USER = 'sathos-rt-path';
+const SUDOERS = `/etc/sudoers.d/${SUDO_USER}`;
+
+function sudoWhyNot(): string | undefined {
+  if (process.getuid?.() !== 0) return 'the test makes a user and a sudoers entry: run it as root';
+  for (const tool of ['sudo', 'useradd', 'userdel', 'setpriv', 'unshare', 'ip', 'visudo']) {
+    try {
+      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    } catch {
+      return `${tool} is not installed`;
+    }
+  }
+  return undefined;
+}
+
+// The sudo route's init is real root. Where sudoers keeps the caller's PATH (no secure_path), a
+// root init that looked its tools up there ran the user's own `ip`: anything the user (or a step
+// of an earlier run, with the user's file rights) put first on its PATH ran as root.
+describe(
+  'attack: the sudo route runs root tools from the user PATH',
+  { skip: sudoWhyNot() },
+  () => {
+    let dir: string;
+    before(async () => {
+      try {
+        execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/bin/sh', SUDO_USER], {
+          stdio: 'ignore',
+        });
+      } catch {
+        // Left from an earlier run: used as it is.
+      }
+      const rules = `${SUDO_USER} ALL=(ALL:ALL) NOPASSWD: ALL\nDefaults:${SUDO_USER} !secure_path\n`;
+      await writeFile(SUDOERS, rules, { mode: 0o440 });
+      execFileSync('visudo', ['-c', '-f', SUDOERS], { stdio: 'ignore' });
+      dir = await mkdtemp(join(tmpdir(), 'sathos-rt-path-'));
+      const uid = Number(execFileSync('id', ['-u', SUDO_USER], { encoding: 'utf8' }).trim());
+      await chown(dir, uid, uid);
+      await chmod(dir, 0o755);
+      const realIp = execFileSync('sh', ['-c', 'command -v ip'], { encoding: 'utf8' }).trim();
+      // The user's own `ip`: records who ran it, then does what was asked.
+      const fake = join(dir, 'ip');
+      await writeFile(fake, `#!/bin/sh\nid -u >> "${dir}/ran-as"\nexec ${realIp} "$@"\n`);
+      await chmod(fake, 0o755);
+      await chown(fake, uid, uid);
+    });
+    after(async () => {
+      await rm(SUDOERS, { force: true });
+      await rm(dir, { recursive: true, force: true });
+      execFileSync('userdel', [SUDO_USER], { stdio: 'ignore' });
+    });
+
+    it("the root init never runs a program from the user's PATH", async () => {
+      const fixture = join(dirname(fileURLToPath(import.meta.url)), 'sandbox-fixture.ts');
+      const child = spawn(
+        'setpriv',
+        [`--reuid=${SUDO_USER}`, `--regid=${SUDO_USER}`, '--init-groups', '--'].concat([
+          process.execPath,
+          '--import',
+          'tsx',
+          fixture,
+          'auto',
+          '1',
+          '2',
+        ]),
+        {
+          cwd: dirname(fixture),
+          stdio: ['ignore', 'pipe', 'ignore'],
+          env: { PATH: `${dir}:${process.env.PATH ?? '/usr/bin:/bin'}`, HOME: '/tmp' },
+        },
+      );
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString('utf8');
+      });
+      await new Promise((resolve) => child.on('close', resolve));
+      assert.match(out, /"sandbox":"netns"/, `the sudo route ran: ${out.slice(0, 300)}`);
+      assert.match(out, /network namespace \(via sudo\)/);
+      const ranAs = existsSync(join(dir, 'ran-as'))
+        ? readFileSync(join(dir, 'ran-as'), 'utf8')
+        : '';
+      assert.doesNotMatch(ranAs, /^0$/m, "root ran the user's ip");
+    });
+  },
+);

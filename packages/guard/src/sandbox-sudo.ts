@@ -16,6 +16,13 @@ export const SUDO_UNSHARE_FLAGS = [
   '--mount-proc',
 ] as const;
 
+/**
+ * The PATH sudo is started with on this route. Where sudoers keeps the caller's PATH (no
+ * `secure_path`), root would otherwise look `unshare`, `ip`, `mount`, `setpriv` and `sh` up in it —
+ * directories the user, and so a step of an earlier run with the user's file rights, can write.
+ */
+export const ROOT_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
+
 /** `sudo` never asks for a password (-n: fail instead) and takes no option after `--`. */
 export const SUDO_PREFIX = ['-n', '--'] as const;
 

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { findCgroupParent, type CgroupParent } from './cgroup.js';
 import { selectSandbox, type SandboxChoice, type SandboxRequest } from './sandbox-select.js';
-import { sudoUnshareArgs } from './sandbox-sudo.js';
+import { ROOT_PATH, sudoUnshareArgs } from './sandbox-sudo.js';
 
 export { selectSandbox, type SandboxChoice, type SandboxRequest } from './sandbox-select.js';
 
@@ -26,9 +26,16 @@ const PROBE_SCRIPT =
 const PROBE_TIMEOUT_MS = 10_000;
 
 // Runs a command once, bounded in time: undefined when it exits 0, else what went wrong.
-function tryCommand(command: string, args: readonly string[]): Promise<string | undefined> {
+function tryCommand(
+  command: string,
+  args: readonly string[],
+  env?: NodeJS.ProcessEnv,
+): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      ...(env === undefined ? {} : { env }),
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       if (stderr.length < 1000) stderr += chunk.toString('utf8');
@@ -51,7 +58,8 @@ const probeNamespace = () => tryCommand('unshare', [...UNSHARE_FLAGS, 'sh', '-c'
 // The same namespaces made by root through passwordless sudo (never a password prompt: -n).
 async function probeSudoNamespace(): Promise<string | undefined> {
   if (process.getuid?.() === 0) return 'the supervisor is root already';
-  return tryCommand('sudo', sudoUnshareArgs('sh', ['-c', PROBE_SCRIPT]));
+  // Root runs the probe's tools: found in system directories only, never in the caller's PATH.
+  return tryCommand('sudo', sudoUnshareArgs('sh', ['-c', PROBE_SCRIPT]), { PATH: ROOT_PATH });
 }
 
 /** Root, and iptables and ip6tables that can list their tables, and setpriv for the step. */

@@ -24,7 +24,7 @@ import { coverInherited } from './inherited-fds.js';
 import { UNSHARE_FLAGS } from './sandbox.js';
 import { startWatchdog } from './watchdog.js';
 import type { NamespaceRoute } from './sandbox-select.js';
-import { sudoUnshareArgs } from './sandbox-sudo.js';
+import { ROOT_PATH, sudoUnshareArgs } from './sandbox-sudo.js';
 
 /** Where the step's stdout and stderr go: the supervisor's own, or the caller's streams. */
 export type StepOutput = 'inherit' | { readonly stdout: Writable; readonly stderr: Writable };
@@ -153,7 +153,8 @@ export function bootNamespace(
       : ['unshare', [...UNSHARE_FLAGS, ...init]];
   const child = spawn(command, args, {
     stdio: stdio(output),
-    env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+    // Through sudo the init is root: its tools come from system directories, not the caller's PATH.
+    env: { PATH: route === 'sudo' ? ROOT_PATH : (process.env.PATH ?? ROOT_PATH) },
   });
   connectOutput(child, output);
   child.on('error', () => undefined);
