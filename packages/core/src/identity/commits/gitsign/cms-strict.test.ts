@@ -296,3 +296,16 @@ void describe('a malleated ECDSA signature (s replaced by n - s) is not the sign
     refusedAs(armor(replace(at(...SIGNER, 5), () => tlv(0x04, flipped))), ['TLOG_INVALID']);
   });
 });
+
+void describe('open: what CMS itself allows still gives other commit ids for one signature', () => {
+  // Not refused today, and left to a decision: RFC 5652 lets anyone add unsigned attributes, more
+  // certificates, CRLs, or change the versions and the digestAlgorithms SET, none of which the
+  // signature covers. gitsign writes none of that (one certificate, one digest algorithm, version
+  // 1, only the timestamp token and/or the Rekor entry), so refusing everything else would make
+  // the encoding unique; it would also refuse any other writer's otherwise valid signature.
+  void it.skip('refuses an unknown unsigned attribute (reproduction: it verifies today)', () => {
+    const unknown = tlv(0x30, tlv(0x06, Buffer.from([0x2a, 0x03])), tlv(0x31, NULL));
+    const der = edit(at(...SIGNER, 6), (subs) => [...subs, unknown]);
+    refused(armor(der), /unsigned attribute/);
+  });
+});
