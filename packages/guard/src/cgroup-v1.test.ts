@@ -134,6 +134,42 @@ describe(
   },
 );
 
+describe(
+  'cgroup v1: a step that makes cgroups of its own',
+  { timeout: 120_000, skip: v1 === undefined && 'no writable v1 freezer' },
+  () => {
+    it('a daemon moved into a sub-cgroup, environment cleared, is still ended; all is removed', async () => {
+      const marker = freshMarker();
+      // A sub-cgroup of its own cgroup (it owns the directory), and a double-forked daemon that moves
+      // itself there (out of the step cgroup's own cgroup.procs) and clears its environment (out of
+      // the marker's reach): only the cgroup subtree still holds it.
+      const script = [
+        `m=$(grep -m1 ' - cgroup .*freezer' /proc/self/mountinfo | cut -d' ' -f5)`,
+        `cg="$m$(sed -n 's/^[0-9]*:freezer://p' /proc/self/cgroup)"`,
+        'mkdir "$cg/sub"',
+        `d='trap "" TERM; exec sleep ${marker}'`, // it ignores SIGTERM: only the kill ends it
+        `( setsid sh -c 'echo $$ > "$1/sub/cgroup.procs" && exec env -i sh -c "$2"' sh "$cg" "$d" </dev/null >/dev/null 2>&1 & )`,
+        'echo "cgroup: $cg"',
+        'echo ready',
+        `trap '' TERM; while :; do sleep 1; done`,
+      ].join('\n');
+      const { step, ready, text } = await runStep(v1, script);
+      await ready;
+      await waitForCount(marker, 1);
+      const cg = /^cgroup: (.*)$/m.exec(text())?.[1] ?? '';
+      assert.deepEqual(
+        (await readFile(`${cg}/sub/cgroup.procs`, 'utf8')).trim().split('\n').length,
+        1,
+        'the daemon is in the sub-cgroup',
+      );
+      await halt(step);
+      assert.deepEqual(await processesWith(marker), []);
+      assert.equal(await step.leftover?.(), undefined, 'nothing survived');
+      await assert.rejects(access(cg), 'the step cgroup and its sub-cgroup are removed');
+    });
+  },
+);
+
 describe('process group + environment marker (no cgroup at all)', { timeout: 120_000 }, () => {
   it('a halt ends daemons that left the session before any /proc walk saw them', async () => {
     const marker = freshMarker();
@@ -220,7 +256,9 @@ async function killedSupervisor(parent: CgroupParent | undefined, marker: string
       text += chunk.toString('utf8');
       if (text.includes('ready')) resolve();
     });
-    supervisor.once('exit', () => { reject(new Error(`the supervisor ended early: ${text}`)); });
+    supervisor.once('exit', () => {
+      reject(new Error(`the supervisor ended early: ${text}`));
+    });
   });
   await waitForCount(marker, 2);
   supervisor.kill('SIGKILL');

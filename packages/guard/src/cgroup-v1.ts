@@ -6,9 +6,9 @@ import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   pause,
-  procsOf,
   removeWhenEmpty,
   stepCgroupName,
+  subtreeProcs,
   type StepCgroup,
 } from './cgroup-common.js';
 import { signalAll } from './process-tree.js';
@@ -58,7 +58,8 @@ async function freeze(path: string): Promise<void> {
 /** Freeze, SIGKILL every member, thaw: no member can fork between the listing and the kill. */
 async function killFrozen(path: string): Promise<void> {
   await freeze(path);
-  signalAll(await procsOf(path), 'SIGKILL');
+  // The step's own sub-cgroups freeze with it (v1 freezer is hierarchical) but list apart.
+  signalAll(await subtreeProcs(path), 'SIGKILL');
   await writeFile(join(path, 'freezer.state'), 'THAWED\n').catch(() => undefined);
 }
 
@@ -75,13 +76,11 @@ export async function createStepCgroupV1(parent: string): Promise<StepCgroup | u
   return {
     path,
     adopt: (pid) => writeFile(join(path, 'cgroup.procs'), `${pid}\n`),
-    pids: () => procsOf(path),
+    pids: () => subtreeProcs(path),
     signal: async (signal) => {
       if (signal === 'SIGKILL') await killFrozen(path);
-      else signalAll(await procsOf(path), signal);
+      else signalAll(await subtreeProcs(path), signal);
     },
-    remove: async () => {
-      await removeWhenEmpty(path, () => killFrozen(path));
-    },
+    remove: () => removeWhenEmpty(path, () => killFrozen(path)),
   };
 }

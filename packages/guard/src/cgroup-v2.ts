@@ -1,7 +1,7 @@
 // cgroup v2 containment: a child of this process's own cgroup, killed at once with cgroup.kill.
 import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { procsOf, removeWhenEmpty, stepCgroupName, type StepCgroup } from './cgroup-common.js';
+import { removeWhenEmpty, stepCgroupName, subtreeProcs, type StepCgroup } from './cgroup-common.js';
 import { signalAll } from './process-tree.js';
 
 /** The cgroup v2 directory this process lives in, when cgroup2 is mounted and readable. */
@@ -39,13 +39,11 @@ export async function createStepCgroupV2(parent: string): Promise<StepCgroup | u
   return {
     path,
     adopt: (pid) => writeFile(join(path, 'cgroup.procs'), `${pid}\n`),
-    pids: () => procsOf(path),
+    pids: () => subtreeProcs(path),
     signal: async (signal) => {
       if (signal === 'SIGKILL') await kill();
-      else signalAll(await procsOf(path), signal);
+      else signalAll(await subtreeProcs(path), signal);
     },
-    remove: async () => {
-      await removeWhenEmpty(path, kill);
-    },
+    remove: () => removeWhenEmpty(path, kill),
   };
 }

@@ -159,6 +159,20 @@ export async function markedProcesses(mark: string): Promise<number[]> {
   return pids.filter((_, i) => found[i]);
 }
 
+/** How long killed processes get to disappear before they count as survivors. */
+const SURVIVOR_WAIT_MS = 2000;
+
+/** The marked processes still alive after the step's kill, killed again for a bounded while. */
+export async function markedSurvivors(mark: string): Promise<number[]> {
+  let left = await markedProcesses(mark);
+  for (let waited = 0; left.length > 0 && waited < SURVIVOR_WAIT_MS; waited += 50) {
+    signalAll(left, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    left = await markedProcesses(mark);
+  }
+  return left;
+}
+
 /** Sends `signal` to each pid, ignoring the ones already gone. */
 export function signalAll(pids: readonly number[], signal: TreeSignal): void {
   for (const pid of pids) {

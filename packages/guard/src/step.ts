@@ -12,6 +12,7 @@ import {
 import { containmentOf, createStepCgroup, type CgroupParent } from './cgroup.js';
 import {
   markedProcesses,
+  markedSurvivors,
   newStepMark,
   pidNamespaceMembers,
   signalAll,
@@ -49,6 +50,11 @@ export interface RunningStep {
   signal(signal: TreeSignal): Promise<void>;
   /** Ends whatever is left of the tree (SIGKILL) and waits for its output to close. */
   reap(): Promise<void>;
+  /**
+   * After reap: what of the tree, as far as this containment can tell, still runs — a reason to
+   * fail the step (closed) — or undefined when nothing does.
+   */
+  leftover?(): Promise<string | undefined>;
 }
 
 // Descriptors the supervisor inherited are /dev/null in the step: they could hold its caller's files.
@@ -313,6 +319,8 @@ export async function startPlainStep(options: PlainStepOptions): Promise<Running
   void exited.then(() => {
     clearInterval(poll);
   });
+  let removed = true;
+  let survivors: number[] = [];
   const signalTree = async (signal: TreeSignal): Promise<void> => {
     if (cgroup !== undefined) await cgroup.signal(signal);
     try {
@@ -332,9 +340,19 @@ export async function startPlainStep(options: PlainStepOptions): Promise<Running
     signal: signalTree,
     reap: async () => {
       await signalTree('SIGKILL');
-      await cgroup?.remove();
+      removed = (await cgroup?.remove()) ?? true;
+      // A SIGKILLed process lingers a moment: wait (bounded) until the marked ones are gone.
+      survivors = await markedSurvivors(mark);
       watchdog?.release();
       await settle(child, done);
     },
+    leftover: () =>
+      Promise.resolve(
+        !removed
+          ? `the step's cgroup ${cgroup?.path ?? ''} still held processes after SIGKILL`
+          : survivors.length === 0
+            ? undefined
+            : `${survivors.length} process(es) of the step survived SIGKILL (pid ${survivors.join(', ')})`,
+      ),
   };
 }

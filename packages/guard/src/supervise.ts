@@ -235,6 +235,12 @@ export async function supervise(options: SuperviseOptions): Promise<SupervisionR
     options.signal?.removeEventListener('abort', onAbort);
     if (step === undefined) await booting?.abort();
     await step?.reap();
+    // Fail closed: a tree the kill could not end fails the step, whatever it exited with.
+    const leftover = await step?.leftover?.();
+    if (leftover !== undefined && halted === undefined) {
+      halted = { cause: 'supervisor', reason: leftover };
+      emit({ kind: 'halting', halt: halted });
+    }
     await gateway.close();
     await rm(dir, { recursive: true, force: true });
   }

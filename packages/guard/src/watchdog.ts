@@ -32,10 +32,12 @@ while [ "$version" != 0 ] && [ $i -lt 250 ]; do
     while [ $j -lt 50 ] && [ "$(cat "$cgroup/freezer.state" 2>/dev/null)" = FREEZING ]; do
       sleep 0.02; j=$((j + 1))
     done
-    for p in $(cat "$cgroup/cgroup.procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+    for p in $(find "$cgroup" -name cgroup.procs -exec cat {} + 2>/dev/null); do
+      kill -KILL "$p" 2>/dev/null
+    done
     echo THAWED > "$cgroup/freezer.state" 2>/dev/null
   fi
-  rmdir "$cgroup" 2>/dev/null && break
+  find "$cgroup" -depth -type d -exec rmdir {} + 2>/dev/null
   [ -d "$cgroup" ] || break
   i=$((i + 1)); sleep 0.02
 done
