@@ -10,9 +10,9 @@ import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { anomalySettings, learnRun, emptyBaseline } from '@sathos/core';
+import { anomalySettings, learnRun, emptyBaseline, type Policy } from '@sathos/core';
 import { chooseSandbox } from './sandbox.js';
-import { superviseStep } from './supervise-step.js';
+import { superviseScript, superviseStep } from './supervise-step.js';
 import { countingServer, loopbackResolver, type CountingServer } from './test-servers.js';
 
 const iptables = await chooseSandbox('iptables').then(
@@ -222,3 +222,50 @@ describe(
     });
   },
 );
+
+/** A policy whose only say is its anomaly section (or none). */
+function policyWith(anomaly: Policy['anomaly']): Policy {
+  return {
+    uri: 'file:policy.yaml',
+    digest: '0'.repeat(64),
+    stages: ['build'],
+    identities: {},
+    rules: [],
+    environments: {},
+    ...(anomaly === undefined ? {} : { anomaly }),
+  };
+}
+
+/** A `run:` script reaching `unknown.test` through the proxy (it ignores the answer). */
+const UNKNOWN_HOST_SCRIPT = `"${process.execPath}" -e "
+const proxy = new URL(process.env.HTTP_PROXY);
+require('node:http').get({ host: proxy.hostname, port: proxy.port, path: 'http://unknown.test:8080/' }, (r) => r.resume()).on('error', () => {});
+"`;
+
+// No policy, no finding must not reach a step whose policy names its hosts: under audit its
+// unknown host connects, and is a finding the gate denies on.
+describe('attack: an unknown host under a policy that names the hosts (audit)', () => {
+  it('is a finding; only without an anomaly section is it merely counted', async () => {
+    const judged = await superviseScript(
+      UNKNOWN_HOST_SCRIPT,
+      process.cwd(),
+      process.env,
+      policyWith({ mode: 'audit', allowedHosts: ['allowed.test'] }),
+    );
+    const { anomaly } = judged.observations;
+    assert.equal(anomaly.hostsJudged, undefined);
+    assert.ok(
+      anomaly.findings.some((f) => f.kind === 'unknown-host' && f.host === 'unknown.test:8080'),
+      JSON.stringify(anomaly.findings),
+    );
+    const unjudged = await superviseScript(
+      UNKNOWN_HOST_SCRIPT,
+      process.cwd(),
+      process.env,
+      policyWith(undefined),
+    );
+    assert.equal(unjudged.observations.anomaly.hostsJudged, false);
+    assert.deepEqual(unjudged.observations.anomaly.findings, []);
+    assert.equal(unjudged.observations.anomaly.connections.audited, 1);
+  });
+});
