@@ -152,6 +152,8 @@ function detachHooks(): void {
 export interface InstalledRules {
   readonly chain: string;
   remove(): Promise<{ attempts: number; packets: number }>;
+  /** What the rules rejected so far, leaving them in place (nothing once removed). */
+  count(): Promise<{ attempts: number; packets: number }>;
   /** Leaves the rules in place, also at exit: a later supervisor removes them as stale. */
   keep(): void;
 }
@@ -189,6 +191,7 @@ export async function installRules(ports: Omit<RulePlan, 'chain'>): Promise<Inst
   return {
     chain,
     remove: () => (removed ??= countAndRelease(chain)),
+    count: () => countRejected(chain),
     keep: () => {
       live.delete(chain);
       if (live.size === 0) detachHooks();
@@ -202,13 +205,18 @@ async function release(chain: string): Promise<void> {
   if (live.size === 0) detachHooks();
 }
 
-async function countAndRelease(chain: string): Promise<{ attempts: number; packets: number }> {
+async function countRejected(chain: string): Promise<{ attempts: number; packets: number }> {
   const total = { attempts: 0, packets: 0 };
   for (const family of ['iptables', 'ip6tables'] as const) {
     const counts = rejectedCounts(await run(countersCommand(family, chain)).catch(() => ''));
     total.attempts += counts.attempts;
     total.packets += counts.packets;
   }
+  return total;
+}
+
+async function countAndRelease(chain: string): Promise<{ attempts: number; packets: number }> {
+  const total = await countRejected(chain);
   await release(chain);
   return total;
 }

@@ -3,7 +3,7 @@
 // process of the uid is killed before the rules go, and what they rejected is counted for the report.
 import { SathosError } from '@sathos/core';
 import type { Gateway } from './gateway.js';
-import { installRules } from './iptables-sandbox.js';
+import { installRules, type InstalledRules } from './iptables-sandbox.js';
 import { freshStepUid, killUid, processesOfUid, stepIdentityArgs } from './iptables-step.js';
 import { signalAll } from './process-tree.js';
 import { startPlainStep, type PlainStepOptions, type RunningStep } from './step.js';
@@ -21,10 +21,43 @@ export function rejectedNote(counts: { attempts: number; packets: number }): str
 /** What the rules rejected, once the step is over: packets that went around the gateway. */
 export type OnDirectEgress = (packets: number) => void;
 
+/** How often the counters are read while the step runs, when its first direct packet matters. */
+const DIRECT_POLL_MS = 1000;
+
+/** Calls `onFirst` once, at the first rejected packet the counters show; returns a stop. */
+function watchCounters(rules: InstalledRules, onFirst: OnDirectEgress): () => void {
+  let busy = false;
+  let stopped = false;
+  const timer = setInterval(() => {
+    if (busy || stopped) return;
+    busy = true;
+    void rules
+      .count()
+      .then(({ attempts, packets }) => {
+        if (stopped || attempts + packets === 0) return;
+        stop();
+        onFirst(attempts + packets);
+      })
+      .finally(() => {
+        busy = false;
+      });
+  }, DIRECT_POLL_MS).unref();
+  const stop = (): void => {
+    stopped = true;
+    clearInterval(timer);
+  };
+  return stop;
+}
+
+/**
+ * `onFirstDirectEgress` (the policy's mode is halt): the counters are polled while the step runs
+ * and the first packet around the gateway is reported at once, so that the step is halted.
+ */
 export async function startIptablesStep(
   options: Omit<PlainStepOptions, 'wrapper'>,
   gateway: Pick<Gateway, 'proxyPort' | 'dnsPort'>,
   onDirectEgress: OnDirectEgress = () => undefined,
+  onFirstDirectEgress?: OnDirectEgress,
 ): Promise<RunningStep> {
   const uid = await freshStepUid().catch((error: unknown) => {
     throw new SathosError(
@@ -42,6 +75,8 @@ export async function startIptablesStep(
     throw error;
   }
   const notes = [...step.notes, `the step ran as uid ${uid}, a uid of its own`];
+  const stopWatching =
+    onFirstDirectEgress === undefined ? () => undefined : watchCounters(rules, onFirstDirectEgress);
   return {
     pid: step.pid,
     containment: step.containment,
@@ -53,6 +88,7 @@ export async function startIptablesStep(
       signalAll(await processesOfUid(uid), signal);
     },
     reap: async () => {
+      stopWatching();
       await step.reap();
       // Rules removed while a process of the step lives would set it free: they stay instead, and
       // the next supervisor removes them once this one is gone.

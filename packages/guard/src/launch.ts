@@ -44,6 +44,7 @@ export async function launch(
   dir: string,
   options: SuperviseOptions,
   onDirectEgress?: OnDirectEgress,
+  onFirstDirectEgress?: OnDirectEgress,
 ): Promise<RunningStep> {
   const env = cleanEnv(options.env ?? process.env);
   const args = [...(options.args ?? [])];
@@ -81,7 +82,7 @@ export async function launch(
     cgroupParent: choice.cgroupParent,
   };
   return choice.kind === 'iptables'
-    ? startIptablesStep(plain, gateway, onDirectEgress)
+    ? startIptablesStep(plain, gateway, onDirectEgress, onFirstDirectEgress)
     : startPlainStep(plain);
 }
 

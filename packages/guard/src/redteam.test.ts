@@ -72,6 +72,29 @@ describe('attack: egress past the gateway on the iptables level', { skip: iptabl
     const learned = learnRun(emptyBaseline('direct'), { ...supervised.run, at: Date.now() });
     assert.equal(learned.learned, false, 'a run with rejected egress teaches nothing');
   });
+
+  it('under halt, a direct connection halts the step (before, it ran on to its end)', async () => {
+    const out = collect();
+    const supervised = await superviseStep({
+      command: process.execPath,
+      // Tries once, then would stay 60 s: the halt, not the step, must end it.
+      args: [
+        '-e',
+        `${DIRECT_STEP}; setTimeout(() => console.log('finished'), 60000);`,
+        String(server.port),
+      ],
+      settings: anomalySettings({ allowedHosts: ['allowed.test'], mode: 'halt' }, {}, 'policy'),
+      step: 'direct',
+      resolve: loopbackResolver,
+      sandbox: 'iptables',
+      graceMs: 500,
+      output: { stdout: out.stream, stderr: out.stream },
+    });
+    assert.equal(supervised.halted?.cause, 'egress', JSON.stringify(supervised.halted));
+    assert.doesNotMatch(out.text(), /finished/);
+    assert.equal(server.connections(), 0);
+    assert.ok(supervised.observations.anomaly.findings.some((f) => f.kind === 'direct-egress'));
+  });
 });
 
 /** A supervisor in its own process, started by a shell that leaves `fd` open on `file`. */

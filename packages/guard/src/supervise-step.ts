@@ -56,6 +56,8 @@ export async function superviseStep(request: StepSupervision): Promise<Supervise
   const report = await supervise({
     ...options,
     decide: egressDecider(plan),
+    // Egress around the gateway has no host to decide on: under halt it halts, as a refusal does.
+    haltOnDirectEgress: plan.settings.mode === 'halt',
     ...(plan.deadline === undefined ? {} : { deadlineMs: plan.deadline.ms }),
   });
   const run = supervisedRun(report);

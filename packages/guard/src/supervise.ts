@@ -70,6 +70,11 @@ export interface SuperviseOptions {
   readonly limits?: Partial<GatewayLimits>;
   /** Aborting it halts the step (cause `supervisor`): wire the caller's SIGINT/SIGTERM here. */
   readonly signal?: AbortSignal;
+  /**
+   * Halt the step (cause `egress`) at its first packet around the gateway, where the sandbox counts
+   * them (iptables): what the policy's `halt` mode asks. Otherwise they are only reported.
+   */
+  readonly haltOnDirectEgress?: boolean;
 }
 
 export interface SupervisionReport {
@@ -218,9 +223,21 @@ export async function supervise(options: SuperviseOptions): Promise<SupervisionR
   let exit: StepExit;
   let directEgress: number | undefined;
   try {
-    step = await launch(choice, booting, gateway, dir, options, (packets) => {
-      directEgress = packets;
-    });
+    step = await launch(
+      choice,
+      booting,
+      gateway,
+      dir,
+      options,
+      (packets) => {
+        directEgress = packets;
+      },
+      options.haltOnDirectEgress === true
+        ? (packets) => {
+            halt('egress', `${packets} packet(s) went around the gateway, rejected by the sandbox`);
+          }
+        : undefined,
+    );
     emit({ kind: 'started', pid: step.pid, sandbox: choice.kind, containment: step.containment });
     if (halted !== undefined) void haltSequence(step);
     exit = await step.exited;
