@@ -129,6 +129,29 @@ void describe('parseSshSignature and verifySshSignatureOver', () => {
     verifySshSignatureOver(sig, MESSAGE);
   });
 
+  void it('refuses armor that is not canonical base64 (another commit id for the same signature)', () => {
+    const lines = honest.split('\n');
+    const end = lines.findIndex((line) => line.startsWith('-----END'));
+    const last = lines[end - 1] ?? '';
+    assert.ok(last.endsWith('='), 'an ssh-keygen signature ends in padding');
+    // To Node both decode to the same blob: the armor with text after its padding is another commit.
+    const afterPadding = [...lines.slice(0, end - 1), `${last}AAAA`, ...lines.slice(end)].join(
+      '\n',
+    );
+    assert.deepEqual(
+      Buffer.from(afterPadding.split('\n').slice(1, end).join(''), 'base64'),
+      Buffer.from(lines.slice(1, end).join(''), 'base64'),
+    );
+    assert.throws(
+      () => parseSshSignature(afterPadding),
+      (error: unknown) =>
+        error instanceof SathosError &&
+        error.code === 'SIGNATURE_INVALID' &&
+        /not canonical base64/.test(error.message),
+    );
+    verifySshSignatureOver(parseSshSignature(honest), MESSAGE);
+  });
+
   void it('refuses a signature over another message (does not verify)', () => {
     const sig = parseSshSignature(honest);
     assert.throws(

@@ -35,7 +35,18 @@ export function parseSshSignature(armored: string): SshSignature {
   const what = 'the SSH signature';
   const match = ARMOR.exec(armored.replace(/\r\n/g, '\n'));
   if (match === null) throw new SathosError('SIGNATURE_INVALID', `${what} armor is malformed`);
-  const reader = new SshReader(Buffer.from((match[1] ?? '').replace(/\n/g, ''), 'base64'), what);
+  const text = (match[1] ?? '').replace(/\n/g, '');
+  const blob = Buffer.from(text, 'base64');
+  // Node stops decoding at the first "=" and drops the unused bits of the last character: text
+  // after the padding would read as the same signature (another commit id for it), so only the
+  // canonical base64 of the blob is read.
+  if (blob.toString('base64') !== text) {
+    throw new SathosError(
+      'SIGNATURE_INVALID',
+      `${what} armor is not canonical base64 (text after its padding, or stray bits)`,
+    );
+  }
+  const reader = new SshReader(blob, what);
   if (!reader.bytes(MAGIC.length).equals(MAGIC)) throw reader.invalid('no SSHSIG magic');
   const version = reader.u32();
   if (version !== 1) throw reader.invalid(`version ${version}, not 1`);
