@@ -151,9 +151,9 @@ function detachHooks(): void {
 /** Installed rules for one run: remove them once, learning what they rejected. */
 export interface InstalledRules {
   readonly chain: string;
-  remove(): Promise<{ attempts: number; packets: number }>;
+  remove(): Promise<RejectedCounts>;
   /** What the rules rejected so far, leaving them in place (nothing once removed). */
-  count(): Promise<{ attempts: number; packets: number }>;
+  count(): Promise<RejectedCounts>;
   /** Leaves the rules in place, also at exit: a later supervisor removes them as stale. */
   keep(): void;
 }
@@ -187,7 +187,7 @@ export async function installRules(ports: Omit<RulePlan, 'chain'>): Promise<Inst
       error,
     );
   }
-  let removed: Promise<{ attempts: number; packets: number }> | undefined;
+  let removed: Promise<RejectedCounts> | undefined;
   return {
     chain,
     remove: () => (removed ??= countAndRelease(chain)),
@@ -205,17 +205,32 @@ async function release(chain: string): Promise<void> {
   if (live.size === 0) detachHooks();
 }
 
-async function countRejected(chain: string): Promise<{ attempts: number; packets: number }> {
-  const total = { attempts: 0, packets: 0 };
-  for (const family of ['iptables', 'ip6tables'] as const) {
-    const counts = rejectedCounts(await run(countersCommand(family, chain)).catch(() => ''));
-    total.attempts += counts.attempts;
-    total.packets += counts.packets;
-  }
-  return total;
+/** What the rules rejected; `unreadable` when a family's counters could not be listed. */
+export interface RejectedCounts {
+  readonly attempts: number;
+  readonly packets: number;
+  readonly unreadable: boolean;
 }
 
-async function countAndRelease(chain: string): Promise<{ attempts: number; packets: number }> {
+async function countRejected(chain: string): Promise<RejectedCounts> {
+  let attempts = 0;
+  let packets = 0;
+  let unreadable = false;
+  for (const family of ['iptables', 'ip6tables'] as const) {
+    const listing = await run(countersCommand(family, chain)).catch(() => undefined);
+    // A listing that failed must not read as "nothing rejected": the caller fails closed on it.
+    if (listing === undefined) {
+      unreadable = true;
+      continue;
+    }
+    const counts = rejectedCounts(listing);
+    attempts += counts.attempts;
+    packets += counts.packets;
+  }
+  return { attempts, packets, unreadable };
+}
+
+async function countAndRelease(chain: string): Promise<RejectedCounts> {
   const total = await countRejected(chain);
   await release(chain);
   return total;

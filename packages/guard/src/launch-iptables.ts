@@ -100,9 +100,15 @@ export async function startIptablesStep(
         return;
       }
       const rejected = await rules.remove();
-      // Not only a note: refused egress is a finding the gate sees (core's direct-egress).
-      onDirectEgress(rejected.attempts + rejected.packets);
+      // Not only a note: refused egress is a finding the gate sees (core's direct-egress). Counters
+      // that could not be read count as one packet: a run must not claim none it cannot show.
+      const total = rejected.attempts + rejected.packets;
+      onDirectEgress(rejected.unreadable ? Math.max(1, total) : total);
       notes.push(rejectedNote(rejected));
+      if (rejected.unreadable)
+        notes.push(
+          "the rules' counters could not be read: direct egress is counted as at least one packet",
+        );
     },
   };
 }

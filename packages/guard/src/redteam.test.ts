@@ -73,6 +73,39 @@ describe('attack: egress past the gateway on the iptables level', { skip: iptabl
     assert.equal(learned.learned, false, 'a run with rejected egress teaches nothing');
   });
 
+  it('counters that cannot be read are not "nothing rejected"', async () => {
+    // iptables that lists the run's counters no more (a timeout, a lock): the rest works.
+    const dir = await mkdtemp(join(tmpdir(), 'sathos-redteam-bin-'));
+    for (const family of ['iptables', 'ip6tables']) {
+      const real = execFileSync('sh', ['-c', `command -v ${family}`], { encoding: 'utf8' }).trim();
+      const fake = join(dir, family);
+      const script = `#!/bin/sh\ncase " $* " in *" -v -x "*) exit 4;; esac\nexec ${real} "$@"\n`;
+      await writeFile(fake, script);
+      await chmod(fake, 0o755);
+    }
+    const path = process.env.PATH;
+    process.env.PATH = `${dir}:${path ?? ''}`;
+    try {
+      const supervised = await superviseStep({
+        command: process.execPath,
+        args: ['-e', 'console.log("quiet")'],
+        settings: anomalySettings({ allowedHosts: ['allowed.test'], mode: 'block' }, {}, 'policy'),
+        step: 'quiet',
+        sandbox: 'iptables',
+        output: { stdout: collect().stream, stderr: collect().stream },
+      });
+      const { findings } = supervised.observations.anomaly;
+      assert.ok(
+        findings.some((f) => f.kind === 'direct-egress'),
+        `unreadable counters are a finding, got ${JSON.stringify(findings)}`,
+      );
+      assert.match(supervised.report.sandboxNote, /counters could not be read/);
+    } finally {
+      process.env.PATH = path;
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('under halt, a direct connection halts the step (before, it ran on to its end)', async () => {
     const out = collect();
     const supervised = await superviseStep({
