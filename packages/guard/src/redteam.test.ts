@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createServer } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -323,5 +324,58 @@ describe('attack: an unknown host under a policy that names the hosts (audit)', 
     assert.equal(unjudged.observations.anomaly.hostsJudged, false);
     assert.deepEqual(unjudged.observations.anomaly.findings, []);
     assert.equal(unjudged.observations.anomaly.connections.audited, 1);
+  });
+});
+
+// An abstract unix socket has no file and no permissions; only a network namespace separates them.
+// On the iptables level the step shares the host's, so a host daemon listening on one (containerd's
+// shims did) is reachable, and would connect on the step's behalf. Not stopped: the report says so.
+const netns = await chooseSandbox('netns').then(
+  () => undefined,
+  (error: unknown) => (error instanceof Error ? error.message : String(error)),
+);
+
+/** A host daemon on an abstract unix socket; the step tries it; returns what it printed, contacts. */
+async function tryAbstractDaemon(
+  sandbox: 'iptables' | 'netns',
+): Promise<{ text: string; contacts: number; note: string }> {
+  const name = `\0sathos-redteam-${String(process.pid)}-${sandbox}`;
+  let contacts = 0;
+  const daemon = createServer((socket) => {
+    contacts++;
+    socket.end('the daemon answered\n');
+  });
+  await new Promise<void>((resolve) => daemon.listen(name, resolve));
+  try {
+    const out = collect();
+    const step = `const s = require('node:net').connect(${JSON.stringify(name)}); s.on('data', (d) => process.stdout.write(d)); s.on('error', (e) => console.log('error ' + e.code));`;
+    const supervised = await superviseStep({
+      command: process.execPath,
+      args: ['-e', step],
+      settings: anomalySettings({ allowedHosts: [], mode: 'block' }, {}, 'policy'),
+      step: 'abstract',
+      sandbox,
+      output: { stdout: out.stream, stderr: out.stream },
+    });
+    return { text: out.text(), contacts, note: supervised.report.sandboxNote };
+  } finally {
+    daemon.close();
+  }
+}
+
+describe('attack: an abstract unix socket in the network namespace', { skip: netns }, () => {
+  it('is out of reach: abstract sockets belong to the namespace', async () => {
+    const { text, contacts } = await tryAbstractDaemon('netns');
+    assert.match(text, /^error ECONNREFUSED$/m);
+    assert.equal(contacts, 0);
+  });
+});
+
+describe('attack: an abstract unix socket on the iptables level', { skip: iptables }, () => {
+  it('reaches a host daemon, and the report names the miss', async () => {
+    const { text, contacts, note } = await tryAbstractDaemon('iptables');
+    assert.match(text, /the daemon answered/, 'the documented miss is real');
+    assert.equal(contacts, 1);
+    assert.match(note, /every abstract one/);
   });
 });

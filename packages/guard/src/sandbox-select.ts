@@ -58,7 +58,8 @@ function iptablesNote(containment: ContainmentKind): string {
     "may reach only the gateway's proxy port on 127.0.0.1, DNS on port 53 is redirected to the " +
     "gateway's resolver, every other connection is rejected and counted (the sandbox cannot name " +
     "its host); it shares the host's loopback (a server it starts there is unreachable, even to " +
-    'itself), pid namespace and file system (a unix socket open to every user stays reachable); ' +
+    'itself), pid namespace and file system (a unix socket open to every user stays reachable, and ' +
+    'so does every abstract one: a daemon behind one connects on its behalf, unseen); ' +
     'tree held by ' +
     CONTAINMENT_DESCRIPTIONS[containment] +
     ', and every process of its uid killed at the end'
