@@ -379,3 +379,30 @@ describe('attack: an abstract unix socket on the iptables level', { skip: iptabl
     assert.match(note, /every abstract one/);
   });
 });
+
+// What got through and is left open (no small safe fix here); each with its reproduction.
+describe('open: attacks not stopped yet', () => {
+  void it.todo(
+    "workflow commands in the step's output are the action's: under actions/guard (or a run: input) " +
+      "a step prints '::set-output name=<an output the action does not write on that path>::x' or " +
+      "'::stop-commands::anything' and the runner takes it from the action (the action's later " +
+      '::error:: / ::warning:: annotations are then plain text). Fix: the actions print ' +
+      "'::stop-commands::<random token>' before the step and '::<token>::' after its output closed " +
+      '(and defer their live ::warning:: lines until then); needs a dist rebuild',
+  );
+  void it.todo(
+    'AF_VSOCK is neither network-namespaced nor matched by iptables: a step on any level can ' +
+      "socket(AF_VSOCK) and connect to the hypervisor (CID 2) — python3 -c 'import socket; " +
+      "s=socket.socket(socket.AF_VSOCK); s.connect((2, PORT))' — unseen by the gateway. Not " +
+      'testable on loopback (no vsock_loopback here). Fix: a seccomp filter refusing AF_VSOCK ' +
+      '(and AF_PACKET, AF_NETLINK writes) for the step, or say so in every note',
+  );
+  void it.todo(
+    "the sudo route's step keeps the user's file rights, and the user can sudo: a step that " +
+      'rewrites a file a later process of the user runs — the node binary the next supervisor ' +
+      "hands to 'sudo -n -- unshare …' as the init (process.execPath; on GitHub's runners the " +
+      "runner owns the tool cache and its externals), ~/.bashrc — gets root outside the step's " +
+      'run. Fix: refuse an init binary the user can write, and run the step as a fresh uid (as on ' +
+      'the iptables level) where the workspace allows',
+  );
+});
