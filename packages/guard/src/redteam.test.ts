@@ -380,6 +380,95 @@ describe('attack: an abstract unix socket on the iptables level', { skip: iptabl
   });
 });
 
+/** Runs `command` on a fresh pseudo-terminal (its controlling terminal); resolves with its output. */
+const PTY_HARNESS = `
+import os, subprocess, sys, fcntl, termios, select, time
+master, slave = os.openpty()
+def ctty():
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+p = subprocess.Popen(sys.argv[1:], stdin=slave, stdout=slave, stderr=slave, preexec_fn=ctty)
+os.close(slave)
+out = b''
+end = time.time() + 120
+while time.time() < end:
+    if select.select([master], [], [], 0.5)[0]:
+        try:
+            data = os.read(master, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        out += data
+    elif p.poll() is not None:
+        break
+p.wait()
+sys.stdout.write(out.decode('utf8', 'replace'))
+`;
+
+/** The step: types a command into its terminal (TIOCSTI), for whoever reads it next. */
+const TIOCSTI_STEP = String.raw`
+import fcntl, termios
+try:
+    for c in b'echo INJECTED-BY-STEP\n':
+        fcntl.ioctl(0, termios.TIOCSTI, bytes([c]))
+    print('typed')
+except OSError as e:
+    print('refused', e.errno)
+`;
+
+function ttyWhyNot(): string | undefined {
+  try {
+    if (readFileSync('/proc/sys/dev/tty/legacy_tiocsti', 'utf8').trim() !== '1')
+      return 'TIOCSTI is off on this kernel';
+    execFileSync('sh', ['-c', 'command -v python3 && command -v bash'], { stdio: 'ignore' });
+  } catch {
+    return 'needs python3, bash and a kernel that says whether TIOCSTI is on';
+  }
+  return netns;
+}
+
+// `sathos guard` run from a terminal: the namespace's init shared the user's session, so its
+// terminal was the step's controlling terminal, and TIOCSTI typed a command into it that the
+// user's shell ran after the supervisor ended — outside the sandbox, with the network.
+describe(
+  "attack: typing into the user's terminal from the network namespace",
+  {
+    skip: ttyWhyNot(),
+  },
+  () => {
+    it("the step cannot push input into its caller's terminal", async () => {
+      const python = execFileSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8' }).trim();
+      const code = `
+      import { supervise } from ${JSON.stringify(new URL('./supervise.ts', import.meta.url).pathname)};
+      const report = await supervise({
+        command: ${JSON.stringify(python)},
+        args: ['-c', ${JSON.stringify(TIOCSTI_STEP)}],
+        decide: () => ({ action: 'block', rule: 'default', reason: 'nothing is allowed' }),
+        sandbox: 'netns',
+      });
+      console.log('sandbox: ' + report.sandbox);`;
+      // The user's shell: runs the supervisor, then reads what is typed next, as a prompt would.
+      const shell = `"$0" --import tsx --input-type=module -e "$1"; read -t 3 -r line; echo "shell read: [$line]"`;
+      const child = spawn(
+        python,
+        ['-c', PTY_HARNESS, 'bash', '-c', shell, process.execPath, code],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString('utf8');
+      });
+      await new Promise((resolve) => child.on('close', resolve));
+      assert.match(out, /sandbox: netns/, out);
+      assert.match(out, /shell read: \[\]/, 'the shell read nothing the step typed');
+      assert.doesNotMatch(out, /^typed/m);
+    });
+  },
+);
+
 // What got through and is left open (no small safe fix here); each with its reproduction.
 describe('open: attacks not stopped yet', () => {
   void it.todo(

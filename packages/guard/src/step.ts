@@ -161,6 +161,9 @@ export function bootNamespace(
     stdio: stdio(output),
     // Through sudo the init is root: its tools come from system directories, not the caller's PATH.
     env: { PATH: route === 'sudo' ? ROOT_PATH : (process.env.PATH ?? ROOT_PATH) },
+    // A session of its own: no controlling terminal, so the step cannot type (TIOCSTI) into the
+    // caller's terminal a command its shell runs afterwards, outside the namespace.
+    detached: true,
   });
   connectOutput(child, output);
   child.on('error', () => undefined);
