@@ -4,6 +4,7 @@
 // so the provenance takes SATHOS's local build type and says so.
 import { githubProvenance, localProvenance, type Statement, type Subject } from '@sathos/core';
 import {
+  commandsStopped,
   defaultAttestRuntime,
   runAttest,
   type AttestInputs,
@@ -39,7 +40,8 @@ export async function run(
   // The run: input's command runs under the anomaly supervisor; its findings go into the record.
   runtime: AttestRuntime = {
     ...defaultAttestRuntime(),
-    runCommand: superviseScript,
+    // Its output cannot issue workflow commands as this action (set its outputs, silence it).
+    runCommand: commandsStopped(superviseScript),
     commandIsolation: supervisorIsolation,
   },
 ): Promise<void> {

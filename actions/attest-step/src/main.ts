@@ -2,6 +2,7 @@
 // say (evidence.ts); the policy's thresholds (failed tests allowed, severities that deny) decide
 // the step over that evidence before it is signed.
 import {
+  commandsStopped,
   defaultAttestRuntime,
   runAttest,
   type AttestInputs,
@@ -23,7 +24,8 @@ export async function run(
   // The run: input's command runs under the anomaly supervisor; its findings go into the record.
   runtime: AttestRuntime = {
     ...defaultAttestRuntime(),
-    runCommand: superviseScript,
+    // Its output cannot issue workflow commands as this action (set its outputs, silence it).
+    runCommand: commandsStopped(superviseScript),
     commandIsolation: supervisorIsolation,
   },
 ): Promise<void> {

@@ -1,7 +1,7 @@
 // The gate's runtime on a real runner: the environment, the network, the chain file, the artifact
 // hashing and the supervised deploy command. Loaded by index.ts only once the inputs are usable.
 import { collectSubjects, JsonlFileStore } from '@sathos/node';
-import { actionsIO } from '@sathos/github';
+import { actionsIO, commandsStopped } from '@sathos/github';
 import { superviseScript, supervisorIsolation } from '@sathos/guard';
 import type { ArtifactInput } from '@sathos/core';
 import type { GateRuntime } from './main.js';
@@ -21,7 +21,8 @@ export function runtime(): GateRuntime {
       }));
     },
     // The deploy command runs under the anomaly supervisor, judged by the policy's anomaly section.
-    runDeploy: superviseScript,
+    // Its output cannot issue workflow commands as this action (set its outputs, silence it).
+    runDeploy: commandsStopped(superviseScript),
     deployIsolation: supervisorIsolation,
     mask: (secret) => process.stdout.write(`::add-mask::${secret}\n`),
     now: () => new Date(),

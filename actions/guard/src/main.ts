@@ -15,6 +15,7 @@ import {
 } from '@sathos/core';
 import {
   readPolicyInput,
+  withWorkflowCommandsStopped,
   actionsCacheBackend,
   actionsIO,
   readRunContext,
@@ -35,6 +36,9 @@ import { chainFingerprint, learn, loadBaseline, type Learning } from './baseline
 import type { GuardInputs } from './inputs.js';
 import { guardSummary } from './summary.js';
 import { trustsRestoredBaseline } from './vouch.js';
+
+/** Annotations GitHub shows per step are capped anyway; the report lists every decision. */
+const MAX_HELD_WARNINGS = 50;
 
 /** What run() talks to; tests hand in loopback servers, a directory cache and a recorder. */
 export interface Runtime {
@@ -147,28 +151,38 @@ export async function run(inputs: GuardInputs, runtime: Runtime = defaultRuntime
     // Taken before the command, which can write the chain file (see learn).
     const chainBefore = inputs.recordBaseline ? await chainFingerprint(inputs.chain) : undefined;
     const aborts = abortOnSignals();
-    const supervised = await superviseStep({
-      command: 'bash',
-      args: ['--noprofile', '--norc', '-eo', 'pipefail', '-c', inputs.run],
-      env: stepEnv(env),
-      settings,
-      baseline: loaded.baseline,
-      ...(loaded.digest === undefined ? {} : { baselineDigest: loaded.digest }),
-      ...(inputs.maxDurationMs === undefined ? {} : { maxDurationMs: inputs.maxDurationMs }),
-      knownHostAction: trusted ? 'allow' : 'audit',
-      graceMs: GRACE_MS,
-      sandbox: inputs.sandbox,
-      signal: aborts.signal,
-      onEvent: (event) => {
-        if (event.kind === 'decision' && event.decision.verdict.action !== 'allow') {
-          const { request, verdict } = event.decision;
-          io.warning(
-            `${verdict.action} ${quotedHost(request.host)}:${request.port}: ${verdict.reason}`,
-            { title: 'SATHOS guard' },
-          );
-        }
-      },
-    }).finally(aborts.dispose);
+    // The command's output cannot issue workflow commands as this action; the action's own
+    // warnings wait until command processing is back on.
+    const held: (() => void)[] = [];
+    const supervised = await withWorkflowCommandsStopped(() =>
+      superviseStep({
+        command: 'bash',
+        args: ['--noprofile', '--norc', '-eo', 'pipefail', '-c', inputs.run],
+        env: stepEnv(env),
+        settings,
+        baseline: loaded.baseline,
+        ...(loaded.digest === undefined ? {} : { baselineDigest: loaded.digest }),
+        ...(inputs.maxDurationMs === undefined ? {} : { maxDurationMs: inputs.maxDurationMs }),
+        knownHostAction: trusted ? 'allow' : 'audit',
+        graceMs: GRACE_MS,
+        sandbox: inputs.sandbox,
+        signal: aborts.signal,
+        onEvent: (event) => {
+          if (event.kind === 'decision' && event.decision.verdict.action !== 'allow') {
+            const { request, verdict } = event.decision;
+            if (held.length < MAX_HELD_WARNINGS) {
+              held.push(() => {
+                io.warning(
+                  `${verdict.action} ${quotedHost(request.host)}:${request.port}: ${verdict.reason}`,
+                  { title: 'SATHOS guard' },
+                );
+              });
+            }
+          }
+        },
+      }),
+    ).finally(aborts.dispose);
+    for (const warn of held) warn();
     const { plan, report, run: supervisedRun } = supervised;
     const observation = supervised.observations.anomaly;
     const learning = await learn(

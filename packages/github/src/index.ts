@@ -15,3 +15,4 @@ export * from './baseline-cache.js';
 export * from './policy-input.js';
 export * from './attest/index.js';
 export * from './attestations/index.js';
+export { commandsStopped, withWorkflowCommandsStopped } from './workflow-commands.js';

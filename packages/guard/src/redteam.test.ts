@@ -472,14 +472,6 @@ describe(
 // What got through and is left open (no small safe fix here); each with its reproduction.
 describe('open: attacks not stopped yet', () => {
   void it.todo(
-    "workflow commands in the step's output are the action's: under actions/guard (or a run: input) " +
-      "a step prints '::set-output name=<an output the action does not write on that path>::x' or " +
-      "'::stop-commands::anything' and the runner takes it from the action (the action's later " +
-      '::error:: / ::warning:: annotations are then plain text). Fix: the actions print ' +
-      "'::stop-commands::<random token>' before the step and '::<token>::' after its output closed " +
-      '(and defer their live ::warning:: lines until then); needs a dist rebuild',
-  );
-  void it.todo(
     'AF_VSOCK is neither network-namespaced nor matched by iptables: a step on any level can ' +
       "socket(AF_VSOCK) and connect to the hypervisor (CID 2) — python3 -c 'import socket; " +
       "s=socket.socket(socket.AF_VSOCK); s.connect((2, PORT))' — unseen by the gateway. Not " +

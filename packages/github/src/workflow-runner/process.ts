@@ -1,5 +1,5 @@
 // One step's process: its output forwarded line by line to the run's log, `::error` workflow
-// commands collected (they say why a step failed), a deadline after which the process group is
+// commands collected (none while `::stop-commands::` holds) (they say why a step failed), a deadline after which the process group is
 // killed. The step's own exit status decides its outcome.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -42,11 +42,23 @@ export function runProcess(step: StepProcess): Promise<ProcessResult> {
       timedOut = true;
       if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
     }, step.timeoutMs);
+    // As GitHub's runner: `::stop-commands::<token>` turns command processing off for both
+    // streams until `::<token>::` (what the SATHOS actions fence a step's command with).
+    let stoppedBy: string | undefined;
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+        step.log(line);
+        if (stoppedBy !== undefined) {
+          if (line === `::${stoppedBy}::`) stoppedBy = undefined;
+          return;
+        }
+        const stop = /^::stop-commands::(.+)$/.exec(line);
+        if (stop !== null) {
+          stoppedBy = stop[1];
+          return;
+        }
         const error = errorMessage(line);
         if (error !== undefined && errors.length < MAX_ERRORS) errors.push(error);
-        step.log(line);
       });
     }
     const finish = (exitCode: number) => {
