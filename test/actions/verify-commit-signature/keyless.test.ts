@@ -75,11 +75,15 @@ void describe('verify-commit-signature with keyless signing', () => {
         },
         artifacts: [],
       });
-      assert.deepEqual(verified.genesis.statement.predicate.actor, {
-        kind: 'certificate',
-        issuer: ISSUER,
-        subject: `https://github.com/${JOB_WORKFLOW}`,
-      });
+      // The record names the workflow and the claims its certificate certifies (verifyChain
+      // checked each against the certificate), so a policy rule on a claim judges the genesis.
+      const actor = verified.genesis.statement.predicate.actor;
+      assert.equal(actor.kind, 'certificate');
+      assert.equal(actor.issuer, ISSUER);
+      assert.equal(actor.subject, `https://github.com/${JOB_WORKFLOW}`);
+      assert.equal(actor.claims?.buildSignerURI, `https://github.com/${JOB_WORKFLOW}`);
+      assert.equal(actor.claims.buildTrigger, 'push');
+      assert.match(actor.claims.sourceRepositoryURI ?? '', /^https:\/\/github\.com\/[^/]+\/[^/]+$/);
       assert.equal(`sha256:${verified.genesis.digest}`, io.outputs.get('genesis-digest'));
     });
   });
