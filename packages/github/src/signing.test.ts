@@ -61,6 +61,14 @@ void describe('signing for a job', () => {
       ACTIONS_ID_TOKEN_REQUEST_URL: github.idTokenRequestUrl,
       ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token',
     });
+    /** A GitHub stand-in whose tokens carry none of the GitHub Actions workflow claims. */
+    const bareTokenStandIn = () =>
+      startGitHubStandIn({
+        apiToken: 'x',
+        idTokenRequestToken: 'request-token',
+        issueIdToken: (aud) =>
+          sigstore.issueToken({ sub: 'repo:o/r', job_workflow_ref: WORKFLOW, aud }),
+      });
     const keyless = () => ({
       kind: 'keyless' as const,
       fulcioURL: sigstore.fulcioURL,
@@ -97,12 +105,7 @@ void describe('signing for a job', () => {
     });
 
     void it('claims nothing beyond issuer and subject for a token without the workflow claims', async () => {
-      const bare = await startGitHubStandIn({
-        apiToken: 'x',
-        idTokenRequestToken: 'request-token',
-        issueIdToken: (aud) =>
-          sigstore.issueToken({ sub: 'repo:o/r', job_workflow_ref: WORKFLOW, aud }),
-      });
+      const bare = await bareTokenStandIn();
       try {
         const signer = await jobSigner(keyless(), {
           env: { ...env(), ACTIONS_ID_TOKEN_REQUEST_URL: bare.idTokenRequestUrl },
@@ -142,12 +145,7 @@ void describe('signing for a job', () => {
     });
 
     void it('with requireWorkflowClaims, refuses a token without the workflow claims', async () => {
-      const bare = await startGitHubStandIn({
-        apiToken: 'x',
-        idTokenRequestToken: 'request-token',
-        issueIdToken: (aud) =>
-          sigstore.issueToken({ sub: 'repo:o/r', job_workflow_ref: WORKFLOW, aud }),
-      });
+      const bare = await bareTokenStandIn();
       try {
         await assert.rejects(
           jobSigner(keyless(), {

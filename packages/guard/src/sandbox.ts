@@ -3,21 +3,15 @@
 import { spawn } from 'node:child_process';
 import { findCgroupParent, type CgroupParent } from './cgroup.js';
 import { selectSandbox, type SandboxChoice, type SandboxRequest } from './sandbox-select.js';
-import { ROOT_PATH, sudoUnshareArgs } from './sandbox-sudo.js';
+import { ROOT_PATH, SUDO_UNSHARE_FLAGS, sudoUnshareArgs } from './sandbox-sudo.js';
 
 export { selectSandbox, type SandboxChoice, type SandboxRequest } from './sandbox-select.js';
 
-/** The flags that give the step its own user, network, mount and pid namespaces, and its own /proc. */
-export const UNSHARE_FLAGS = [
-  '--user',
-  '--map-root-user',
-  '--net',
-  '--mount',
-  '--pid',
-  '--fork',
-  '--kill-child',
-  '--mount-proc',
-] as const;
+/**
+ * The flags that give the step its own user, network, mount and pid namespaces, and its own /proc:
+ * the sudo route's, plus the user namespace that lets an ordinary user make the rest.
+ */
+export const UNSHARE_FLAGS = ['--user', '--map-root-user', ...SUDO_UNSHARE_FLAGS] as const;
 
 /** What the probe runs inside: loopback up, and a process with every capability dropped. */
 const PROBE_SCRIPT =
