@@ -17,8 +17,8 @@ const stdoutLine: LogWrite = (line) => {
 
 /**
  * Runs `body` with the runner's workflow commands off: `::stop-commands::<token>` before it,
- * `::<token>::` after it settles (also when it throws). The token is 128 random bits, fresh per
- * call, and never in the command's environment or arguments.
+ * `::<token>::` on a line of its own after it settles (also when it throws). The token is 128
+ * random bits, fresh per call, and never in the command's environment or arguments.
  */
 export async function withWorkflowCommandsStopped<T>(
   body: () => Promise<T>,
@@ -29,6 +29,10 @@ export async function withWorkflowCommandsStopped<T>(
   try {
     return await body();
   } finally {
+    // The command shares fd 1 and its last line need not end: the runner reads a command only at
+    // the start of a line, so the token glued to that line would never resume and every later
+    // ::error:: of the action would be dropped. An empty line ends any such line first.
+    write('');
     write(`::${token}::`);
   }
 }
