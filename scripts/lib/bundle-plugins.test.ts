@@ -1,39 +1,61 @@
-// The bundle's plugins on a small program: an optional dependency left out throws where it is
-// required (so the library's own try/catch takes its fallback), and a workspace module whose
-// exports nothing uses leaves the bundle with everything it imported.
+// The side-effect plugin on a small program: a workspace module whose exports nothing uses leaves
+// the bundle with everything it imported, and so does a module inside a package listed in
+// SIDE_EFFECT_FREE_INSIDE — while the same module in any other package stays, side effects and all.
 import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runInNewContext } from 'node:vm';
 import { after, before, describe, it } from 'node:test';
 import { build } from 'esbuild';
-import { leaveOutOptional, sideEffectFree } from './bundle-plugins.js';
+import { SIDE_EFFECT_FREE_INSIDE, sideEffectFree } from './bundle-plugins.js';
 
-void describe('bundle plugins', () => {
+async function put(root: string, path: string, text: string): Promise<void> {
+  await mkdir(join(root, path, '..'), { recursive: true });
+  await writeFile(join(root, path), text);
+}
+
+// A package whose index re-exports a used module and one with a side effect nothing uses.
+async function putPackage(root: string, name: string, mark: string): Promise<void> {
+  await put(root, `node_modules/${name}/package.json`, `{ "name": "${name}", "main": "index.js" }`);
+  await put(
+    root,
+    `node_modules/${name}/index.js`,
+    "export { used } from './used.js';\nexport { heavy } from './heavy.js';\n",
+  );
+  await put(root, `node_modules/${name}/used.js`, `export const used = "${mark}_USED";\n`);
+  await put(
+    root,
+    `node_modules/${name}/heavy.js`,
+    `globalThis.loaded = "${mark}_HEAVY";\nexport const heavy = 1;\n`,
+  );
+}
+
+void describe('sideEffectFree', () => {
   let root = '';
+  const listed = SIDE_EFFECT_FREE_INSIDE[0] ?? '';
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'sathos-plugins-'));
-    await mkdir(join(root, 'packages', 'lib', 'src'), { recursive: true });
-    await writeFile(
-      join(root, 'packages', 'lib', 'src', 'used.ts'),
-      'export const used = "USED_MARK";\n',
-    );
-    await writeFile(
-      join(root, 'packages', 'lib', 'src', 'unused.ts'),
+    await put(root, 'packages/lib/src/used.ts', 'export const used = "USED_MARK";\n');
+    await put(
+      root,
+      'packages/lib/src/unused.ts',
       'export const unused = "UNUSED_MARK"; console.log("UNUSED_MARK");\n',
     );
-    await writeFile(
-      join(root, 'packages', 'lib', 'src', 'index.ts'),
+    await put(
+      root,
+      'packages/lib/src/index.ts',
       "export { used } from './used.js';\nexport { unused } from './unused.js';\n",
     );
-    await writeFile(
-      join(root, 'entry.ts'),
+    await putPackage(root, listed, 'LISTED');
+    await putPackage(root, 'other-package', 'OTHER');
+    await put(
+      root,
+      'entry.ts',
       [
         "import { used } from './packages/lib/src/index.js';",
-        'let decoded = "fallback";',
-        "try { decoded = require('iconv-lite').decode; } catch (error) { decoded = String(error); }",
-        'console.log(used, decoded);',
+        `import { used as listed } from '${listed}';`,
+        "import { used as other } from 'other-package';",
+        'console.log(used, listed, other);',
       ].join('\n'),
     );
   });
@@ -47,10 +69,10 @@ void describe('bundle plugins', () => {
       entryPoints: ['entry.ts'],
       bundle: true,
       platform: 'node',
-      format: 'cjs',
+      format: 'esm',
       write: false,
       logLevel: 'silent',
-      plugins: [sideEffectFree(root), leaveOutOptional()],
+      plugins: [sideEffectFree(root)],
     });
     return result.outputFiles[0]?.text ?? '';
   }
@@ -61,11 +83,11 @@ void describe('bundle plugins', () => {
     assert.doesNotMatch(text, /UNUSED_MARK/);
   });
 
-  void it('leaves an optional dependency out: requiring it throws, naming it', async () => {
-    const lines: string[] = [];
-    runInNewContext(await bundled(), {
-      console: { log: (...parts: unknown[]) => lines.push(parts.map(String).join(' ')) },
-    });
-    assert.deepEqual(lines, ['USED_MARK Error: iconv-lite is left out of this bundle']);
+  void it('drops an unused module inside a listed package, and only there', async () => {
+    const text = await bundled();
+    assert.match(text, /LISTED_USED/);
+    assert.doesNotMatch(text, /LISTED_HEAVY/);
+    assert.match(text, /OTHER_USED/);
+    assert.match(text, /OTHER_HEAVY/, 'an unlisted package keeps its side effects');
   });
 });

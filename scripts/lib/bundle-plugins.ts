@@ -1,6 +1,7 @@
 // esbuild plugins that decide what a bundle leaves out. Both are about size: every byte of an
 // action's dist/ is read and compiled on each cold start, and a reviewer audits what it contains.
 import { isAbsolute, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
 
 /**
@@ -15,6 +16,19 @@ export const SIDE_EFFECT_FREE_PACKAGES: readonly string[] = [
   '@actions/http-client',
 ];
 
+/**
+ * Packages whose own modules, imported from one another, are side-effect free: each declares
+ * `"sideEffects": false`, which esbuild does not apply here. @azure/storage-common's index re-exports
+ * a CRC64 calculator whose crc64.js is an 87 kB Emscripten module with WebAssembly inside; nothing in
+ * @azure/storage-blob (the guard's cache upload) uses it, yet it stayed in the bundle.
+ */
+export const SIDE_EFFECT_FREE_INSIDE: readonly string[] = ['@azure/storage-common'];
+
+function insidePackage(path: string): boolean {
+  const slashed = `${path.split(sep).join('/')}/`;
+  return SIDE_EFFECT_FREE_INSIDE.some((name) => slashed.includes(`/node_modules/${name}/`));
+}
+
 /** Workspace folders whose TypeScript modules only declare: none may rely on a bare import. */
 const WORKSPACE_DIRS = ['packages', 'actions'];
 
@@ -25,7 +39,10 @@ function insideWorkspaceSources(root: string, path: string): boolean {
   return WORKSPACE_DIRS.includes(rel.split(sep)[0] ?? '');
 }
 
-/** Marks the workspace's own modules and SIDE_EFFECT_FREE_PACKAGES as side-effect free. */
+/**
+ * Marks the workspace's own modules, SIDE_EFFECT_FREE_PACKAGES and the modules inside
+ * SIDE_EFFECT_FREE_INSIDE as side-effect free.
+ */
 export function sideEffectFree(root: string): Plugin {
   const marker = Symbol('sathos-resolving');
   return {
@@ -35,9 +52,10 @@ export function sideEffectFree(root: string): Plugin {
         if (args.pluginData === marker || args.kind === 'entry-point') return undefined;
         const named =
           args.path.startsWith('@sathos/') || SIDE_EFFECT_FREE_PACKAGES.includes(args.path);
-        const relativeInWorkspace =
-          args.path.startsWith('.') && insideWorkspaceSources(root, args.resolveDir);
-        if (!named && !relativeInWorkspace) return undefined;
+        const relativeInside =
+          args.path.startsWith('.') &&
+          (insideWorkspaceSources(root, args.resolveDir) || insidePackage(args.resolveDir));
+        if (!named && !relativeInside) return undefined;
         const resolved = await build.resolve(args.path, {
           kind: args.kind,
           importer: args.importer,
@@ -52,63 +70,34 @@ export function sideEffectFree(root: string): Plugin {
 }
 
 /**
- * Optional dependencies left out: each is `require`d inside a try/catch by a library that works
- * without it. iconv-lite (270 kB) only decodes non-UTF-8 HTTP bodies for minipass-fetch's
- * textConverted(), which the Sigstore clients never call; left out, that call throws instead.
- */
-export const LEFT_OUT_OPTIONAL: readonly string[] = ['iconv-lite'];
-
-export function leaveOutOptional(): Plugin {
-  const filter = new RegExp(
-    `^(${LEFT_OUT_OPTIONAL.map((name) => name.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|')})$`,
-  );
-  return {
-    name: 'sathos-leave-out-optional',
-    setup(build) {
-      build.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'sathos-left-out' }));
-      build.onLoad({ filter: /.*/, namespace: 'sathos-left-out' }, (args) => ({
-        contents: `throw new Error(${JSON.stringify(`${args.path} is left out of this bundle`)});`,
-        loader: 'js',
-      }));
-    },
-  };
-}
-
-/**
- * Dependencies replaced, for one importer only, by a stand-in that throws naming what was left out:
- * either named classes whose construction throws (an ES module), or a CommonJS module whose every
- * property throws when read. Each was read to be unreachable in SATHOS's use:
+ * Dependencies replaced, for one importer only, by a stand-in: either one that throws naming what was
+ * left out (named classes whose construction throws, as an ES module), or a module of ours that does
+ * the same job smaller. Each was read to be unreachable, or replaceable, in SATHOS's use:
  * - @actions/http-client imports undici (460 kB) for getAgentDispatcher() alone — a proxy
  *   dispatcher for fetch() — which neither SATHOS nor @actions/cache or @actions/core calls; the
  *   import is static, so the whole of undici came with every HttpClient (the guard's cache).
- * - make-fetch-happen (Sigstore's HTTP client) requires cacache, and with it glob (about 160 kB),
- *   for its on-disk HTTP cache, which it touches only when a request carries `cachePath`
- *   (CachePolicy.storable and cache.invalidate return first without one); no Sigstore client
- *   SATHOS makes sets it.
+ * - @sigstore/sign sends its Fulcio, Rekor and TSA requests (and its CI token request, which SATHOS
+ *   does not make) through make-fetch-happen: about 230 kB with socks and proxy agents, an HTTP cache
+ *   and retries it turns off. sigstore-fetch.ts does the same calls with Node's own fetch, bounded.
  */
 export type StubbedImport = { importer: string; path: string } & (
-  { exports: readonly string[] } | { commonjs: true }
+  { exports: readonly string[] } | { replacement: string }
 );
 
 export const STUBBED_IMPORTS: readonly StubbedImport[] = [
   { importer: '/node_modules/@actions/http-client/', path: 'undici', exports: ['ProxyAgent'] },
-  { importer: '/node_modules/make-fetch-happen/', path: 'cacache', commonjs: true },
+  {
+    importer: '/node_modules/@sigstore/sign/',
+    path: 'make-fetch-happen',
+    replacement: fileURLToPath(new URL('sigstore-fetch.ts', import.meta.url)),
+  },
 ];
 
 const leftOut = (what: string): string =>
   JSON.stringify(`${what} is left out of this bundle (scripts/lib/bundle-plugins.ts)`);
 
-/** The stand-in module's source for one stubbed import. */
-export function stubSource(stub: StubbedImport): string {
-  if ('commonjs' in stub) {
-    // Symbols (inspection, interop probes) read as absent; any named property is a use.
-    return [
-      'module.exports = new Proxy({}, {',
-      "  get(_, key) { if (typeof key !== 'string') return undefined;",
-      `    throw new Error(${leftOut(stub.path)} + ' (read: ' + key + ')'); },`,
-      '});',
-    ].join('\n');
-  }
+/** The stand-in module's source for one stubbed import that throws. */
+export function stubSource(stub: { path: string; exports: readonly string[] }): string {
   return stub.exports
     .map(
       (name) =>
@@ -117,20 +106,24 @@ export function stubSource(stub: StubbedImport): string {
     .join('\n');
 }
 
-export function stubImports(): Plugin {
+export function stubImports(stubs: readonly StubbedImport[] = STUBBED_IMPORTS): Plugin {
   return {
     name: 'sathos-stub-imports',
     setup(build) {
       build.onResolve({ filter: /.*/ }, (args) => {
         const importer = args.importer.split(sep).join('/');
-        const stub = STUBBED_IMPORTS.find(
+        const stub = stubs.find(
           (entry) => entry.path === args.path && importer.includes(entry.importer),
         );
-        return stub === undefined ? undefined : { path: stub.path, namespace: 'sathos-stubbed' };
+        if (stub === undefined) return undefined;
+        if ('replacement' in stub) return { path: stub.replacement };
+        return { path: stub.path, namespace: 'sathos-stubbed' };
       });
       build.onLoad({ filter: /.*/, namespace: 'sathos-stubbed' }, (args) => {
-        const stub = STUBBED_IMPORTS.find((entry) => entry.path === args.path);
-        if (stub === undefined) return { errors: [{ text: `no stand-in for ${args.path}` }] };
+        const stub = stubs.find((entry) => entry.path === args.path);
+        if (stub === undefined || !('exports' in stub)) {
+          return { errors: [{ text: `no stand-in for ${args.path}` }] };
+        }
         return { contents: stubSource(stub), loader: 'js' };
       });
     },

@@ -21,7 +21,7 @@ void describe('bundle report', () => {
     assert.equal(contributorOf('node_modules/a/node_modules/@s/b/i.js'), '@s/b');
     assert.equal(contributorOf('packages/core/src/index.ts'), 'packages/core');
     assert.equal(contributorOf('actions/guard/src/main.ts'), 'actions/guard');
-    assert.equal(contributorOf('sathos-left-out:iconv-lite'), 'sathos-left-out:iconv-lite');
+    assert.equal(contributorOf('sathos-stubbed:undici'), 'sathos-stubbed:undici');
   });
 
   void it('sums per contributor, heaviest first, ties by name', () => {

@@ -17,7 +17,7 @@ export function contributorOf(inputPath: string): string {
   }
   const workspace = /^((?:packages|actions)\/[^/]+)\//.exec(inputPath);
   if (workspace?.[1] !== undefined) return workspace[1];
-  // Plugin namespaces (`sathos-left-out:iconv-lite`) and anything else keep their own name.
+  // Plugin namespaces (`sathos-stubbed:undici`) and anything else keep their own name.
   return inputPath;
 }
 

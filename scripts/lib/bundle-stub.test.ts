@@ -1,7 +1,7 @@
 // The stubbed imports: @actions/http-client's `import { ProxyAgent } from 'undici'` gets a stand-in,
 // so undici leaves the bundle; the client still loads, and constructing the stand-in throws naming
-// what was left out; likewise make-fetch-happen's cacache, whose every property throws when read.
-// Any other importer still gets the real package.
+// what was left out; @sigstore/sign's make-fetch-happen is replaced by sigstore-fetch.ts. Any other
+// importer still gets the real package.
 import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -38,19 +38,23 @@ void describe('stubImports', () => {
     );
     await put(
       root,
-      'node_modules/cacache/package.json',
-      '{ "name": "cacache", "main": "index.js" }',
-    );
-    await put(root, 'node_modules/cacache/index.js', 'exports.get = () => "REAL_CACACHE";');
-    await put(
-      root,
       'node_modules/make-fetch-happen/package.json',
       '{ "name": "make-fetch-happen", "main": "index.js" }',
     );
     await put(
       root,
       'node_modules/make-fetch-happen/index.js',
-      "const cacache = require('cacache');\nexports.loaded = 'fetch loaded';\nexports.cached = () => cacache.get();\n",
+      'module.exports = () => "REAL_MFH";',
+    );
+    await put(
+      root,
+      'node_modules/@sigstore/sign/package.json',
+      '{ "name": "@sigstore/sign", "main": "index.js" }',
+    );
+    await put(
+      root,
+      'node_modules/@sigstore/sign/index.js',
+      "const fetch = require('make-fetch-happen');\nexports.fetcher = fetch.default ?? fetch;\n",
     );
   });
   after(async () => {
@@ -91,17 +95,17 @@ void describe('stubImports', () => {
     assert.deepEqual(out, ['REAL_UNDICI']);
   });
 
-  void it('replaces cacache for make-fetch-happen: it loads, and using the cache throws naming the stub', async () => {
+  void it("replaces make-fetch-happen for @sigstore/sign with sigstore-fetch.ts, Node's fetch", async () => {
     const { code, out } = await run(
-      "import { loaded, cached } from 'make-fetch-happen';\nconsole.log(loaded);\ntry { cached(); } catch (e) { console.log(e.message); }\n",
+      "import { fetcher } from '@sigstore/sign';\nconsole.log(fetcher.name + ' ' + typeof fetcher);\n",
     );
-    assert.ok(!code.includes('REAL_CACACHE'), 'cacache itself was bundled');
-    assert.equal(out[0], 'fetch loaded');
-    assert.match(out[1] ?? '', /^cacache is left out of this bundle .*\(read: get\)$/);
+    assert.ok(!code.includes('REAL_MFH'), 'make-fetch-happen itself was bundled');
+    assert.match(code, /SigstoreFetchError/);
+    assert.deepEqual(out, ['sigstoreFetch function']);
   });
 
-  void it('leaves cacache alone for any other importer', async () => {
-    const { out } = await run("import { get } from 'cacache';\nconsole.log(get());\n");
-    assert.deepEqual(out, ['REAL_CACACHE']);
+  void it('leaves make-fetch-happen alone for any other importer', async () => {
+    const { out } = await run("import fetch from 'make-fetch-happen';\nconsole.log(fetch());\n");
+    assert.deepEqual(out, ['REAL_MFH']);
   });
 });

@@ -2,7 +2,7 @@
 // bytes: same sources and lockfile in, byte-identical bundle out.
 import { join, relative } from 'node:path';
 import { build, type BuildOptions, type LogLevel, type Metafile } from 'esbuild';
-import { leaveOutOptional, leaveSiblings, sideEffectFree, stubImports } from './bundle-plugins.js';
+import { leaveSiblings, sideEffectFree, stubImports } from './bundle-plugins.js';
 import type { BundleTarget } from './targets.js';
 
 // Bundled CommonJS dependencies call require(); an ESM bundle has none unless we make one.
@@ -131,7 +131,6 @@ function options(
         : [leaveSiblings(join(root, target.source), target.siblings)]),
       stubImports(),
       sideEffectFree(root),
-      leaveOutOptional(),
     ],
     legalComments: 'eof',
     charset: 'utf8',
