@@ -122,18 +122,36 @@ function listen(server, options) {
   });
 }
 // The gateway's bytes to the step without stream machinery, as tunnel-copy.ts does in the gateway:
-// read into one reused buffer, and into it again only once the kernel took the previous write (a
-// write left queued stops reading until it completes). Buffers of closed relays are reused.
+// read into a reused buffer, and into it again only once the kernel took the previous write (a
+// write left queued stops reading until it completes). A relay whose read fills its 128 KiB buffer
+// moves to a 1 MiB one, at most 8 at once. Buffers of closed relays are reused.
 const spareBuffers = [];
+const spareBulk = [];
+let bulkInUse = 0;
 function connectCopyingTo(path, client) {
-  const buffer = spareBuffers.pop() || Buffer.allocUnsafe(128 * 1024);
+  const small = spareBuffers.pop() || Buffer.allocUnsafe(128 * 1024);
+  let bulk;
+  let wantsBulk = false;
   let writes = 0;
   let waitingFor = 0;
   let closed = false;
-  const release = () => { if (closed && waitingFor === 0 && spareBuffers.length < 16) spareBuffers.push(buffer); };
-  const upstream = net.connect({ path, allowHalfOpen: true, onread: { buffer, callback: (bytes) => {
+  const release = () => {
+    if (!closed || waitingFor !== 0) return;
+    if (spareBuffers.length < 16) spareBuffers.push(small);
+    if (bulk !== undefined) { bulkInUse--; if (spareBulk.length < 2) spareBulk.push(bulk); bulk = undefined; }
+  };
+  const nextBuffer = () => {
+    if (wantsBulk && bulk === undefined && !closed && bulkInUse < 8) {
+      bulkInUse++;
+      bulk = spareBulk.pop() || Buffer.allocUnsafe(1024 * 1024);
+    }
+    wantsBulk = false;
+    return bulk || small;
+  };
+  const upstream = net.connect({ path, allowHalfOpen: true, onread: { buffer: nextBuffer, callback: (bytes, buffer) => {
     const id = ++writes;
-    client.write(buffer.subarray(0, bytes), (error) => {
+    if (bytes === buffer.length) wantsBulk = true;
+    client.write(Buffer.from(buffer.buffer, buffer.byteOffset, bytes), (error) => {
       if (waitingFor !== id) return;
       waitingFor = 0;
       if (closed) release();

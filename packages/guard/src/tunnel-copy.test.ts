@@ -1,6 +1,7 @@
 // The tunnel's copy loop reuses its read buffers: these tests send bytes that differ everywhere
 // (a buffer overwritten while a write still held it would show as a wrong digest), through a real
 // gateway and into a client that stalls, and show a stalled client stops the upstream being read.
+// Bulk transfers move to 1 MiB buffers, of which the gateway holds a bounded number at once.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,7 +12,13 @@ import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { startGateway, type Gateway } from './gateway.js';
 import { allowOnly, loopbackResolver, payloadServer } from './test-servers.js';
-import { connectCopyingTo, TUNNEL_READ_BUFFER_BYTES } from './tunnel-copy.js';
+import {
+  bulkBuffersInUse,
+  connectCopyingTo,
+  MAX_BULK_BUFFERS,
+  TUNNEL_BULK_BUFFER_BYTES,
+  TUNNEL_READ_BUFFER_BYTES,
+} from './tunnel-copy.js';
 
 const PAYLOAD = randomBytes(12 * 1024 * 1024);
 const digest = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
@@ -84,6 +91,30 @@ describe('the tunnel copy loop', { timeout: 60_000 }, () => {
     }
   });
 
+  it('moves bulk tunnels to bulk buffers, never more than the bound at once, and gives them back', async () => {
+    let most = 0;
+    const sampler = setInterval(() => {
+      most = Math.max(most, bulkBuffersInUse());
+    }, 1);
+    const count = MAX_BULK_BUFFERS + 4;
+    try {
+      const received = await Promise.all(
+        Array.from({ length: count }, async () => {
+          const socket = await openTunnel(gateway.proxyPort, source.port);
+          socket.write('send');
+          return readStalling(socket);
+        }),
+      );
+      for (const bytes of received) assert.equal(digest(bytes), digest(PAYLOAD));
+    } finally {
+      clearInterval(sampler);
+    }
+    assert.ok(most > 0, 'no tunnel moved to a bulk buffer');
+    assert.ok(most <= MAX_BULK_BUFFERS, `${most} bulk buffers held at once`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(bulkBuffersInUse(), 0);
+  });
+
   it('carries the upload unchanged, and the answer after the client half-closed', async () => {
     const socket = await openTunnel(gateway.proxyPort, source.port);
     const upload = PAYLOAD.subarray(0, 3 * 1024 * 1024);
@@ -112,7 +143,7 @@ describe('the tunnel copy loop', { timeout: 60_000 }, () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     const heldBack = upstream.bytesRead;
     assert.ok(
-      heldBack <= TUNNEL_READ_BUFFER_BYTES + 1024 * 1024,
+      heldBack <= TUNNEL_READ_BUFFER_BYTES + TUNNEL_BULK_BUFFER_BYTES + 1024 * 1024,
       `read ${heldBack} bytes from the upstream into a client that took none`,
     );
     const peer = peers[0];
