@@ -1,6 +1,6 @@
 // The program that runs as pid 1 of the step's namespaces (`node -e`, CommonJS, no imports of ours so
-// it survives bundling). At once, while the supervisor readies the gateway, it brings loopback up
-// and opens its relays: the namespace's 127.0.0.1 proxy port and port 53, to the gateway's unix
+// it survives bundling), once LOOPBACK_UP_SCRIPT brought loopback up. At once, while the supervisor
+// readies the gateway, it opens its relays: the namespace's 127.0.0.1 proxy port and port 53, to the gateway's unix
 // sockets (the only way out). With the step it covers the host's unix sockets (a daemon behind one
 // would connect on the step's behalf), points /etc/resolv.conf at itself, then runs the step. It talks to the supervisor over fd 3, one JSON object per line:
 //   in:  {"start": {...}}  {"signal": "SIGTERM" | "SIGKILL"}
@@ -64,6 +64,15 @@ export function bindFstab(
     .map(([source, target]) => `${fstabField(source)} ${fstabField(target)} none bind 0 0\n`)
     .join('');
 }
+
+/**
+ * What pid 1 of the namespaces runs before it becomes the init: loopback up, with a shell (a few
+ * milliseconds) rather than from the init once Node has started (a Node child process costs tens).
+ * A failure does not stop here: the init gets ip's words in SATHOS_LOOPBACK_FAILED and reports them
+ * over the control channel like any other failure to set up.
+ */
+export const LOOPBACK_UP_SCRIPT =
+  'why=$(ip link set lo up 2>&1) || export SATHOS_LOOPBACK_FAILED="${why:-ip exit $?}"; exec "$@"';
 
 /** One line from the init to the supervisor. */
 export type NamespaceMessage =
@@ -219,20 +228,19 @@ async function dnsRelays() {
   }
   return () => { udp.close(); tcp.close(); };
 }
-function loopbackUp() {
-  return new Promise((resolve, reject) => {
-    const ip = spawn('ip', ['link', 'set', 'lo', 'up'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let why = '';
-    ip.stderr.on('data', (chunk) => { if (why.length < 1000) why += chunk; });
-    ip.on('error', (error) => reject(new Error('ip: ' + error.message)));
-    ip.on('close', (code) => (code === 0 ? resolve() : reject(new Error(why.trim() || 'ip exit ' + code))));
-  });
-}
-// What needs nothing from the supervisor starts now, while it gets the gateway ready: loopback up,
-// then the relays listening (they accept nothing until the step, the only client, runs).
-const network = loopbackUp().then(async () => {
-  const proxyPort = await listen(relayTo('proxy'), { host: '127.0.0.1', port: 0 });
-  const closeDns = await dnsRelays().catch((error) => error);
+// Loopback came up before Node started (LOOPBACK_UP_SCRIPT), or it failed and says why here.
+const LOOPBACK_FAILED = process.env.SATHOS_LOOPBACK_FAILED;
+delete process.env.SATHOS_LOOPBACK_FAILED;
+// What needs nothing from the supervisor starts now, while it gets the gateway ready: the relays
+// listening, all at once (they accept nothing until the step, the only client, runs).
+const network = (LOOPBACK_FAILED === undefined
+  ? Promise.resolve()
+  : Promise.reject(new Error('ip link set lo up: ' + LOOPBACK_FAILED.trim().slice(0, 500)))
+).then(async () => {
+  const [proxyPort, closeDns] = await Promise.all([
+    listen(relayTo('proxy'), { host: '127.0.0.1', port: 0 }),
+    dnsRelays().catch((error) => error),
+  ]);
   return { proxyPort, closeDns };
 });
 network.catch(() => undefined);

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import {
+  LOOPBACK_UP_SCRIPT,
   NAMESPACE_INIT_SCRIPT,
   type NamespaceMessage,
   type NamespaceStart,
@@ -141,7 +142,16 @@ export function bootNamespace(
   route: NamespaceRoute = 'user-namespace',
 ): BootingNamespace {
   // No inspector on SIGUSR1: the step could signal its init and run code with the init's rights.
-  const init = [process.execPath, '--disable-sigusr1', '-e', NAMESPACE_INIT_SCRIPT];
+  const init = [
+    'sh',
+    '-c',
+    LOOPBACK_UP_SCRIPT,
+    'sathos-init',
+    process.execPath,
+    '--disable-sigusr1',
+    '-e',
+    NAMESPACE_INIT_SCRIPT,
+  ];
   // sudo closes every descriptor past stderr: a shell moves the control channel (fd 3) to stdin
   // first, and the init is told to find it there.
   const [command, args] =
@@ -192,21 +202,33 @@ async function runInNamespace(
   const notes: string[] = [];
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
+  // The step's end is known from the init's message, sent once it killed everything in the
+  // namespace; the init and unshare exiting come after, and reap() waits for them.
+  let reported: (exit: StepExit) => void = () => undefined;
+  const reportedExit = new Promise<StepExit>((resolve) => (reported = resolve));
   readMessages(control, (message) => {
     if ('ready' in message) {
       notes.push(...message.ready.notes);
       markReady();
-    } else if ('exit' in message) exit ??= { ...message.exit, failure: undefined };
-    else exit ??= { code: null, signal: null, failure: message.failed };
+      return;
+    }
+    exit ??=
+      'exit' in message
+        ? { ...message.exit, failure: undefined }
+        : { code: null, signal: null, failure: message.failed };
+    reported(exit);
   });
-  const exited = done.then(
-    (): StepExit =>
-      exit ?? {
-        code: null,
-        signal: null,
-        failure: `the namespace init ended without reporting the step's exit (unshare: ${child.exitCode ?? child.signalCode ?? 'did not start'})`,
-      },
-  );
+  const exited = Promise.race([
+    reportedExit,
+    done.then(
+      (): StepExit =>
+        exit ?? {
+          code: null,
+          signal: null,
+          failure: `the namespace init ended without reporting the step's exit (unshare: ${child.exitCode ?? child.signalCode ?? 'did not start'})`,
+        },
+    ),
+  ]);
   control.write(`${JSON.stringify({ start })}\n`);
   await Promise.race([ready, done]);
   const initPid = async (): Promise<number | undefined> =>

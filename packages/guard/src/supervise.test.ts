@@ -2,7 +2,7 @@
 // one (and, in a namespace, a client ignoring the proxy reaches nothing); a halt or a deadline ends
 // the whole tree, double-forked daemons included; exit status and output pass through unchanged.
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -380,6 +380,42 @@ setTimeout(() => {
     assert.match(report.halted.reason, /namespace init ended without reporting/);
     assert.equal(exitStatusOf(report), 1);
     assert.deepEqual(await processesWith(marker), []);
+  });
+
+  it('fails closed when loopback cannot be brought up: the step never runs, ip says why', async (t) => {
+    if (!namespaceAvailable) {
+      t.skip('no network namespace on this machine');
+      return;
+    }
+    // An `ip` first on the PATH that refuses, as a kernel without the netlink rights would.
+    const bin = await mkdtemp(join(tmpdir(), 'sathos-no-ip-'));
+    await writeFile(
+      join(bin, 'ip'),
+      '#!/bin/sh\necho "RTNETLINK answers: Operation not permitted" >&2\nexit 2\n',
+      { mode: 0o755 },
+    );
+    const marker = join(bin, 'step-ran');
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path ?? ''}`;
+    try {
+      const report = await supervise({
+        command: 'touch',
+        args: [marker],
+        decide: allowOnly(),
+        sandbox: 'netns',
+        output: { stdout: new PassThrough(), stderr: new PassThrough() },
+      });
+      assert.equal(report.halted?.cause, 'supervisor');
+      assert.match(
+        report.halted.reason,
+        /loopback.*ip link set lo up: RTNETLINK answers: Operation not permitted/,
+      );
+      assert.equal(exitStatusOf(report), 1);
+      await assert.rejects(readFile(marker), { code: 'ENOENT' });
+    } finally {
+      process.env.PATH = path;
+      await rm(bin, { recursive: true, force: true });
+    }
   });
 
   it('halts the whole tree when the caller cancels (its own SIGTERM, say)', async () => {
