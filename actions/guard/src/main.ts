@@ -28,6 +28,7 @@ import {
 import {
   abortOnSignals,
   exitStatusOf,
+  prepareSandbox,
   superviseStep,
   supervisionReportFields,
   type SupervisionReport,
@@ -114,6 +115,8 @@ function fullReport(
 
 export async function run(inputs: GuardInputs, runtime: Runtime = defaultRuntime()): Promise<void> {
   const { io, env } = runtime;
+  // The sandbox's init boots while the policy is read and the baseline restored from the cache.
+  const prepared = prepareSandbox(inputs.sandbox);
   try {
     const context = readRunContext(env);
     const api: GitHubApi = {
@@ -165,7 +168,7 @@ export async function run(inputs: GuardInputs, runtime: Runtime = defaultRuntime
         ...(inputs.maxDurationMs === undefined ? {} : { maxDurationMs: inputs.maxDurationMs }),
         knownHostAction: trusted ? 'allow' : 'audit',
         graceMs: GRACE_MS,
-        sandbox: inputs.sandbox,
+        prepared,
         signal: aborts.signal,
         onEvent: (event) => {
           if (event.kind === 'decision' && event.decision.verdict.action !== 'allow') {
@@ -216,5 +219,8 @@ export async function run(inputs: GuardInputs, runtime: Runtime = defaultRuntime
     else if (status !== 0) io.setFailed(`the command exited with ${status}`);
   } catch (error) {
     io.setFailed(failureLine(error));
+  } finally {
+    // A failure before the step ran leaves an init waiting: end it (a no-op once supervise took it).
+    await prepared.dispose();
   }
 }

@@ -19,6 +19,7 @@ export {
 export { DEFAULT_GATEWAY_LIMITS, gatewayLimits, type GatewayLimits } from './limits.js';
 export { normalizeHost, systemResolver, type Resolver } from './hosts.js';
 export { chooseSandbox, type SandboxChoice, type SandboxRequest } from './sandbox.js';
+export { prepareSandbox, type PreparedSandbox } from './prepared-sandbox.js';
 export { supervisorIsolation } from './isolation.js';
 export type { ContainmentKind } from './process-tree.js';
 export type { StepOutput } from './step.js';

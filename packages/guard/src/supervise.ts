@@ -18,6 +18,7 @@ import type { Resolver } from './hosts.js';
 import type { GatewayLimits } from './limits.js';
 import { launch } from './launch.js';
 import { pidOfLoopbackClient, type ContainmentKind } from './process-tree.js';
+import type { PreparedSandbox, ReadySandbox } from './prepared-sandbox.js';
 import { chooseSandbox, type SandboxProbers, type SandboxRequest } from './sandbox.js';
 import { bootNamespace, type RunningStep, type StepExit, type StepOutput } from './step.js';
 
@@ -75,6 +76,12 @@ export interface SuperviseOptions {
    * them (iptables): what the policy's `halt` mode asks. Otherwise they are only reported.
    */
   readonly haltOnDirectEgress?: boolean;
+  /**
+   * The sandbox prepared beforehand (prepareSandbox: its init boots while the caller gets ready);
+   * supervise takes it over. Its request and output are the step's: `sandbox` and `output`, if
+   * given too, must be the same.
+   */
+  readonly prepared?: PreparedSandbox;
 }
 
 export interface SupervisionReport {
@@ -128,6 +135,31 @@ function checkOptions(options: SuperviseOptions): void {
       throw usage(`supervise: ${name} must be a whole number of milliseconds ≥ 0, got ${value}`);
     }
   }
+  const { prepared } = options;
+  if (prepared === undefined) return;
+  if (options.sandbox !== undefined && options.sandbox !== prepared.request) {
+    throw usage(
+      `supervise: the prepared sandbox is "${prepared.request}", not the "${options.sandbox}" asked for: prepare the one the step needs`,
+    );
+  }
+  if (options.output !== undefined && options.output !== prepared.output) {
+    throw usage(
+      'supervise: the prepared sandbox was made for another output: prepare it with the same',
+    );
+  }
+}
+
+// The sandbox: the one prepared beforehand, or chosen and (a namespace) booted now.
+async function readySandbox(options: SuperviseOptions): Promise<ReadySandbox> {
+  if (options.prepared !== undefined) return options.prepared.take();
+  const choice = await chooseSandbox(options.sandbox ?? 'auto', options.probers);
+  return {
+    choice,
+    booting:
+      choice.kind === 'netns'
+        ? bootNamespace(options.output ?? 'inherit', choice.route)
+        : undefined,
+  };
 }
 
 const sleep = (ms: number): Promise<void> =>
@@ -137,16 +169,22 @@ const sleep = (ms: number): Promise<void> =>
 
 /** Runs one supervised step to its end and reports what happened. */
 export async function supervise(options: SuperviseOptions): Promise<SupervisionReport> {
-  checkOptions(options);
-  const choice = await chooseSandbox(options.sandbox ?? 'auto', options.probers);
+  try {
+    checkOptions(options);
+  } catch (error) {
+    await options.prepared?.dispose();
+    throw error;
+  }
+  // The namespace's init starts up (or did already) while the gateway does; it waits for the step.
+  const { choice, booting } = await readySandbox(options);
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
-  const dir = await mkdtemp(join(tmpdir(), 'sathos-guard-'));
+  const dir = await mkdtemp(join(tmpdir(), 'sathos-guard-')).catch(async (error: unknown) => {
+    await booting?.abort();
+    throw error;
+  });
   let halted: Halt | undefined;
   let step: RunningStep | undefined;
   let ended = false;
-  // The namespace's init starts up while the gateway does; it waits for the step.
-  const booting =
-    choice.kind === 'netns' ? bootNamespace(options.output ?? 'inherit', choice.route) : undefined;
 
   // SIGTERM to the whole tree, the grace period, then SIGKILL to whatever is left.
   const haltSequence = async (running: RunningStep): Promise<void> => {

@@ -15,7 +15,14 @@ import {
   type AnomalyMode,
   type LearnResult,
 } from '@sathos/core';
-import { abortOnSignals, superviseStep, supervisedRun, type SupervisedStep } from '@sathos/guard';
+import {
+  abortOnSignals,
+  prepareSandbox,
+  superviseStep,
+  supervisedRun,
+  type PreparedSandbox,
+  type SupervisedStep,
+} from '@sathos/guard';
 import type { Outcome } from '../outcome.js';
 import { failure } from '../outcome.js';
 import {
@@ -141,13 +148,19 @@ async function checkCommandFound(command: string): Promise<void> {
 }
 
 export async function guardCommand(o: GuardOptions): Promise<Outcome> {
+  let prepared: PreparedSandbox | undefined;
   try {
     checkFlags(o);
     await checkOutputDirs(o);
     await checkCommandFound(o.command);
     const mode = modeOf(o.mode);
     const maxMs = maxDurationMs(o.maxDuration);
-    const sandbox = sandboxOf(o.sandbox);
+    // The sandbox's init boots while the policy and the baseline are read.
+    prepared = prepareSandbox(
+      sandboxOf(o.sandbox),
+      // With --json, stdout holds only the JSON object: the command's output goes to stderr.
+      o.json === true ? { stdout: process.stderr, stderr: process.stderr } : 'inherit',
+    );
     const policy =
       o.policy === undefined
         ? undefined
@@ -173,15 +186,16 @@ export async function guardCommand(o: GuardOptions): Promise<Outcome> {
       ...(loaded.digest === undefined ? {} : { baselineDigest: loaded.digest }),
       ...(maxMs === undefined ? {} : { maxDurationMs: maxMs }),
       graceMs: GRACE_MS,
-      sandbox,
-      // With --json, stdout holds only the JSON object: the command's output goes to stderr.
-      output: o.json === true ? { stdout: process.stderr, stderr: process.stderr } : 'inherit',
+      prepared,
       signal: aborts.signal,
     }).finally(aborts.dispose);
     await keepBaseline(o, loaded);
     return await finish(o, loaded, supervised);
   } catch (error) {
     return failure('allowed', error);
+  } finally {
+    // A failure before the step ran leaves an init waiting: end it (a no-op once supervise took it).
+    await prepared?.dispose();
   }
 }
 
