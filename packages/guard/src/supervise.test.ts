@@ -211,6 +211,41 @@ describe('supervise', () => {
   });
 
   for (const sandbox of ['netns', 'proxy-env'] as const) {
+    it(`${sandbox}: a Node step's plain fetch() goes through the gateway and is decided`, async (t) => {
+      if (sandbox === 'netns' && !namespaceAvailable) {
+        t.skip('no network namespace on this machine');
+        return;
+      }
+      const out = collector();
+      const before = second.connections();
+      const fetchBoth = [
+        'const [a, b] = process.argv.slice(1);',
+        "const get = (u) => fetch(u).then(async (r) => r.status + ' ' + (await r.text()), () => 'failed');",
+        'Promise.all([get(`http://first.test:${a}/`), get(`http://second.test:${b}/`)]).then(([x, y]) => console.log(`first: ${x}\\nsecond: ${y}`));',
+      ].join('\n');
+      const report = await supervise({
+        command: NODE,
+        args: ['-e', fetchBoth, String(first.port), String(second.port)],
+        decide: allowOnly('first.test'),
+        resolve: loopbackResolver,
+        sandbox,
+        output: { stdout: out.stream, stderr: new PassThrough() },
+      });
+      assert.equal(report.exitCode, 0);
+      // first.test resolves only in the gateway (loopbackResolver): reaching it proves the path.
+      assert.match(out.text(), /^first: 200 answer from the first server$/m);
+      // fetch tunnels even plain HTTP with CONNECT: the refused tunnel fails the request.
+      assert.match(out.text(), /^second: failed$/m);
+      assert.equal(second.connections(), before, 'the second server saw a connection');
+      assert.ok(
+        report.decisions.some(
+          (d) => d.request.host === 'second.test' && d.verdict.action === 'block',
+        ),
+      );
+    });
+  }
+
+  for (const sandbox of ['netns', 'proxy-env'] as const) {
     it(`${sandbox}: a halt verdict from a grandchild ends the whole tree, daemons included`, async (t) => {
       if (sandbox === 'netns' && !namespaceAvailable) {
         t.skip('no network namespace on this machine');
