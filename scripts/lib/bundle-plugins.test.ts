@@ -48,6 +48,8 @@ void describe('sideEffectFree', () => {
     );
     await putPackage(root, listed, 'LISTED');
     await putPackage(root, 'other-package', 'OTHER');
+    // A package installed inside the listed one's own node_modules is not the listed package.
+    await putPackage(root, `${listed}/node_modules/nested-package`, 'NESTED');
     await put(
       root,
       'entry.ts',
@@ -55,7 +57,8 @@ void describe('sideEffectFree', () => {
         "import { used } from './packages/lib/src/index.js';",
         `import { used as listed } from '${listed}';`,
         "import { used as other } from 'other-package';",
-        'console.log(used, listed, other);',
+        `import { used as nested } from './node_modules/${listed}/node_modules/nested-package/index.js';`,
+        'console.log(used, listed, other, nested);',
       ].join('\n'),
     );
   });
@@ -89,5 +92,6 @@ void describe('sideEffectFree', () => {
     assert.doesNotMatch(text, /LISTED_HEAVY/);
     assert.match(text, /OTHER_USED/);
     assert.match(text, /OTHER_HEAVY/, 'an unlisted package keeps its side effects');
+    assert.match(text, /NESTED_HEAVY/, 'a package nested inside a listed one keeps its side effects');
   });
 });

@@ -24,9 +24,14 @@ export const SIDE_EFFECT_FREE_PACKAGES: readonly string[] = [
  */
 export const SIDE_EFFECT_FREE_INSIDE: readonly string[] = ['@azure/storage-common'];
 
+// The package a path is in is what follows its last node_modules/: a copy nested inside a listed
+// package (its own node_modules) is another package, and is not covered.
 function insidePackage(path: string): boolean {
   const slashed = `${path.split(sep).join('/')}/`;
-  return SIDE_EFFECT_FREE_INSIDE.some((name) => slashed.includes(`/node_modules/${name}/`));
+  const at = slashed.lastIndexOf('/node_modules/');
+  if (at < 0) return false;
+  const rest = slashed.slice(at + '/node_modules/'.length);
+  return SIDE_EFFECT_FREE_INSIDE.some((name) => rest.startsWith(`${name}/`));
 }
 
 /** Workspace folders whose TypeScript modules only declare: none may rely on a bare import. */

@@ -41,6 +41,10 @@ void describe('sigstore-fetch.ts under @sigstore/sign, bundled', () => {
   let bundle = '';
   const seen: string[] = [];
   let flaky = 0;
+  // A second service: a redirect there must never reach it.
+  let other: Server;
+  let elsewhere = '';
+  const otherSeen: string[] = [];
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'sathos-sigstore-fetch-'));
@@ -71,6 +75,10 @@ void describe('sigstore-fetch.ts under @sigstore/sign, bundled', () => {
       const moved: Record<string, [number, string]> = {
         '/moved-307': [307, '/api/v1/log/entries'],
         '/moved-303': [303, '/plain'],
+        '/elsewhere': [307, `${elsewhere}/api/v1/signingCert`],
+        '/to-https': [308, base.replace('http:', 'https:') + '/api/v1/log/entries'],
+        '/loop': [302, '/loop'],
+        '/not-a-url': [307, 'http://[::1'],
       };
       const redirect = moved[req.url ?? ''];
       if (redirect !== undefined) {
@@ -104,9 +112,17 @@ void describe('sigstore-fetch.ts under @sigstore/sign, bundled', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    other = createServer((req, res) => {
+      otherSeen.push(`${req.method ?? ''} ${req.url ?? ''}`);
+      req.resume();
+      res.writeHead(201, { 'content-type': 'application/json' }).end('{"stolen":true}');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    elsewhere = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
   });
 
   after(async () => {
+    other.close();
     server.closeAllConnections();
     await new Promise<void>((resolve) => {
       server.close(() => {
@@ -137,6 +153,31 @@ void describe('sigstore-fetch.ts under @sigstore/sign, bundled', () => {
       'POST /moved-303',
       'GET /plain',
     ]);
+  });
+
+  void it('refuses a redirect to another origin — host, port or scheme — before sending the body there', async () => {
+    const post = { method: 'POST', body: '{"token":"secret"}' };
+    for (const path of ['/elsewhere', '/to-https']) {
+      await assert.rejects(fetchWithRetry(`${base}${path}`, post), {
+        code: 'EREDIRECT',
+        message: new RegExp(`^POST ${base}${path}: redirected to another origin \\(`),
+      });
+    }
+    assert.deepEqual(otherSeen, []);
+    seen.splice(0);
+  });
+
+  void it('stops following after five redirects, and refuses a Location that is not a URL', async () => {
+    await assert.rejects(fetchWithRetry(`${base}/loop`, { method: 'GET' }), {
+      code: 'EREDIRECT',
+      message: /more than 5 redirects/,
+    });
+    assert.equal(seen.splice(0).length, 6);
+    await assert.rejects(fetchWithRetry(`${base}/not-a-url`, { method: 'POST' }), {
+      code: 'EREDIRECT',
+      message: /which is not a URL/,
+    });
+    seen.splice(0);
   });
 
   void it("reads a TSA's binary answer byte for byte with buffer()", async () => {

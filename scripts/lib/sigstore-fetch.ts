@@ -5,13 +5,17 @@
 //
 // The call shape is make-fetch-happen's as @sigstore/sign makes it (external/fetch.js,
 // identity/ci.js): fetch(url, { method, headers, body, timeout, retry }), whose answer it reads with
-// ok, status, statusText, headers.get(), json(), text() and minipass-fetch's buffer(). Two things
-// are added for a security tool: the body is read to a bound (a Fulcio, Rekor or TSA answer is a few
-// kilobytes; a hostile endpoint streaming without end gets an error, not the process's memory), and a
-// failed request says which request failed and why (Node's fetch says only "fetch failed").
+// ok, status, statusText, headers.get(), json(), text() and minipass-fetch's buffer(). Three things
+// are added for a security tool: redirects are followed only within the request's origin (a Fulcio
+// request carries the signer's OIDC token); the body is read to a bound (a Fulcio, Rekor or TSA answer
+// is a few kilobytes; a hostile endpoint streaming without end gets an error, not the process's
+// memory); and a failed request says which request failed and why (Node's fetch: "fetch failed").
 //
 // Proxies: Node's fetch honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY when NODE_USE_ENV_PROXY=1 is set
 // in the environment the action or CLI starts with (docs/dependencies.md).
+
+/** Redirects followed for one request, each within the request's own origin. */
+export const MAX_REDIRECTS = 5;
 
 /** The largest answer read from a Sigstore service: far above any certificate chain or log entry. */
 export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
@@ -96,26 +100,80 @@ async function boundedBody(response: Response, method: string, url: string): Pro
   return Buffer.concat(chunks, total);
 }
 
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * The request, following redirects by hand and only within its own origin. A Fulcio request's body
+ * carries the signer's OIDC token: a redirect to another host, or from https to http, would hand it
+ * to whoever the Location names (Node's and make-fetch-happen's 'follow' both would). As fetch does,
+ * 303 — and 301 or 302 after a POST — continue as a GET without the body; 307 and 308 resend it.
+ */
+async function followWithinOrigin(
+  url: string,
+  method: string,
+  options: SigstoreFetchOptions,
+  signal: AbortSignal | undefined,
+  timeout: number,
+): Promise<Response> {
+  let target = url;
+  let verb = method;
+  let body = options.body;
+  for (let hops = 0; ; hops++) {
+    let response: Response;
+    try {
+      response = await fetch(target, {
+        method: verb,
+        redirect: 'manual',
+        ...(options.headers === undefined ? {} : { headers: options.headers }),
+        ...(body === undefined ? {} : { body }),
+        ...(signal === undefined ? {} : { signal }),
+      });
+    } catch (error) {
+      throw failure(verb, target, error, timeout);
+    }
+    const location = response.headers.get('location');
+    if (!REDIRECTS.has(response.status) || location === null) return response;
+    await response.body?.cancel().catch(() => undefined);
+    const next = URL.parse(location, target);
+    if (next === null) {
+      throw new SigstoreFetchError(
+        `${method} ${url}: redirected to ${JSON.stringify(location.slice(0, 200))}, which is not a URL`,
+        'EREDIRECT',
+        undefined,
+      );
+    }
+    if (next.origin !== new URL(target).origin) {
+      throw new SigstoreFetchError(
+        `${method} ${url}: redirected to another origin (${next.origin}); refusing to send the request there — point SATHOS at the service's own URL`,
+        'EREDIRECT',
+        undefined,
+      );
+    }
+    if (hops + 1 > MAX_REDIRECTS) {
+      throw new SigstoreFetchError(
+        `${method} ${url}: more than ${String(MAX_REDIRECTS)} redirects; refusing to follow further`,
+        'EREDIRECT',
+        undefined,
+      );
+    }
+    if (response.status === 303 || (verb === 'POST' && response.status <= 302)) {
+      verb = verb === 'HEAD' ? 'HEAD' : 'GET';
+      body = undefined;
+    }
+    target = next.href;
+  }
+}
+
 export default async function sigstoreFetch(
   url: string,
   options: SigstoreFetchOptions = {},
 ): Promise<SigstoreResponse> {
   const method = options.method ?? 'GET';
   const timeout = options.timeout ?? 0;
-  const init: RequestInit = {
-    method,
-    redirect: 'follow',
-    ...(options.headers === undefined ? {} : { headers: options.headers }),
-    ...(options.body === undefined ? {} : { body: options.body }),
-    ...(timeout > 0 ? { signal: AbortSignal.timeout(timeout) } : {}),
-  };
-  let response: Response;
+  // One deadline for the whole exchange, redirects and body included.
+  const signal = timeout > 0 ? AbortSignal.timeout(timeout) : undefined;
+  const response = await followWithinOrigin(url, method, options, signal, timeout);
   let body: Promise<Buffer> | undefined;
-  try {
-    response = await fetch(url, init);
-  } catch (error) {
-    throw failure(method, url, error, timeout);
-  }
   // Read once, on first use, by whichever reader asks; every reader sees the same bytes.
   const read = (): Promise<Buffer> =>
     (body ??= boundedBody(response, method, url).catch((error: unknown) => {
