@@ -92,6 +92,10 @@ void describe('sideEffectFree', () => {
     assert.doesNotMatch(text, /LISTED_HEAVY/);
     assert.match(text, /OTHER_USED/);
     assert.match(text, /OTHER_HEAVY/, 'an unlisted package keeps its side effects');
-    assert.match(text, /NESTED_HEAVY/, 'a package nested inside a listed one keeps its side effects');
+    assert.match(
+      text,
+      /NESTED_HEAVY/,
+      'a package nested inside a listed one keeps its side effects',
+    );
   });
 });
