@@ -34,9 +34,6 @@ function withProxy(env: Record<string, string>, proxyUrl: string): Record<string
     out[name] = proxyUrl;
     out[name.toLowerCase()] = proxyUrl;
   }
-  // Node's own fetch and http use the proxy variables only when told to (Node 24): without it a
-  // Node tool's requests would go around the gateway (here unseen; in a namespace, nowhere).
-  out.NODE_USE_ENV_PROXY = '1';
   return out;
 }
 

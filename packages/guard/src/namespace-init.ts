@@ -284,8 +284,6 @@ async function start(config) {
   const env = { ...config.env, HTTP_PROXY: proxy, HTTPS_PROXY: proxy, ALL_PROXY: proxy, http_proxy: proxy, https_proxy: proxy, all_proxy: proxy };
   delete env.NO_PROXY;
   delete env.no_proxy;
-  // Node's own fetch and http use the proxy variables only when told to (Node 24).
-  env.NODE_USE_ENV_PROXY = '1';
   // The step keeps no capability (empty bounding set, no new privileges): as root of these
   // namespaces it could otherwise unmount the covers over the host's sockets, or /proc.
   const setpriv = SETPRIV;
