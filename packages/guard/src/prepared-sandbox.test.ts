@@ -89,6 +89,41 @@ describe('prepareSandbox', { timeout: 60_000 }, () => {
     );
   });
 
+  it("sends the step's output where the preparation says on every rung, not only a namespace", async () => {
+    // sathos guard --json prepares { stdout: stderr } and passes no output of its own: a step on a
+    // lower rung (proxy-env, iptables, or auto where no namespace can be made) wrote into the JSON.
+    const output = quiet();
+    const out: Buffer[] = [];
+    output.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    const prepared = prepareSandbox('proxy-env', output);
+    const report = await supervise({
+      command: 'sh',
+      args: ['-c', 'echo "to the prepared output"'],
+      decide: allowOnly(),
+      prepared,
+    });
+    assert.equal(report.sandbox, 'proxy-env');
+    assert.equal(report.exitCode, 0);
+    assert.equal(Buffer.concat(out).toString(), 'to the prepared output\n');
+  });
+
+  it('refuses probers beside a prepared sandbox (chosen already: they would be ignored)', async () => {
+    const prepared = prepareSandbox('proxy-env', 'inherit');
+    await assert.rejects(
+      supervise({
+        command: 'true',
+        decide: allowOnly(),
+        prepared,
+        probers: { namespace: () => Promise.resolve('refused') },
+      }),
+      /probers choose a sandbox, and the prepared one is chosen/,
+    );
+    await assert.rejects(
+      supervise({ command: 'true', decide: allowOnly(), prepared }),
+      /was disposed/,
+    );
+  });
+
   it('ends the init of a preparation nobody used', async (t) => {
     if (!namespaceAvailable) {
       t.skip('no network namespace on this machine');

@@ -62,7 +62,10 @@ export interface SuperviseOptions {
   readonly onEvent?: (event: SupervisorEvent) => void;
   /** Default `auto`: the strongest available. */
   readonly sandbox?: SandboxRequest;
-  /** Replaces some of the ladder's probes (tests: a refused user namespace, to reach a lower rung). */
+  /**
+   * Replaces some of the ladder's probes (tests: a refused user namespace, to reach a lower rung).
+   * Not with `prepared`, whose sandbox is chosen already (prepareSandbox takes them).
+   */
   readonly probers?: Partial<SandboxProbers>;
   /** Default `inherit`. */
   readonly output?: StepOutput;
@@ -147,6 +150,12 @@ function checkOptions(options: SuperviseOptions): void {
       'supervise: the prepared sandbox was made for another output: prepare it with the same',
     );
   }
+  // The probes chose the prepared sandbox already: ones given here would be ignored, silently.
+  if (options.probers !== undefined) {
+    throw usage(
+      'supervise: probers choose a sandbox, and the prepared one is chosen: give them to prepareSandbox',
+    );
+  }
 }
 
 // The sandbox: the one prepared beforehand, or chosen and (a namespace) booted now.
@@ -175,6 +184,13 @@ export async function supervise(options: SuperviseOptions): Promise<SupervisionR
     await options.prepared?.dispose();
     throw error;
   }
+  // A prepared sandbox's request and output are the step's, on every rung: launch() reads the output
+  // for a step outside a namespace (the CLI's --json prepares stderr and passes none of its own).
+  const { prepared } = options;
+  const stepOptions: SuperviseOptions =
+    prepared === undefined
+      ? options
+      : { ...options, sandbox: prepared.request, output: prepared.output };
   // The namespace's init starts up (or did already) while the gateway does; it waits for the step.
   const { choice, booting } = await readySandbox(options);
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
@@ -266,7 +282,7 @@ export async function supervise(options: SuperviseOptions): Promise<SupervisionR
       booting,
       gateway,
       dir,
-      options,
+      stepOptions,
       (packets) => {
         directEgress = packets;
       },
