@@ -17,11 +17,17 @@ export interface ReadySandbox {
   readonly booting: BootingNamespace | undefined;
 }
 
+/**
+ * How supervise() takes a prepared sandbox over. A symbol the package does not export: a caller
+ * cannot take the init and leave it to nobody (dispose() is a no-op once it is taken).
+ */
+export const TAKE_PREPARED: unique symbol = Symbol('sathos.takePrepared');
+
 export interface PreparedSandbox {
   readonly request: SandboxRequest;
   readonly output: StepOutput;
   /** supervise() takes it, once: from then on the supervisor owns the init. */
-  take(): Promise<ReadySandbox>;
+  [TAKE_PREPARED](): Promise<ReadySandbox>;
   /** Ends the booted init when no step took it (the caller failed first); a no-op once taken. */
   dispose(): Promise<void>;
 }
@@ -42,7 +48,7 @@ export function prepareSandbox(
   return {
     request,
     output,
-    take: () => {
+    [TAKE_PREPARED]: () => {
       if (state !== 'waiting') {
         return Promise.reject(
           new SathosError(

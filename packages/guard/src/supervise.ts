@@ -18,7 +18,7 @@ import type { Resolver } from './hosts.js';
 import type { GatewayLimits } from './limits.js';
 import { launch } from './launch.js';
 import { pidOfLoopbackClient, type ContainmentKind } from './process-tree.js';
-import type { PreparedSandbox, ReadySandbox } from './prepared-sandbox.js';
+import { TAKE_PREPARED, type PreparedSandbox, type ReadySandbox } from './prepared-sandbox.js';
 import { chooseSandbox, type SandboxProbers, type SandboxRequest } from './sandbox.js';
 import { bootNamespace, type RunningStep, type StepExit, type StepOutput } from './step.js';
 
@@ -160,7 +160,7 @@ function checkOptions(options: SuperviseOptions): void {
 
 // The sandbox: the one prepared beforehand, or chosen and (a namespace) booted now.
 async function readySandbox(options: SuperviseOptions): Promise<ReadySandbox> {
-  if (options.prepared !== undefined) return options.prepared.take();
+  if (options.prepared !== undefined) return options.prepared[TAKE_PREPARED]();
   const choice = await chooseSandbox(options.sandbox ?? 'auto', options.probers);
   return {
     choice,
