@@ -18,9 +18,9 @@ import type { Resolver } from './hosts.js';
 import type { GatewayLimits } from './limits.js';
 import { launch } from './launch.js';
 import { pidOfLoopbackClient, type ContainmentKind } from './process-tree.js';
-import { TAKE_PREPARED, type PreparedSandbox, type ReadySandbox } from './prepared-sandbox.js';
-import { chooseSandbox, type SandboxProbers, type SandboxRequest } from './sandbox.js';
-import { bootNamespace, type RunningStep, type StepExit, type StepOutput } from './step.js';
+import { prepareSandbox, TAKE_PREPARED, type PreparedSandbox } from './prepared-sandbox.js';
+import type { SandboxProbers, SandboxRequest } from './sandbox.js';
+import type { RunningStep, StepExit, StepOutput } from './step.js';
 
 /** Why a step was halted: an egress verdict, its deadline, or the supervisor failing. */
 export type HaltCause = 'egress' | 'deadline' | 'supervisor';
@@ -158,19 +158,6 @@ function checkOptions(options: SuperviseOptions): void {
   }
 }
 
-// The sandbox: the one prepared beforehand, or chosen and (a namespace) booted now.
-async function readySandbox(options: SuperviseOptions): Promise<ReadySandbox> {
-  if (options.prepared !== undefined) return options.prepared[TAKE_PREPARED]();
-  const choice = await chooseSandbox(options.sandbox ?? 'auto', options.probers);
-  return {
-    choice,
-    booting:
-      choice.kind === 'netns'
-        ? bootNamespace(options.output ?? 'inherit', choice.route)
-        : undefined,
-  };
-}
-
 const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => {
     setTimeout(resolve, ms).unref();
@@ -184,15 +171,18 @@ export async function supervise(options: SuperviseOptions): Promise<SupervisionR
     await options.prepared?.dispose();
     throw error;
   }
-  // A prepared sandbox's request and output are the step's, on every rung: launch() reads the output
+  // Unprepared, the sandbox is prepared here: chosen, and a namespace's init starts up while the
+  // gateway does. Its request and output are the step's on every rung: launch() reads the output
   // for a step outside a namespace (the CLI's --json prepares stderr and passes none of its own).
-  const { prepared } = options;
-  const stepOptions: SuperviseOptions =
-    prepared === undefined
-      ? options
-      : { ...options, sandbox: prepared.request, output: prepared.output };
-  // The namespace's init starts up (or did already) while the gateway does; it waits for the step.
-  const { choice, booting } = await readySandbox(options);
+  const prepared =
+    options.prepared ??
+    prepareSandbox(options.sandbox ?? 'auto', options.output ?? 'inherit', options.probers);
+  const stepOptions: SuperviseOptions = {
+    ...options,
+    sandbox: prepared.request,
+    output: prepared.output,
+  };
+  const { choice, booting } = await prepared[TAKE_PREPARED]();
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   const dir = await mkdtemp(join(tmpdir(), 'sathos-guard-')).catch(async (error: unknown) => {
     await booting?.abort();
